@@ -1,0 +1,208 @@
+"""The normalised tracker data every other part of delivery-sync sees: plain frozen records.
+
+Adapters turn GitHub and Jira payloads into these; `mappings` reads them and never sees a payload.
+Nothing here knows about the mapping file: configuration is applied in `mappings`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+Tracker = Literal["github", "jira"]
+
+
+class TrackerState(StrEnum):
+    """The tracker's own coarse state, before the mapping file's rules turn it into a category.
+
+    GitHub has `open`/`closed`; Jira has the status category keys `new`, `indeterminate`, `done`
+    (and `undefined` for statuses nobody categorised).
+    """
+
+    OPEN = "open"
+    CLOSED = "closed"
+    NEW = "new"
+    INDETERMINATE = "indeterminate"
+    DONE = "done"
+    UNDEFINED = "undefined"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One tracker identity: a GitHub login, a Jira Cloud accountId or a Jira Data Center name."""
+
+    tracker: Tracker
+    id: str
+    display_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One issue as the trackers report it, already free of transport details."""
+
+    source: str  # the mapping file's source id
+    key: str  # unique within the source: "acme/web#12" or "PLAT-7"
+    title: str
+    url: str  # where a person opens it in a browser
+    state: TrackerState
+    status: str  # the tracker's status name ("open", "In Review", …)
+    created: datetime
+    updated: datetime
+    closed: datetime | None = None  # GitHub closed_at, Jira resolutiondate
+    resolution: str | None = None  # GitHub state_reason, Jira resolution name
+    assignees: tuple[Person, ...] = ()
+    labels: tuple[str, ...] = ()
+    due: date | None = None  # the item's own due date (Jira duedate)
+    milestones: tuple[str, ...] = ()  # GitHub milestone title, Jira fix version names
+    parent: str | None = None  # Jira parent / epic key
+    issue_type: str | None = None  # Jira issue type name ("Epic", "Story", …)
+    points: float | None = None
+    estimate_seconds: int | None = None  # original estimate
+    remaining_seconds: int | None = None
+    spent_seconds: int | None = None
+    blocked_by: tuple[str, ...] = ()  # keys of items that block this one
+    sprint: str | None = None
+    task_list: tuple[int, int] = (0, 0)  # checkboxes in the description: (ticked, total)
+    is_pull_request: bool = False
+
+    @property
+    def short_key(self) -> str:
+        """The key as people say it: `web#12` for GitHub, `PLAT-7` for Jira."""
+        if "#" in self.key and "/" in self.key:
+            repo, number = self.key.rsplit("#", 1)
+            return f"{repo.rsplit('/', 1)[-1]}#{number}"
+        return self.key
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> WorkItem:
+        raw = json.loads(text)
+        return cls(
+            source=raw["source"],
+            key=raw["key"],
+            title=raw["title"],
+            url=raw["url"],
+            state=TrackerState(raw["state"]),
+            status=raw["status"],
+            created=datetime.fromisoformat(raw["created"]),
+            updated=datetime.fromisoformat(raw["updated"]),
+            closed=_opt(datetime.fromisoformat, raw.get("closed")),
+            resolution=raw.get("resolution"),
+            assignees=tuple(Person(**p) for p in raw.get("assignees", ())),
+            labels=tuple(raw.get("labels", ())),
+            due=_opt(date.fromisoformat, raw.get("due")),
+            milestones=tuple(raw.get("milestones", ())),
+            parent=raw.get("parent"),
+            issue_type=raw.get("issue_type"),
+            points=raw.get("points"),
+            estimate_seconds=raw.get("estimate_seconds"),
+            remaining_seconds=raw.get("remaining_seconds"),
+            spent_seconds=raw.get("spent_seconds"),
+            blocked_by=tuple(raw.get("blocked_by", ())),
+            sprint=raw.get("sprint"),
+            task_list=tuple(raw.get("task_list", (0, 0))),
+            is_pull_request=raw.get("is_pull_request", False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A GitHub milestone or a Jira fix version: a named target with an optional due date."""
+
+    source: str
+    title: str  # milestone title / version name, as selectors name it
+    due: date | None = None  # due_on / releaseDate
+    closed: bool = False  # closed milestone / released version
+    url: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Milestone:
+        raw = json.loads(text)
+        raw["due"] = _opt(date.fromisoformat, raw.get("due"))
+        return cls(**raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where reports are kept: an issue (GitHub number or Jira key) of a configured source."""
+
+    source: str
+    issue: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.issue}"
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """What identifies one of our comments: the deliverable or task it reports on, and the role.
+
+    GitHub carries it as an HTML comment on the body's last line, Jira as a comment property.
+    """
+
+    role: str
+    deliverable: str | None = None
+    task: str | None = None
+    notice: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.deliverable is not None:
+            out["deliverable"] = self.deliverable
+        if self.task is not None:
+            out["task"] = self.task
+        out["role"] = self.role
+        if self.notice is not None:
+            out["notice"] = self.notice
+        return out
+
+    @property
+    def key(self) -> str:
+        """A stable string for the state store."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Marker | None:
+        """Read a marker's JSON value; None when it is not one of ours. Extra keys are allowed."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("role"), str):
+            return None
+        values = {k: raw.get(k) for k in ("deliverable", "task", "notice")}
+        if not all(v is None or isinstance(v, str) for v in values.values()):
+            return None
+        if values["deliverable"] is None and values["task"] is None:
+            return None
+        return cls(role=raw["role"], **values)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment on a report target, with our marker when it carries one."""
+
+    id: str
+    body: str
+    author: str
+    marker: Marker | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+
+
+def _opt(parse, value):
+    return None if value is None else parse(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
