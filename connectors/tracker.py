@@ -1,0 +1,48 @@
+"""What the worker needs from a tracker adapter: the one interface GitHub and Jira both satisfy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from connectors.document import Document
+from connectors.model import Comment, Marker, Milestone, WorkItem
+
+
+@dataclass
+class RequestStats:
+    """Requests an adapter sent, for run records and the request-count budget."""
+
+    reads: int = 0
+    writes: int = 0
+
+
+class Tracker(Protocol):
+    kind: str  # "github" | "jira"
+    source_id: str
+    stats: RequestStats
+
+    def fetch_items(self, since: datetime | None) -> Iterator[WorkItem]:
+        """Items updated at or after `since` (all items when None), oldest update first.
+        Malformed payload items are skipped with a warning."""
+        ...
+
+    def fetch_milestones(self) -> list[Milestone]: ...
+
+    def fetch_item(self, issue: str) -> WorkItem | None:
+        """One issue by number or key (a report target outside the fetched scope)."""
+        ...
+
+    def body(self, document: Document, marker: Marker) -> str:
+        """Exactly the text the comment's body will hold, within the tracker's size limit."""
+        ...
+
+    def own_comments(self, issue: str) -> list[Comment]:
+        """Comments on the issue written by our account that carry a delivery-sync marker."""
+        ...
+
+    def create_comment(self, issue: str, body: str, marker: Marker) -> Comment: ...
+
+    def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None: ...

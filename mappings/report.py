@@ -1,0 +1,269 @@
+"""The two role comments as neutral documents: what each reader needs, in the order they need it.
+
+Every figure here comes from `mappings.status`; the dialects (`connectors.markdown`,
+`connectors.wiki`) decide only how it looks. The `Status:` and `Progress:` lines and the
+headings are contract (DESIGN §6): keep their wording.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from connectors.document import (
+    Block,
+    Chart,
+    Document,
+    Heading,
+    Inlines,
+    Line,
+    Link,
+    Mention,
+    Plain,
+    Section,
+    Table,
+    Text,
+    Title,
+)
+from connectors.model import WorkItem
+from mappings.config import PersonEntry
+from mappings.roles import Category, identities
+from mappings.status import DeliveryStatus, Task, TaskStatus
+
+DELIVERY_HEADING = "Delivery status — {name}"
+TASK_HEADING = "Task status — {name}"
+
+
+def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Document:
+    scope = status.scope
+    d = scope.deliverable
+    blocks: list[Block] = [Heading(DELIVERY_HEADING.format(name=d.name))]
+    blocks.append(Line((Plain(f"Status: {status.status}"),)))
+    blocks.append(Line((Plain(f"Progress: {status.done} of {status.total} items done"),)))
+    if status.points_total is not None:
+        blocks.append(
+            Line(
+                (Plain(f"Points: {_num(status.points_done)} of {_num(status.points_total)} done"),)
+            )
+        )
+    blocks.append(Line((Plain(_due_line(status)),)))
+    blocks += [Line((Plain(text),)) for text in _forecast_lines(status)]
+    if status.budget is not None:
+        blocks.append(Line((Plain(_budget_line(status)),)))
+    blocks.append(Line((Plain(_requirements_line(status)),)))
+    if d.client:
+        blocks.append(Line((Plain("Client: "), Text(d.client))))
+
+    blocks.append(
+        Section(
+            f"Open blockers ({len(status.blockers)})",
+            tuple(
+                (*_item_ref(b.item), Plain(f" — {b.reason}, {_age(status.today, b.since)}"))
+                for b in status.blockers
+            ),
+            empty="none",
+        )
+    )
+    blocks += _scope_change_blocks(status)
+    if status.burnup:
+        blocks.append(
+            Chart(
+                "Burn-up (items)",
+                tuple(day.strftime("%m-%d") for day, _, _ in status.burnup),
+                tuple(done for _, done, _ in status.burnup),
+                tuple(total for _, _, total in status.burnup),
+            )
+        )
+    blocks.append(_footer(status.lead, "Delivery lead", status.today, mention))
+    return Document(tuple(blocks))
+
+
+def project_manager_report(status: TaskStatus, mention: bool = True) -> Document:
+    d = status.scope.deliverable
+    counts = status.counts
+    open_total = counts[Category.TODO] + counts[Category.IN_PROGRESS]
+    summary = (
+        f"Open: {open_total} (to do {counts[Category.TODO]}, "
+        f"in progress {counts[Category.IN_PROGRESS]}) · Done: {counts[Category.DONE]}"
+    )
+    if status.dropped:
+        summary += f" · Dropped: {status.dropped}"
+    blocks: list[Block] = [
+        Heading(TASK_HEADING.format(name=d.name)),
+        Line((Plain(summary),)),
+        Line((Plain(_due_line_pm(status)),)),
+        _task_section("Overdue", status.overdue),
+        _task_section("Due soon", status.due_soon),
+        _task_section("Blocked", status.blocked),
+        _task_section("Unassigned", status.unassigned),
+        _task_section("Stale", status.stale),
+        Section(
+            f"Over WIP limit ({len(status.over_wip)})",
+            tuple(
+                (
+                    Text(w.person),
+                    Plain(f" — {w.wip_everywhere} in progress (limit {status.wip_limit})"),
+                )
+                for w in status.over_wip
+            ),
+        ),
+    ]
+    if status.workload:
+        blocks.append(Line((Plain("Workload"),)))
+        blocks.append(
+            Table(
+                ("Person", "Open", "In progress", "Overdue", "Points open", "WIP everywhere"),
+                tuple(
+                    (
+                        (Text(w.person),),
+                        (Plain(str(w.open)),),
+                        (Plain(str(w.in_progress)),),
+                        (Plain(str(w.overdue)),),
+                        (Plain(_num(w.points_open)),),
+                        (Plain(str(w.wip_everywhere)),),
+                    )
+                    for w in status.workload
+                ),
+            )
+        )
+    blocks.append(_task_section("Conflicts", status.conflicts))
+    blocks.append(_footer(status.pm, "Project manager", status.today, mention))
+    return Document(tuple(b for b in blocks if not (isinstance(b, Section) and not b.items)))
+
+
+# ---- pieces -------------------------------------------------------------------------------
+
+
+def _item_ref(item: WorkItem) -> Inlines:
+    return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
+
+
+def _task_line(task: Task) -> Inlines:
+    parts: list = [*_item_ref(task.item), Plain(" · ")]
+    if task.assignees:
+        for n, name in enumerate(task.assignees):
+            parts += [Plain(", ")] if n else []
+            parts.append(Text(name))
+    else:
+        parts.append(Plain("unassigned"))
+    parts.append(Plain(f" · due {task.due}" if task.due else " · no due date"))
+    if task.note:
+        parts.append(Plain(f" · {task.note}"))
+    return tuple(parts)
+
+
+def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
+    return Section(f"{title} ({len(tasks)})", tuple(_task_line(t) for t in tasks))
+
+
+def _due_line(status: DeliveryStatus) -> str:
+    scope = status.scope
+    if scope.due is None:
+        return "Due: no due date"
+    where = "" if scope.due_from == "deliverable" else f", from {scope.due_from}"
+    return f"Due: {scope.due} ({_relative(scope.due, status.today)}{where})"
+
+
+def _due_line_pm(status: TaskStatus) -> str:
+    due = status.scope.due
+    return (
+        f"Deliverable due: {due} ({_relative(due, status.today)})"
+        if due
+        else ("Deliverable due: no due date")
+    )
+
+
+def _forecast_lines(status: DeliveryStatus) -> list[str]:
+    f = status.forecast
+    if f is None:
+        return []
+    lines = []
+    if f.p50 is not None or f.p85 is not None:
+        lines.append(
+            "Forecast: "
+            + ", ".join(f"{pct} % by {day}" for pct, day in (("50", f.p50), ("85", f.p85)) if day)
+            + f" (at {f.throughput_per_day:.1f} items/day over {f.window_days} days)"
+        )
+    if f.probability_by_due is not None:
+        lines.append(f"Chance of finishing by the due date: {round(f.probability_by_due * 100)} %")
+    if f.note:
+        lines.append(f"Note: {f.note}")
+    return lines
+
+
+def _budget_line(status: DeliveryStatus) -> str:
+    b = status.budget
+    assert b is not None
+    text = f"Budget: {_num(b.spent_hours)} h spent of {_num(b.budget_hours)} h"
+    if b.projected_hours is not None and b.cpi is not None:
+        ratio = b.projected_hours / b.budget_hours
+        text += f" · projected {_num(b.projected_hours)} h ({ratio:.2f}× budget, CPI {b.cpi:.2f})"
+    elif b.spent_hours == 0:
+        text += " · no time logged yet"
+    if b.at_risk:
+        text += " · at risk"
+    return text
+
+
+def _requirements_line(status: DeliveryStatus) -> str:
+    done, total = status.requirements
+    ticked, boxes = status.scope.checklist
+    parts = [f"{done} of {total} requirement items done" if total else "no requirement items"]
+    if boxes:
+        parts.append(f"{ticked} of {boxes} checklist items ticked")
+    return "Requirements met: " + "; ".join(parts)
+
+
+def _scope_change_blocks(status: DeliveryStatus) -> list[Block]:
+    change = status.scope_change
+    dropped_total = len(status.scope.dropped)
+    if change is None:
+        lines = [Line((Plain("Scope change: first report, nothing to compare with yet"),))]
+    elif change.empty:
+        lines = [Line((Plain(f"Scope change since {change.since}: none"),))]
+    else:
+        items: list[Inlines] = [(Plain("Added: "), *_item_ref(i)) for i in change.added]
+        items += [(Plain("Removed: "), Text(key.split(":", 1)[1])) for key in change.removed]
+        items += [(Plain("Dropped: "), *_item_ref(i)) for i in change.dropped]
+        if change.due_moved:
+            old, new = change.due_moved
+            items.append((Plain(f"Due date moved: {old or 'none'} → {new or 'none'}"),))
+        lines = [Section(f"Scope change since {change.since}", tuple(items))]
+    if dropped_total:
+        lines.append(
+            Line(
+                (Plain(f"Dropped in total (closed as not planned, not counted): {dropped_total}"),)
+            )
+        )
+    return lines
+
+
+def _footer(person: PersonEntry | None, role: str, today: date, mention: bool) -> Line:
+    parts: list = [Plain(f"As of {today} · ")]
+    if person is not None:
+        parts.append(Plain(f"{role}: "))
+        parts.append(Mention(person.name, identities(person) if mention else ()))
+        parts.append(Plain(" · "))
+    parts.append(Plain("updated by delivery-sync"))
+    return Line(tuple(parts))
+
+
+def _relative(day: date, today: date) -> str:
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta > 0:
+        return f"in {delta} day{'s' if delta != 1 else ''}"
+    return f"{-delta} day{'s' if delta != -1 else ''} ago"
+
+
+def _age(today: date, since: date) -> str:
+    days = (today - since).days
+    if days <= 0:
+        return "blocked since today"
+    return f"blocked {days} day{'s' if days != 1 else ''}"
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

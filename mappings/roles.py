@@ -1,0 +1,238 @@
+"""Which items form which deliverable, which of them are tasks, and what state each is in.
+
+Applies the mapping file's selectors and the counting rule of DESIGN §6 to the item mirror.
+Pure: the items, milestones and JQL memberships come in as arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from connectors.model import Milestone, Person, Target, TrackerState, WorkItem
+from mappings.config import (
+    Deliverable,
+    GitHubSource,
+    JiraSource,
+    MappingFile,
+    PersonEntry,
+    Selector,
+)
+
+
+class Category(StrEnum):
+    TODO = "to do"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A deliverable's items on one day: counted items, dropped ones, due date and targets."""
+
+    deliverable: Deliverable
+    items: tuple[WorkItem, ...]  # counted: not dropped, no pull requests, no report targets
+    dropped: tuple[WorkItem, ...]
+    due: date | None
+    due_from: str  # "deliverable", "milestone v2.0", "fix version 2.0", "epic PLAT-1" or "none"
+    targets: tuple[Target, ...]
+    checklist: tuple[int, int]  # ticked / total task-list boxes in the report targets' descriptions
+
+
+def jql_stream(source_id: str, jql: str) -> str:
+    """The id under which a selector's JQL membership is fetched and stored."""
+    digest = hashlib.sha1(" ".join(jql.split()).encode()).hexdigest()[:12]
+    return f"{source_id}:jql:{digest}"
+
+
+def category(item: WorkItem, source: GitHubSource | JiraSource) -> Category:
+    if item.state in (TrackerState.CLOSED, TrackerState.DONE):
+        return Category.DONE
+    if item.state is TrackerState.INDETERMINATE:
+        return Category.IN_PROGRESS
+    if isinstance(source, GitHubSource):
+        wanted = {label.casefold() for label in source.in_progress_labels}
+        if any(label.casefold() in wanted for label in item.labels):
+            return Category.IN_PROGRESS
+    return Category.TODO
+
+
+def is_dropped(item: WorkItem, source: GitHubSource | JiraSource) -> bool:
+    """Closed as not planned: listed as a scope change, never counted."""
+    if item.resolution is None or item.state not in (TrackerState.CLOSED, TrackerState.DONE):
+        return False
+    dropped = {r.casefold() for r in source.dropped_resolutions}
+    return item.resolution.casefold() in dropped
+
+
+def is_blocked_by_marking(item: WorkItem, source: GitHubSource | JiraSource) -> str | None:
+    """Why the item is marked blocked in its tracker (label or status), if it is."""
+    if isinstance(source, JiraSource):
+        if item.status in source.blocked_statuses:
+            return f"status {item.status}"
+        marked = [label for label in item.labels if label in source.blocked_labels]
+    else:
+        wanted = {label.casefold() for label in source.blocked_labels}
+        marked = [label for label in item.labels if label.casefold() in wanted]
+    return f"label {marked[0]}" if marked else None
+
+
+def points(item: WorkItem, source: GitHubSource | JiraSource) -> float | None:
+    if item.points is not None:
+        return item.points
+    if isinstance(source, GitHubSource) and source.points_label:
+        pattern = re.compile(source.points_label)
+        for label in item.labels:
+            if match := pattern.search(label):
+                try:
+                    return float(match[1])
+                except ValueError:
+                    return None
+    return None
+
+
+def matches(
+    item: WorkItem,
+    selector: Selector,
+    source: GitHubSource | JiraSource,
+    memberships: Mapping[str, frozenset[str]],
+) -> bool:
+    """All criteria of one selector hold for the item."""
+    if item.source != selector.source:
+        return False
+    if selector.milestone is not None and selector.milestone not in item.milestones:
+        return False
+    if selector.fix_version is not None and selector.fix_version not in item.milestones:
+        return False
+    if selector.label is not None:
+        if isinstance(source, GitHubSource):
+            wanted = selector.label.casefold()
+            if all(label.casefold() != wanted for label in item.labels):
+                return False
+        elif selector.label not in item.labels:
+            return False
+    if selector.epic is not None and item.parent != selector.epic:
+        return False
+    if selector.jql is not None:
+        return item.key in memberships.get(jql_stream(selector.source, selector.jql), frozenset())
+    return True
+
+
+def report_targets(deliverable: Deliverable, mapping: MappingFile) -> tuple[Target, ...]:
+    return tuple(Target(t.source, str(t.issue)) for t in deliverable.report_to)
+
+
+def target_key(target: Target, mapping: MappingFile) -> str:
+    """The item key a report target has in the mirror."""
+    source = mapping.source(target.source)
+    if isinstance(source, GitHubSource):
+        return f"{source.repo}#{target.issue}"
+    return target.issue
+
+
+def scope_of(
+    deliverable: Deliverable,
+    mapping: MappingFile,
+    items: Mapping[str, Mapping[str, WorkItem]],
+    milestones: Mapping[str, Mapping[str, Milestone]],
+    memberships: Mapping[str, frozenset[str]],
+) -> Scope:
+    """Apply the counting rule: union of selector matches, de-duplicated, minus pull requests
+    and every deliverable's report-target issues; closed-as-not-planned items are dropped."""
+    excluded = {
+        (t.source, target_key(t, mapping))
+        for d in mapping.deliverables
+        for t in report_targets(d, mapping)
+    }
+    selected: dict[tuple[str, str], WorkItem] = {}
+    for selector in deliverable.include:
+        source = mapping.source(selector.source)
+        for item in items.get(selector.source, {}).values():
+            if item.is_pull_request or (item.source, item.key) in excluded:
+                continue
+            if matches(item, selector, source, memberships):
+                selected[(item.source, item.key)] = item
+    counted, dropped = [], []
+    for item in sorted(selected.values(), key=_order):
+        (dropped if is_dropped(item, mapping.source(item.source)) else counted).append(item)
+    due, due_from = deliverable_due(deliverable, items, milestones)
+    targets = report_targets(deliverable, mapping)
+    ticked = total = 0
+    for target in targets:
+        item = items.get(target.source, {}).get(target_key(target, mapping))
+        if item is not None:
+            ticked += item.task_list[0]
+            total += item.task_list[1]
+    return Scope(
+        deliverable=deliverable,
+        items=tuple(counted),
+        dropped=tuple(dropped),
+        due=due,
+        due_from=due_from,
+        targets=targets,
+        checklist=(ticked, total),
+    )
+
+
+def deliverable_due(
+    deliverable: Deliverable,
+    items: Mapping[str, Mapping[str, WorkItem]],
+    milestones: Mapping[str, Mapping[str, Milestone]],
+) -> tuple[date | None, str]:
+    """`due` if set; else the earliest due date of its milestones, fix versions and epics."""
+    if deliverable.due is not None:
+        return deliverable.due, "deliverable"
+    candidates: list[tuple[date, str]] = []
+    for selector in deliverable.include:
+        for title, what in (
+            (selector.milestone, "milestone"),
+            (selector.fix_version, "fix version"),
+        ):
+            if title is None:
+                continue
+            milestone = milestones.get(selector.source, {}).get(title)
+            if milestone is not None and milestone.due is not None:
+                candidates.append((milestone.due, f"{what} {title}"))
+        if selector.epic is not None:
+            epic = items.get(selector.source, {}).get(selector.epic)
+            if epic is not None and epic.due is not None:
+                candidates.append((epic.due, f"epic {selector.epic}"))
+    if not candidates:
+        return None, "none"
+    return min(candidates)
+
+
+def task_due(item: WorkItem, milestones: Mapping[str, Milestone]) -> date | None:
+    """A task's own due date, else the earliest due date of its milestones / fix versions."""
+    if item.due is not None:
+        return item.due
+    dates = [m.due for title in item.milestones if (m := milestones.get(title)) and m.due]
+    return min(dates, default=None)
+
+
+def person_name(identity: Person, people: Iterable[PersonEntry]) -> str:
+    """One name per human across trackers, through the mapping file's `people`."""
+    for entry in people:
+        if getattr(entry, identity.tracker) == identity.id:
+            return entry.name
+    return identity.label
+
+
+def identities(entry: PersonEntry | None) -> tuple[Person, ...]:
+    if entry is None:
+        return ()
+    found = []
+    if entry.github:
+        found.append(Person("github", entry.github, entry.name))
+    if entry.jira:
+        found.append(Person("jira", entry.jira, entry.name))
+    return tuple(found)
+
+
+def _order(item: WorkItem) -> tuple:
+    number = item.key.rsplit("#", 1)[-1].rsplit("-", 1)[-1]
+    return (item.source, item.key.rsplit("#", 1)[0], int(number) if number.isdigit() else 0)

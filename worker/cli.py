@@ -1,0 +1,308 @@
+"""The `delivery-sync` command line (DESIGN §3): run, validate, report, demo, sandbox, schema.
+
+Reports, diffs and tables go to stdout; logs go to stderr. Exit codes: 0 success, 1 some source
+or target failed, 2 usage or configuration error, 3 another run holds the state lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+import structlog
+from pydantic import ValidationError
+
+from mappings.config import MappingError, MappingFile, json_schema, load_mapping
+from worker import logging as ds_logging
+from worker.cycle import CycleResult, run_cycle
+from worker.publisher import Outcome
+from worker.settings import Settings
+from worker.state import LockHeld, open_state
+from worker.trackers import build_trackers
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+log = structlog.get_logger("delivery_sync.cli")
+
+
+class UsageError(Exception):
+    """Bad arguments or environment: exit 2 with the message."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Name the variable and the rule, never the value: it may be a secret.
+        problems = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"delivery-sync: bad environment: {problems}", file=sys.stderr)
+        return EXIT_USAGE
+    ds_logging.configure(
+        settings.delivery_sync_log_level,
+        settings.delivery_sync_log_format,
+        secrets=_secret_values(settings),
+    )
+    try:
+        return args.handler(args, settings)
+    except MappingError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"delivery-sync: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"delivery-sync: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="delivery-sync",
+        description="Post role-specific delivery status comments into GitHub and Jira.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run sync cycles: fetch, compute, update comments")
+    _config_arg(run)
+    when = run.add_mutually_exclusive_group()
+    when.add_argument("--once", action="store_true", help="run one cycle and exit (default)")
+    when.add_argument("--interval", metavar="DURATION", help="run a cycle every DURATION, e.g. 15m")
+    run.add_argument(
+        "--dry-run", action="store_true", help="write nothing; print a diff per target"
+    )
+    run.add_argument(
+        "--as-of", metavar="ISO-8601", help="the instant used for all date computations"
+    )
+    run.add_argument(
+        "--state", metavar="PATH-OR-URL", help="state store (default $DELIVERY_SYNC_STATE)"
+    )
+    run.add_argument(
+        "--max-writes", type=_non_negative, metavar="N", help="at most N comment writes"
+    )
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check the mapping file (exit 0 valid, 2 not)")
+    _config_arg(validate)
+    validate.add_argument("--online", action="store_true", help="also check access to every source")
+    validate.set_defaults(handler=_validate)
+
+    report = commands.add_parser("report", help="print the reports without posting them")
+    _config_arg(report)
+    report.add_argument("--format", choices=("markdown", "jira", "json"), default="markdown")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+    report.add_argument("--as-of", metavar="ISO-8601")
+    report.add_argument("--state", metavar="PATH-OR-URL")
+    report.set_defaults(handler=_report)
+
+    demo = commands.add_parser("demo", help="one real cycle against the embedded sandbox")
+    demo.add_argument(
+        "--state", metavar="PATH", help="keep the demo's state here (default: temporary)"
+    )
+    demo.set_defaults(handler=_demo)
+
+    sandbox = commands.add_parser("sandbox", help="serve the simulated trackers for local trials")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--seed", default="demo", help="seed data set name")
+    sandbox.set_defaults(handler=_sandbox)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="mapping file (default $DELIVERY_SYNC_CONFIG, then ./delivery-sync.yaml)",
+    )
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    mapping = _load(args, settings)
+    as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
+    if args.interval:
+        raise UsageError("--interval is not available yet; schedule `run --once` instead")
+    return _cycle_once(
+        mapping, settings, args.state, as_of, args.dry_run, args.max_writes, sys.stdout
+    )
+
+
+def _cycle_once(
+    mapping: MappingFile,
+    settings: Settings,
+    state_location: str | None,
+    as_of: datetime | None,
+    dry_run: bool,
+    max_writes: int | None,
+    out: TextIO,
+) -> int:
+    state = open_state(state_location or settings.delivery_sync_state)
+    try:
+        now = datetime.now(UTC)
+        state.acquire_lock(now)
+        trackers, failures = build_trackers(mapping, settings)
+        result = run_cycle(
+            mapping,
+            trackers,
+            state,
+            now=now,
+            as_of=as_of,
+            dry_run=dry_run,
+            max_writes=max_writes,
+            out=out,
+            setup_failures=failures,
+        )
+        _print_summary(result, out)
+        return result.exit_code
+    finally:
+        state.close()
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    mapping = _load(args, settings)
+    path = _config_path(args, settings)
+    print(
+        f"{path}: valid ({len(mapping.sources)} sources, {len(mapping.deliverables)} deliverables)"
+    )
+    if args.online:
+        raise UsageError("--online is not available yet")
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    raise UsageError("report is not available yet; use `run --dry-run`")
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors.sandbox.server import serve
+
+    serve(port=args.port, seed=args.seed)
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from connectors.sandbox.server import Sandbox
+
+    mapping = load_mapping(example_path("demo.yaml"))
+    with Sandbox(seed="demo") as sandbox, tempfile.TemporaryDirectory() as tmp:
+        demo_settings = Settings(
+            github_token=sandbox.github_token,
+            github_api_url=sandbox.github_url,
+            delivery_sync_state=args.state or str(Path(tmp) / "demo.db"),
+        )
+        out = sys.stdout
+        out.write(f"delivery-sync demo: sandbox trackers on {sandbox.url}\n\n")
+        state = open_state(demo_settings.delivery_sync_state)
+        try:
+            state.acquire_lock(datetime.now(UTC))
+            trackers, failures = build_trackers(mapping, demo_settings)
+            first = run_cycle(
+                mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
+            )
+            for published in first.published:
+                out.write(
+                    f"──── {published.target} · {published.marker.role} · "
+                    f"{published.outcome.value} ────\n{published.body}\n\n"
+                )
+            trackers, failures = build_trackers(mapping, demo_settings)
+            second = run_cycle(
+                mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
+            )
+        finally:
+            state.close()
+        out.write(
+            f"First cycle: {first.reads} reads, {first.writes} writes "
+            f"({first.count(Outcome.CREATED)} comments created).\n"
+            f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+        )
+        return max(first.exit_code, second.exit_code)
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def example_path(name: str) -> Path:
+    """A mapping file bundled with the package (mappings/examples)."""
+    return Path(str(resources.files("mappings.examples").joinpath(name)))
+
+
+def _config_path(args: argparse.Namespace, settings: Settings) -> str:
+    return args.config or settings.delivery_sync_config
+
+
+def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
+    return load_mapping(_config_path(args, settings))
+
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    match = _DURATION.match(text.strip())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise UsageError(f"--interval: {text!r} is not a duration like 15m, 1h or 1h30m")
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+
+
+def parse_as_of(text: str, mapping: MappingFile) -> datetime:
+    """An ISO-8601 date or date-time. A date means noon of that day in the mapping's time zone;
+    a date-time without offset is read in the mapping's time zone."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return datetime.combine(date.fromisoformat(text), time(12), tzinfo=mapping.tz)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--as-of: {text!r} is not an ISO-8601 date or date-time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=mapping.tz)
+
+
+def _print_summary(result: CycleResult, out: TextIO) -> None:
+    for published in result.published:
+        line = f"{published.outcome.value:<12} {published.target}  {published.marker.key}"
+        if published.error:
+            line += f"  ({published.error})"
+        out.write(line + "\n")
+    for deliverable, why in sorted(result.skipped.items()):
+        out.write(f"{'not reported':<12} {deliverable}  ({why})\n")
+    for source, why in sorted(result.failed_sources.items()):
+        out.write(f"{'source failed':<12} {source}  ({why})\n")
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    secrets = [
+        settings.github_token,
+        settings.github_app_private_key,
+        settings.jira_api_token,
+        settings.jira_pat,
+    ]
+    return [s.get_secret_value() for s in secrets if s is not None]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""One sync cycle: fetch what changed → map onto deliverables → compute both role views → render →
+reconcile the comments → remember a history snapshot. DESIGN §2 is the reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import TextIO
+
+import structlog
+
+from connectors.model import Marker, WorkItem
+from connectors.retry import TrackerError
+from connectors.tracker import Tracker
+from mappings.config import Deliverable, MappingFile
+from mappings.report import delivery_lead_report, project_manager_report
+from mappings.roles import Scope, scope_of
+from mappings.status import (
+    DeliveryStatus,
+    TaskStatus,
+    delivery_status,
+    snapshot_of,
+    task_status,
+)
+from worker.publisher import Outcome, Published, Publisher, WriteBudget
+from worker.state import Cursor, StateStore
+
+log = structlog.get_logger("delivery_sync.cycle")
+
+# `since` and Jira's minute-resolution `updated` need an overlap; de-duplication by key absorbs it.
+LOOKBACK = timedelta(minutes=5)
+BATCH = 500
+DELIVERY_LEAD = "delivery-lead"
+PROJECT_MANAGER = "project-manager"
+
+
+@dataclass
+class CycleResult:
+    published: list[Published] = field(default_factory=list)
+    failed_sources: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
+    statuses: dict[str, tuple[DeliveryStatus, TaskStatus]] = field(default_factory=dict)
+    reads: int = 0
+    writes: int = 0
+
+    @property
+    def failed_writes(self) -> list[Published]:
+        return [p for p in self.published if p.outcome is Outcome.FAILED]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed_sources or self.failed_writes else 0
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for p in self.published if p.outcome is outcome)
+
+
+def run_cycle(
+    mapping: MappingFile,
+    trackers: Mapping[str, Tracker],
+    state: StateStore,
+    *,
+    now: datetime,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+    max_writes: int | None = None,
+    out: TextIO | None = None,
+    setup_failures: Mapping[str, str] | None = None,
+) -> CycleResult:
+    """Run one cycle. `now` is the wall-clock start (for cursors); `as_of` (default `now`) is
+    the instant every date computation uses."""
+    today = (as_of or now).astimezone(mapping.tz).date()
+    result = CycleResult(failed_sources=dict(setup_failures or {}))
+    log.info("cycle.started", today=str(today), dry_run=dry_run, sources=len(mapping.sources))
+
+    for source in mapping.sources:
+        tracker = trackers.get(source.id)
+        if tracker is None:
+            log.error("source.failed", source=source.id, error=result.failed_sources[source.id])
+            continue
+        try:
+            fetched = sync_source(source.id, tracker, state, now, mapping.rules.full_resync_hours)
+        except TrackerError as exc:
+            result.failed_sources[source.id] = str(exc)
+            log.error("source.failed", source=source.id, error=str(exc))
+            continue
+        log.info("source.fetched", source=source.id, **fetched)
+
+    items = {s.id: state.items(s.id) for s in mapping.sources}
+    milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
+    scopes: dict[str, Scope] = {}
+    for deliverable in mapping.deliverables:
+        failed = sorted(_sources_of(deliverable) & set(result.failed_sources))
+        if failed:
+            result.skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
+            log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
+            continue
+        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, {})
+
+    due_of_key = _due_of_key(scopes.values())
+    publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes), out)
+    for deliverable_id, scope in scopes.items():
+        lead = delivery_status(
+            scope,
+            mapping,
+            today,
+            items,
+            history=state.history(deliverable_id),
+            blocked_since=state.blocked_since(deliverable_id),
+        )
+        pm = task_status(scope, mapping, today, items, milestones, due_of_key)
+        result.statuses[deliverable_id] = (lead, pm)
+        documents = (
+            (
+                Marker(DELIVERY_LEAD, deliverable=deliverable_id),
+                delivery_lead_report(lead, mapping.rules.mention),
+            ),
+            (
+                Marker(PROJECT_MANAGER, deliverable=deliverable_id),
+                project_manager_report(pm, mapping.rules.mention),
+            ),
+        )
+        for target in scope.targets:
+            for marker, document in documents:
+                result.published.append(publisher.publish(target, marker, document))
+        if not dry_run:
+            blocked = (f"{b.item.source}:{b.item.key}" for b in lead.blockers)
+            state.save_snapshot(deliverable_id, snapshot_of(lead), blocked)
+
+    result.reads = sum(t.stats.reads for t in trackers.values())
+    result.writes = sum(t.stats.writes for t in trackers.values())
+    log.info(
+        "cycle.finished",
+        created=result.count(Outcome.CREATED),
+        edited=result.count(Outcome.EDITED),
+        unchanged=result.count(Outcome.UNCHANGED),
+        deferred=result.count(Outcome.DEFERRED),
+        failed=len(result.failed_writes),
+        failed_sources=sorted(result.failed_sources),
+        skipped_deliverables=sorted(result.skipped),
+        reads=result.reads,
+        writes=result.writes,
+    )
+    return result
+
+
+def sync_source(
+    source_id: str,
+    tracker: Tracker,
+    state: StateStore,
+    now: datetime,
+    full_resync_hours: float,
+) -> dict[str, int | bool]:
+    """Bring the mirror of one source up to date: incremental from the cursor, or in full when
+    the last full fetch is older than `full_resync_hours` (catching deletions and moves)."""
+    stream = f"{source_id}:items"
+    cursor = state.cursor(stream)
+    full = cursor is None or now - cursor.full_at >= timedelta(hours=full_resync_hours)
+    since = None if full or cursor is None else cursor.since - LOOKBACK
+    seen: set[str] = set()
+    fetched = 0
+    for batch in _batches(tracker.fetch_items(since), BATCH):
+        state.upsert_items(source_id, batch)
+        seen.update(item.key for item in batch)
+        fetched += len(batch)
+    removed = 0
+    if full:
+        # Deleted, transferred or no longer visible: a full fetch is the only way to know.
+        gone = state.item_keys(source_id) - seen
+        state.delete_items(source_id, gone)
+        removed = len(gone)
+    state.replace_milestones(source_id, tracker.fetch_milestones())
+    # The cursor never passes the cycle's start: items changed while we read are fetched again.
+    state.save_cursor(
+        stream, Cursor(since=now, full_at=now if full or cursor is None else cursor.full_at)
+    )
+    return {"full": full, "fetched": fetched, "removed": removed}
+
+
+def _batches(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _sources_of(deliverable: Deliverable) -> set[str]:
+    return {s.source for s in deliverable.include} | {t.source for t in deliverable.report_to}
+
+
+def _due_of_key(scopes: Iterable[Scope]) -> dict[str, date]:
+    """The earliest due date among the deliverables that hold each item."""
+    due: dict[str, date] = {}
+    for scope in scopes:
+        if scope.due is None:
+            continue
+        for item in scope.items:
+            key = f"{item.source}:{item.key}"
+            if key not in due or scope.due < due[key]:
+                due[key] = scope.due
+    return due

@@ -1,0 +1,406 @@
+"""The state store: item mirror, cursors, comment records, history snapshots, run records, run lock.
+
+`StateStore` is the narrow interface the cycle uses; `SQLiteState` implements it (WAL, schema
+versions in `PRAGMA user_version`). A PostgreSQL store is meant to be a second implementation of
+the same methods, not a rewrite of the cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from connectors.model import Milestone, WorkItem
+from mappings.status import Snapshot
+
+LOCK_NAME = "run"
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    since: (
+        datetime  # next incremental fetch asks for items updated at or after this (minus lookback)
+    )
+    full_at: datetime  # when the last full fetch of the stream completed
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    """Which comment holds a report, and what it says. `comment_id` None: a create is in flight."""
+
+    target: str
+    marker: str
+    comment_id: str | None
+    body: str | None
+    body_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    started: datetime
+    finished: datetime | None
+    reads: int
+    writes: int
+    failures: int
+    summary: dict
+
+
+class LockHeld(Exception):
+    """Another run holds the state lock."""
+
+    def __init__(self, holder: str):
+        super().__init__(f"another delivery-sync run holds the state lock ({holder})")
+        self.holder = holder
+
+
+class StateStore(Protocol):
+    def acquire_lock(self, now: datetime) -> None: ...
+    def release_lock(self) -> None: ...
+    def items(self, source: str) -> dict[str, WorkItem]: ...
+    def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int: ...
+    def item_keys(self, source: str) -> set[str]: ...
+    def delete_items(self, source: str, keys: Iterable[str]) -> None: ...
+    def milestones(self, source: str) -> dict[str, Milestone]: ...
+    def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None: ...
+    def membership(self, stream: str) -> frozenset[str]: ...
+    def replace_membership(self, stream: str, keys: Iterable[str]) -> None: ...
+    def add_membership(self, stream: str, keys: Iterable[str]) -> None: ...
+    def cursor(self, stream: str) -> Cursor | None: ...
+    def save_cursor(self, stream: str, cursor: Cursor) -> None: ...
+    def comment_record(self, target: str, marker: str) -> CommentRecord | None: ...
+    def save_comment_record(self, record: CommentRecord) -> None: ...
+    def delete_comment_record(self, target: str, marker: str) -> None: ...
+    def history(self, deliverable: str) -> tuple[Snapshot, ...]: ...
+    def save_snapshot(
+        self, deliverable: str, snapshot: Snapshot, blocked: Iterable[str]
+    ) -> None: ...
+    def blocked_since(self, deliverable: str) -> dict[str, date]: ...
+    def start_run(self, started: datetime) -> int: ...
+    def finish_run(self, run_id: int, record: RunRecord) -> None: ...
+    def last_run(self) -> RunRecord | None: ...
+    def close(self) -> None: ...
+
+
+_MIGRATIONS = [
+    """
+    CREATE TABLE items (
+        source TEXT NOT NULL, key TEXT NOT NULL, updated TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    CREATE TABLE milestones (
+        source TEXT NOT NULL, title TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (source, title)
+    );
+    CREATE TABLE memberships (
+        stream TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (stream, key)
+    );
+    CREATE TABLE cursors (
+        stream TEXT PRIMARY KEY, since TEXT NOT NULL, full_at TEXT NOT NULL
+    );
+    CREATE TABLE comments (
+        target TEXT NOT NULL, marker TEXT NOT NULL, comment_id TEXT, body TEXT, body_hash TEXT,
+        PRIMARY KEY (target, marker)
+    );
+    CREATE TABLE snapshots (
+        deliverable TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL,
+        PRIMARY KEY (deliverable, day)
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT,
+        reads INTEGER NOT NULL DEFAULT 0, writes INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE locks (
+        name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, acquired TEXT NOT NULL
+    );
+    """,
+]
+SNAPSHOTS_KEPT_DAYS = 120
+
+
+class SQLiteState:
+    """SQLite implementation of StateStore. One connection, used by one thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._owns_lock = False
+        self._migrate()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(_MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path}: state schema version {version} is newer than this delivery-sync "
+                f"understands ({len(_MIGRATIONS)}); upgrade delivery-sync"
+            )
+        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                for statement in filter(str.strip, script.split(";")):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    def _transaction(self):
+        return _Transaction(self._db)
+
+    # ---- lock -------------------------------------------------------------------------------
+
+    def acquire_lock(self, now: datetime) -> None:
+        """Take the run lock or raise LockHeld; a lock whose holder process died is taken over."""
+        host, pid = socket.gethostname(), os.getpid()
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT pid, host, acquired FROM locks WHERE name = ?", (LOCK_NAME,)
+            ).fetchone()
+            if row is not None and not _holder_is_dead(row[0], row[1], host):
+                raise LockHeld(f"pid {row[0]} on {row[1]} since {row[2]}")
+            self._db.execute(
+                "INSERT OR REPLACE INTO locks (name, pid, host, acquired) VALUES (?, ?, ?, ?)",
+                (LOCK_NAME, pid, host, now.isoformat()),
+            )
+        self._owns_lock = True
+
+    def release_lock(self) -> None:
+        if self._owns_lock:
+            self._db.execute(
+                "DELETE FROM locks WHERE name = ? AND pid = ? AND host = ?",
+                (LOCK_NAME, os.getpid(), socket.gethostname()),
+            )
+            self._owns_lock = False
+
+    # ---- mirror -----------------------------------------------------------------------------
+
+    def items(self, source: str) -> dict[str, WorkItem]:
+        rows = self._db.execute("SELECT data FROM items WHERE source = ?", (source,))
+        items = (WorkItem.from_json(data) for (data,) in rows)
+        return {item.key: item for item in items}
+
+    def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int:
+        rows = [(source, i.key, i.updated.isoformat(), i.to_json()) for i in items]
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO items (source, key, updated, data) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def item_keys(self, source: str) -> set[str]:
+        rows = self._db.execute("SELECT key FROM items WHERE source = ?", (source,))
+        return {key for (key,) in rows}
+
+    def delete_items(self, source: str, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM items WHERE source = ? AND key = ?", [(source, k) for k in keys]
+            )
+
+    def milestones(self, source: str) -> dict[str, Milestone]:
+        rows = self._db.execute("SELECT data FROM milestones WHERE source = ?", (source,))
+        found = (Milestone.from_json(data) for (data,) in rows)
+        return {m.title: m for m in found}
+
+    def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None:
+        rows = [(source, m.title, m.to_json()) for m in milestones]
+        with self._transaction():
+            self._db.execute("DELETE FROM milestones WHERE source = ?", (source,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO milestones (source, title, data) VALUES (?, ?, ?)", rows
+            )
+
+    def membership(self, stream: str) -> frozenset[str]:
+        rows = self._db.execute("SELECT key FROM memberships WHERE stream = ?", (stream,))
+        return frozenset(key for (key,) in rows)
+
+    def replace_membership(self, stream: str, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM memberships WHERE stream = ?", (stream,))
+            self._db.executemany(
+                "INSERT OR IGNORE INTO memberships (stream, key) VALUES (?, ?)",
+                [(stream, k) for k in keys],
+            )
+
+    def add_membership(self, stream: str, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR IGNORE INTO memberships (stream, key) VALUES (?, ?)",
+                [(stream, k) for k in keys],
+            )
+
+    def cursor(self, stream: str) -> Cursor | None:
+        row = self._db.execute(
+            "SELECT since, full_at FROM cursors WHERE stream = ?", (stream,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]))
+
+    def save_cursor(self, stream: str, cursor: Cursor) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO cursors (stream, since, full_at) VALUES (?, ?, ?)",
+            (stream, cursor.since.isoformat(), cursor.full_at.isoformat()),
+        )
+
+    # ---- comments ---------------------------------------------------------------------------
+
+    def comment_record(self, target: str, marker: str) -> CommentRecord | None:
+        row = self._db.execute(
+            "SELECT comment_id, body, body_hash FROM comments WHERE target = ? AND marker = ?",
+            (target, marker),
+        ).fetchone()
+        return None if row is None else CommentRecord(target, marker, *row)
+
+    def save_comment_record(self, record: CommentRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO comments (target, marker, comment_id, body, body_hash) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (record.target, record.marker, record.comment_id, record.body, record.body_hash),
+        )
+
+    def delete_comment_record(self, target: str, marker: str) -> None:
+        self._db.execute("DELETE FROM comments WHERE target = ? AND marker = ?", (target, marker))
+
+    # ---- history ----------------------------------------------------------------------------
+
+    def history(self, deliverable: str) -> tuple[Snapshot, ...]:
+        rows = self._db.execute(
+            "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY day", (deliverable,)
+        )
+        return tuple(_snapshot(json.loads(data)) for (data,) in rows)
+
+    def save_snapshot(self, deliverable: str, snapshot: Snapshot, blocked: Iterable[str]) -> None:
+        data = {
+            "day": snapshot.day.isoformat(),
+            "keys": sorted(snapshot.keys),
+            "dropped": sorted(snapshot.dropped),
+            "done": snapshot.done,
+            "total": snapshot.total,
+            "due": snapshot.due.isoformat() if snapshot.due else None,
+            "status": snapshot.status,
+            "blocked": sorted(blocked),
+        }
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshots (deliverable, day, data) VALUES (?, ?, ?)",
+                (deliverable, snapshot.day.isoformat(), json.dumps(data)),
+            )
+            self._db.execute(
+                "DELETE FROM snapshots WHERE deliverable = ? AND julianday(?) - julianday(day) > ?",
+                (deliverable, snapshot.day.isoformat(), SNAPSHOTS_KEPT_DAYS),
+            )
+
+    def blocked_since(self, deliverable: str) -> dict[str, date]:
+        """Items blocked in the latest snapshot, with the first day of their blocked run."""
+        rows = self._db.execute(
+            "SELECT day, data FROM snapshots WHERE deliverable = ? ORDER BY day DESC",
+            (deliverable,),
+        ).fetchall()
+        since: dict[str, date] = {}
+        still: set[str] | None = None
+        for day, data in rows:
+            blocked = set(json.loads(data).get("blocked", ()))
+            still = blocked if still is None else still & blocked
+            if not still:
+                break
+            for key in still:
+                since[key] = date.fromisoformat(day)
+        return since
+
+    # ---- runs -------------------------------------------------------------------------------
+
+    def start_run(self, started: datetime) -> int:
+        cursor = self._db.execute("INSERT INTO runs (started) VALUES (?)", (started.isoformat(),))
+        return int(cursor.lastrowid)
+
+    def finish_run(self, run_id: int, record: RunRecord) -> None:
+        self._db.execute(
+            "UPDATE runs SET finished = ?, reads = ?, writes = ?, failures = ?, summary = ? "
+            "WHERE id = ?",
+            (
+                (record.finished or datetime.now(UTC)).isoformat(),
+                record.reads,
+                record.writes,
+                record.failures,
+                json.dumps(record.summary),
+                run_id,
+            ),
+        )
+
+    def last_run(self) -> RunRecord | None:
+        row = self._db.execute(
+            "SELECT id, started, finished, reads, writes, failures, summary FROM runs "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return RunRecord(
+            row[0],
+            datetime.fromisoformat(row[1]),
+            datetime.fromisoformat(row[2]) if row[2] else None,
+            row[3],
+            row[4],
+            row[5],
+            json.loads(row[6]),
+        )
+
+    def close(self) -> None:
+        self.release_lock()
+        self._db.close()
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _snapshot(data: dict) -> Snapshot:
+    return Snapshot(
+        day=date.fromisoformat(data["day"]),
+        keys=frozenset(data["keys"]),
+        dropped=frozenset(data.get("dropped", ())),
+        done=data["done"],
+        total=data["total"],
+        due=date.fromisoformat(data["due"]) if data.get("due") else None,
+        status=data.get("status"),
+    )
+
+
+def _holder_is_dead(pid: int, host: str, my_host: str) -> bool:
+    if host != my_host:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def open_state(location: str) -> SQLiteState:
+    """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL)."""
+    if location.startswith(("postgres://", "postgresql://")):
+        raise ValueError(
+            "PostgreSQL state stores are not implemented yet; use a SQLite path for now"
+        )
+    if location.startswith("sqlite:///"):
+        location = location.removeprefix("sqlite:///")
+    return SQLiteState(location)
