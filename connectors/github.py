@@ -87,7 +87,6 @@ def normalise_issue(raw: dict[str, Any], source_id: str, repo: str) -> WorkItem:
         ),
         milestones=(milestone["title"],) if milestone else (),
         task_list=task_list(raw.get("body")),
-        is_pull_request="pull_request" in raw,
     )
 
 
@@ -218,6 +217,8 @@ class GitHubTracker:
             f"/repos/{self.repo}/issues", parameters, f"list {self.repo} issues"
         ):
             for raw in page:
+                if isinstance(raw, dict) and "pull_request" in raw:
+                    continue  # the issues endpoint lists pull requests too; they are not work items
                 try:
                     yield normalise_issue(raw, self.source_id, self.repo)
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:

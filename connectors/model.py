@@ -70,7 +70,6 @@ class WorkItem:
     blocked_by: tuple[str, ...] = ()  # keys of items that block this one
     sprint: str | None = None
     task_list: tuple[int, int] = (0, 0)  # checkboxes in the description: (ticked, total)
-    is_pull_request: bool = False
 
     @property
     def short_key(self) -> str:
@@ -110,7 +109,6 @@ class WorkItem:
             blocked_by=tuple(raw.get("blocked_by", ())),
             sprint=raw.get("sprint"),
             task_list=tuple(raw.get("task_list", (0, 0))),
-            is_pull_request=raw.get("is_pull_request", False),
         )
 
 

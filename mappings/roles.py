@@ -35,7 +35,7 @@ class Scope:
     """A deliverable's items on one day: counted items, dropped ones, due date and targets."""
 
     deliverable: Deliverable
-    items: tuple[WorkItem, ...]  # counted: not dropped, no pull requests, no report targets
+    items: tuple[WorkItem, ...]  # counted: not dropped, no report targets
     dropped: tuple[WorkItem, ...]
     due: date | None
     due_from: str  # "deliverable", "milestone v2.0", "fix version 2.0", "epic PLAT-1" or "none"
@@ -141,8 +141,9 @@ def scope_of(
     milestones: Mapping[str, Mapping[str, Milestone]],
     memberships: Mapping[str, frozenset[str]],
 ) -> Scope:
-    """Apply the counting rule: union of selector matches, de-duplicated, minus pull requests
-    and every deliverable's report-target issues; closed-as-not-planned items are dropped."""
+    """Apply the counting rule: union of selector matches, de-duplicated, minus every
+    deliverable's report-target issues (pull requests never reach the mirror); items closed as
+    not planned are dropped."""
     excluded = {
         (t.source, target_key(t, mapping))
         for d in mapping.deliverables
@@ -152,7 +153,7 @@ def scope_of(
     for selector in deliverable.include:
         source = mapping.source(selector.source)
         for item in items.get(selector.source, {}).values():
-            if item.is_pull_request or (item.source, item.key) in excluded:
+            if (item.source, item.key) in excluded:
                 continue
             if matches(item, selector, source, memberships):
                 selected[(item.source, item.key)] = item

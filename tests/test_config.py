@@ -1,4 +1,4 @@
-"""The mapping file: valid files load, bad ones exit 2 naming the file, the field path and the line."""
+"""The mapping file: valid files load; bad ones exit 2 naming file, field path and line."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_unknown_key_in_a_jira_source_uses_the_jira_fields():
 
 
 def test_unknown_source_in_a_selector():
-    text = VALID.replace('{source: web, label: checkout}', '{source: wbe, label: checkout}')
+    text = VALID.replace("{source: web, label: checkout}", "{source: wbe, label: checkout}")
     assert problems_of(text) == [
         "deliverables[0].include[1].source (line 23): unknown source 'wbe'; did you mean 'web'?"
     ]
@@ -120,13 +120,17 @@ def test_bad_timezone():
 
 
 def test_bad_regex():
-    text = VALID.replace("    repo: acme/web\n", "    repo: acme/web\n    points_label: 'sp:(\\d+'\n")
+    text = VALID.replace(
+        "    repo: acme/web\n", "    repo: acme/web\n    points_label: 'sp:(\\d+'\n"
+    )
     [problem] = problems_of(text)
     assert problem.startswith("sources[0].points_label (line 13): not a valid regular expression")
 
 
 def test_regex_needs_exactly_one_group():
-    text = VALID.replace("    repo: acme/web\n", "    repo: acme/web\n    points_label: 'sp:\\d+'\n")
+    text = VALID.replace(
+        "    repo: acme/web\n", "    repo: acme/web\n    points_label: 'sp:\\d+'\n"
+    )
     assert problems_of(text) == [
         "sources[0].points_label (line 13): needs exactly one capturing group, has 0"
     ]
@@ -168,10 +172,16 @@ def test_jql_with_order_by_is_rejected():
     [
         (("budget_hours: 400", "budget_hours: lots"), "deliverables[0].budget_hours"),
         (("    repo: acme/web\n", "    repo: acme/web\n    colour: red\n"), "sources[0].colour"),
-        (("{source: web, label: checkout}", "{source: nope, label: x}"), "deliverables[0].include[1].source"),
+        (
+            ("{source: web, label: checkout}", "{source: nope, label: x}"),
+            "deliverables[0].include[1].source",
+        ),
         (("  - id: plat\n", "  - id: web\n"), "sources[1].id"),
         (("Europe/Berlin", "Mars/Olympus"), "timezone"),
-        (("    repo: acme/web\n", "    repo: acme/web\n    points_label: '(('\n"), "sources[0].points_label"),
+        (
+            ("    repo: acme/web\n", "    repo: acme/web\n    points_label: '(('\n"),
+            "sources[0].points_label",
+        ),
     ],
 )
 def test_validate_exits_2_naming_file_and_field(tmp_path, capsys, change, path):

@@ -71,9 +71,7 @@ def assert_inert_markdown(body: str, title: str, allowed_links: set[str]) -> Non
 
 def test_nasty_titles_in_a_list_stay_in_their_code_span():
     for title in NASTY_TITLES:
-        doc = Document(
-            (Section("Overdue (1)", ((Link("web#5", URL), Plain(" "), Title(title)),)),)
-        )
+        doc = Document((Section("Overdue (1)", ((Link("web#5", URL), Plain(" "), Title(title)),)),))
         body = markdown.render(doc)
         assert_inert_markdown(body, title, {URL})
         assert sum(1 for t in tokens(body) if t.type == "list_item_open") == 1, body
@@ -81,9 +79,7 @@ def test_nasty_titles_in_a_list_stay_in_their_code_span():
 
 def test_nasty_titles_in_a_table_keep_the_table_shape():
     for title in NASTY_TITLES:
-        doc = Document(
-            (Table(("Item", "Who"), (((Title(title),), (Text("@dana-lee | x"),)),)),)
-        )
+        doc = Document((Table(("Item", "Who"), (((Title(title),), (Text("@dana-lee | x"),)),)),))
         body = markdown.render(doc)
         cells = [t for t in tokens(body) if t.type == "td_open"]
         assert len(cells) == 2, body

@@ -1,0 +1,292 @@
+"""The delivery forecast: throughput window, Monte Carlo dates and probability, status word."""
+
+import math
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mappings.forecast import (
+    Forecast,
+    daily_throughput,
+    forecast_completion,
+    seed_for,
+    status_word,
+)
+
+TODAY = date(2026, 3, 2)
+WORDS = {"Done", "No due date", "On track", "At risk", "Off track"}
+
+
+def day(offset: int) -> date:
+    return TODAY + timedelta(days=offset)
+
+
+def forecast(remaining: int, throughput: list[int], due: date | None = None, **kw) -> Forecast:
+    return forecast_completion(remaining, throughput, TODAY, due, seed=kw.pop("seed", 7), **kw)
+
+
+def with_probability(probability: float | None) -> Forecast:
+    return Forecast(10, 21, 20, 20 / 21, day(5), day(9), probability, None)
+
+
+# daily_throughput
+
+
+def test_throughput_counts_each_day_of_the_window_that_ends_yesterday():
+    closed = [day(-4), day(-3), day(-1), day(-1), day(0), day(2)]
+    assert daily_throughput(closed, TODAY, 3) == (1, 0, 2)
+
+
+def test_throughput_of_a_quiet_window_is_all_zeros():
+    assert daily_throughput([day(-30)], TODAY, 21) == (0,) * 21
+
+
+def test_throughput_window_must_hold_a_day():
+    with pytest.raises(ValueError, match="window_days"):
+        daily_throughput([], TODAY, 0)
+
+
+# forecast_completion: edge cases
+
+
+def test_nothing_remaining_needs_no_forecast():
+    f = forecast(0, [2] * 21, due=day(10))
+    assert (f.p50, f.p85, f.probability_by_due, f.note) == (None, None, None, None)
+    assert f.closed_in_window == 42
+
+
+def test_no_items_closed_in_the_window_gives_no_dates_and_says_why():
+    f = forecast(10, [0] * 21, due=day(30))
+    assert (f.p50, f.p85, f.probability_by_due) == (None, None, None)
+    assert f.note == "not enough history: no items closed in the last 21 days"
+    assert (f.closed_in_window, f.throughput_per_day) == (0, 0.0)
+
+
+def test_steady_two_a_day_finishes_ten_items_on_the_fifth_day_counting_today():
+    f = forecast(10, [2] * 21, due=day(4))
+    assert (f.p50, f.p85) == (day(4), day(4))
+    assert f.probability_by_due == 1.0
+    assert forecast(10, [2] * 21, due=day(30)).probability_by_due == 1.0
+    assert forecast(10, [2] * 21, due=day(3)).probability_by_due == 0.0
+    assert f.note is None
+    assert f.throughput_per_day == 2.0
+
+
+def test_work_that_fits_in_one_day_finishes_today():
+    f = forecast(3, [5] * 21, due=TODAY)
+    assert (f.p50, f.p85, f.probability_by_due) == (TODAY, TODAY, 1.0)
+
+
+def test_due_today_counts_only_the_runs_that_finish_today():
+    # One day in four closes 4 items, so about a quarter of the runs finish today.
+    f = forecast(3, [0, 0, 0, 4] * 5, due=TODAY)
+    assert 0.2 < f.probability_by_due < 0.3
+    assert status_word(3, 8, TODAY, TODAY, f, 0.85) == "Off track"
+
+
+def test_due_date_in_the_past_has_no_chance_and_is_off_track():
+    f = forecast(3, [5] * 21, due=day(-1))
+    assert f.probability_by_due == 0.0
+    assert f.p85 == TODAY
+    assert status_word(3, 10, day(-1), TODAY, f, 0.85) == "Off track"
+
+
+def test_without_a_due_date_there_is_no_probability_but_still_dates():
+    f = forecast(10, [2] * 21)
+    assert f.probability_by_due is None
+    assert f.p85 == day(4)
+
+
+def test_one_item_closed_in_the_window_still_forecasts_with_a_caveat():
+    f = forecast(1, [0] * 20 + [1])
+    # A run finishes on its first draw of the one productive day: P(by day n) = 1 - (20/21)^n,
+    # so the median run needs 15 days and the 85 % run 39 days.
+    assert day(11) <= f.p50 <= day(17)
+    assert day(33) <= f.p85 <= day(45)
+    assert f.note == "thin evidence: only 1 item closed in the last 21 days"
+
+
+def test_many_more_items_remaining_than_closed_is_flagged_as_thin_evidence():
+    f = forecast(200, [1] * 14 + [0] * 7)
+    assert f.note == (
+        "thin evidence: 200 items remain, more than 10 times the 14 closed in the last 21 days"
+    )
+    assert f.p85 is not None
+
+
+def test_scope_beyond_the_horizon_has_no_85_percent_date_and_says_so():
+    f = forecast(500, [0] * 18 + [1, 1, 1], due=day(5000))
+    assert (f.p50, f.p85) == (None, None)
+    assert f.probability_by_due == 0.0
+    assert "at the current pace more than 2 years" in f.note
+    assert "thin evidence: only 3 items" in f.note
+    assert status_word(500, 510, day(5000), TODAY, f, 0.85) == "Off track"
+
+
+def test_scope_partly_beyond_the_horizon_counts_unfinished_runs_as_late():
+    # Mean 0.7 a day: 500 items need about 714 days, so many runs miss the 730-day horizon.
+    f = forecast(500, [1] * 7 + [0] * 3, due=day(10_000))
+    assert f.p85 is None
+    assert f.probability_by_due < 0.85
+    assert "of the simulations finish within 730 days" in f.note
+
+
+def test_a_run_finishing_on_the_last_day_of_the_horizon_counts_as_finished():
+    assert forecast(10, [2] * 21, due=day(4), horizon_days=5).probability_by_due == 1.0
+    late = forecast(10, [2] * 21, due=day(4), horizon_days=4)
+    assert (late.p50, late.p85, late.probability_by_due) == (None, None, 0.0)
+    assert "none of the simulations finish within 4 days" in late.note
+
+
+def test_scope_the_best_pace_just_finishes_within_the_horizon_is_forecast():
+    f = forecast(730, [1] * 21)
+    assert f.p85 == day(729)
+
+
+def test_many_short_runs_each_take_exactly_their_days():
+    # 2000 one-day runs cross several chunks of simulated days; none may gain a day at the seams.
+    f = forecast(1, [1] * 21, due=TODAY)
+    assert (f.p85, f.probability_by_due) == (TODAY, 1.0)
+
+
+def test_a_day_closing_more_than_255_items_is_sampled_like_any_other():
+    f = forecast(250, [300] + [0] * 20)
+    assert day(11) <= f.p50 <= day(17)
+
+
+def test_a_window_longer_than_256_days_forecasts_the_same_steady_pace():
+    f = forecast(10, [2] * 300, due=day(4))
+    assert (f.p50, f.p85, f.probability_by_due) == (day(4), day(4), 1.0)
+
+
+def test_invalid_arguments_are_refused():
+    with pytest.raises(ValueError):
+        forecast(-1, [1])
+    with pytest.raises(ValueError):
+        forecast(1, [])
+    with pytest.raises(ValueError):
+        forecast(1, [1, -1])
+    with pytest.raises(ValueError):
+        forecast(1, [1], runs=0)
+
+
+# determinism and seeds
+
+NOISY = [0, 3, 1, 0, 5, 2, 0, 0, 4, 1, 2, 0, 6, 1, 0, 0, 2, 3, 0, 1, 2]
+
+
+def test_same_inputs_and_seed_give_the_same_forecast():
+    assert forecast(120, NOISY, due=day(60), seed=11) == forecast(120, NOISY, due=day(60), seed=11)
+
+
+def test_different_seeds_can_give_different_forecasts():
+    results = {forecast(120, NOISY, due=day(60), seed=s, runs=100) for s in range(10)}
+    assert len(results) > 1
+
+
+def test_seed_is_stable_across_processes():
+    # A fixed value: hash() would change from one process to the next and rewrite every report.
+    assert seed_for("checkout-v2", date(2026, 3, 2), 10, (1, 0, 2)) == 8502737337670715057
+
+
+def test_seed_depends_on_every_part():
+    base = seed_for("checkout-v2", TODAY, 10, (1, 0, 2))
+    assert base != seed_for("checkout-v2", day(1), 10, (1, 0, 2))
+    assert base != seed_for("checkout-v2", TODAY, 11, (1, 0, 2))
+    assert base != seed_for("checkout-v3", TODAY, 10, (1, 0, 2))
+
+
+# status_word
+
+
+@pytest.mark.parametrize(
+    ("remaining", "total", "due", "probability", "word"),
+    [
+        (0, 5, day(-3), None, "Done"),
+        (0, 0, None, None, "No due date"),
+        (0, 0, day(10), None, "At risk"),
+        (4, 5, None, 0.99, "No due date"),
+        (4, 5, day(-1), 0.99, "Off track"),
+        (4, 5, day(10), 0.85, "On track"),
+        (4, 5, day(10), 0.84, "At risk"),
+        (4, 5, day(10), 0.5, "At risk"),
+        (4, 5, day(10), 0.49, "Off track"),
+        (4, 5, day(10), None, "At risk"),
+        (4, 5, TODAY, 1.0, "On track"),
+    ],
+)
+def test_status_word(remaining, total, due, probability, word):
+    assert status_word(remaining, total, due, TODAY, with_probability(probability), 0.85) == word
+
+
+def test_no_evidence_is_at_risk_until_the_due_date_passes():
+    f = forecast(4, [0] * 21, due=day(10))
+    assert status_word(4, 5, day(10), TODAY, f, 0.85) == "At risk"
+    assert status_word(4, 5, day(-1), TODAY, f, 0.85) == "Off track"
+    assert status_word(4, 5, day(10), TODAY, None, 0.85) == "At risk"
+
+
+def test_on_track_threshold_comes_from_the_rules():
+    assert status_word(4, 5, day(10), TODAY, with_probability(0.9), 0.95) == "At risk"
+
+
+def test_status_word_refuses_impossible_counts():
+    with pytest.raises(ValueError):
+        status_word(6, 5, None, TODAY, None, 0.85)
+
+
+# invariants over any history
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    history=st.lists(st.integers(0, 8), min_size=1, max_size=28),
+    remaining=st.integers(0, 400),
+    due_offset=st.none() | st.integers(-5, 900),
+    seed=st.integers(0, 2**32),
+    runs=st.integers(1, 300),
+    horizon_days=st.integers(1, 60) | st.just(730),
+)
+def test_forecast_invariants_hold_for_any_history(
+    history, remaining, due_offset, seed, runs, horizon_days
+):
+    def with_due(due: date | None) -> Forecast:
+        return forecast(remaining, history, due, seed=seed, runs=runs, horizon_days=horizon_days)
+
+    due = None if due_offset is None else day(due_offset)
+    f = with_due(due)
+
+    assert f == with_due(due)
+    assert (f.window_days, f.closed_in_window) == (len(history), sum(history))
+    evidence = remaining > 0 and sum(history) > 0
+    assert (f.probability_by_due is None) == (due is None or not evidence)
+    if f.probability_by_due is not None:
+        assert 0.0 <= f.probability_by_due <= 1.0
+        # The dates and the probability are read from the same runs.
+        assert (f.probability_by_due >= 0.85) == (f.p85 is not None and due >= f.p85)
+        assert (f.probability_by_due >= 0.5) == (f.p50 is not None and due >= f.p50)
+    for share, reached in ((0.5, f.p50), (0.85, f.p85)):
+        if reached is not None:
+            # The earliest date by which the share of runs has finished, and never past the horizon.
+            assert with_due(reached - timedelta(days=1)).probability_by_due < share
+            assert with_due(reached).probability_by_due >= share
+            assert reached <= day(horizon_days - 1)
+    if evidence:
+        # Runs that miss the horizon are never done, however late the due date.
+        end = with_due(day(horizon_days - 1)).probability_by_due
+        assert with_due(day(horizon_days + 400)).probability_by_due == end
+    if f.p85 is not None:
+        assert f.p50 is not None and f.p50 <= f.p85
+    if f.p50 is not None:
+        # No run closes more than the best day of the window, every day.
+        assert f.p50 >= day(math.ceil(remaining / max(history)) - 1)
+    if evidence and min(history) > 0 and remaining <= min(history) * horizon_days:
+        # Every run closes at least the worst day of the window, every day.
+        assert f.p85 <= day(math.ceil(remaining / min(history)) - 1)
+    if evidence and f.p85 is None:
+        assert "at the current pace more than" in f.note
+    word = status_word(remaining, remaining + 1, due, TODAY, f, 0.85)
+    assert word in WORDS
+    assert (word == "Done") == (remaining == 0)
