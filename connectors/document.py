@@ -44,7 +44,7 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A person to notify; the dialect picks the identity of its own tracker, else shows the name."""
+    """A person to notify: the dialect picks its own tracker's identity, else shows the name."""
 
     name: str
     identities: tuple[Person, ...] = ()

@@ -84,7 +84,8 @@ def _inline(node: Inline, in_table: bool) -> str:
             return code_span(text, in_table)
         case Link(label, url):
             target = _url(url)
-            shown = escape_text(label)
+            # GitHub neither mentions nor cross-links inside a link; escaping markup is enough.
+            shown = _ESCAPE.sub(r"\\\1", one_line(label))
             return f"[{shown}]({target})" if target else shown
         case Mention(name, identities):
             for person in identities:

@@ -1,4 +1,4 @@
-"""Jira wiki-markup dialect (REST v2 comment bodies): renders a neutral document, escaping untrusted text.
+"""Jira wiki-markup dialect (REST v2 comment bodies): a neutral document, untrusted text escaped.
 
 Every character Jira treats as markup is backslash-escaped; a backslash itself becomes an HTML
 entity (two backslashes would be a line break); `{noformat}`-style macros are removed outright;

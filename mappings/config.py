@@ -1,4 +1,4 @@
-"""The mapping file: its schema as pydantic models, and a loader whose errors name file, field and line.
+"""The mapping file: its pydantic schema, and a loader whose errors name file, field and line.
 
 Loading never touches the network. Every problem is reported with the dotted field path the
 contract promises (`deliverables[0].include[1].source`), the YAML line where known, and a
@@ -50,7 +50,8 @@ class GitHubSource(_Strict):
     token_env: str | None = Field(None, description="environment variable holding the token")
     in_progress_labels: tuple[str, ...] = DEFAULT_IN_PROGRESS_LABELS
     points_label: str | None = Field(
-        None, description="regex with one group reading story points from a label, e.g. '^sp:(\\d+)$'"
+        None,
+        description="regex with one group reading story points from a label, e.g. '^sp:(\\d+)$'",
     )
     blocked_labels: tuple[str, ...] = ("blocked",)
     dropped_resolutions: tuple[str, ...] = Field(
@@ -110,7 +111,7 @@ Source = Annotated[GitHubSource | JiraSource, Field(discriminator="kind")]
 
 
 class Selector(_Strict):
-    """Items of one source. Criteria in one selector must all hold; a deliverable ORs its selectors."""
+    """Items of one source: all criteria must hold; a deliverable ORs its selectors."""
 
     source: str
     milestone: str | None = Field(None, description="GitHub milestone title, exact")
@@ -199,7 +200,9 @@ class MappingFile(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name like Europe/Berlin")
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name like Europe/Berlin"
+            ) from None
         return value
 
     @property
@@ -244,7 +247,9 @@ def load_mapping(path: str | Path) -> MappingFile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise MappingError(str(path), [Problem("", f"cannot read the file: {exc.strerror}")])
+        raise MappingError(
+            str(path), [Problem("", f"cannot read the file: {exc.strerror}")]
+        ) from None
     return parse_mapping(text, str(path))
 
 
@@ -343,7 +348,10 @@ def _cross_check(mapping: MappingFile) -> Iterator[tuple[str, str]]:
             elif source.kind == "jira" and not (
                 isinstance(target.issue, str) and _JIRA_KEY.match(target.issue)
             ):
-                yield f"{path}.issue", f"a Jira issue key like PLAT-100 is expected, got {target.issue!r}"
+                yield (
+                    f"{path}.issue",
+                    f"a Jira issue key like PLAT-100 is expected, got {target.issue!r}",
+                )
         if deliverable.start and deliverable.due and deliverable.start > deliverable.due:
             yield f"{base}.start", f"start {deliverable.start} is after due {deliverable.due}"
 
@@ -399,8 +407,10 @@ def _problem(error: dict[str, Any], data: Any, lines: dict[str, int]) -> Problem
         message = "required field is missing: github or jira"
     else:
         message = error["msg"].removeprefix("Value error, ")
-        if "input" in error and kind not in ("value_error",) and not isinstance(
-            error["input"], dict | list
+        if (
+            "input" in error
+            and kind not in ("value_error",)
+            and not isinstance(error["input"], dict | list)
         ):
             message += f" (got {error['input']!r})"
     return Problem(path, message, _line(lines, path))

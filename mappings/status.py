@@ -355,9 +355,11 @@ def _blockers(
         reason = _blocked_reason(item, mapping, all_items)
         if reason is None:
             continue
-        since = blocked_since.get(f"{item.source}:{item.key}") or local_day(
-            item.updated, mapping.tz
-        )
+        # Trackers do not say when an item became blocked: the last update is the first guess,
+        # and yesterday's answer (from the state store) keeps the age from resetting later.
+        since = local_day(item.updated, mapping.tz)
+        if (seen := blocked_since.get(f"{item.source}:{item.key}")) is not None:
+            since = min(since, seen)
         found.append(Blocker(item, reason, min(since, today)))
     return tuple(sorted(found, key=lambda b: (b.since, b.item.key)))
 
@@ -426,8 +428,6 @@ def _workload(
     wip_everywhere: Counter[str] = Counter()
     for by_key in all_items.values():
         for item in by_key.values():
-            if item.is_pull_request:
-                continue
             if category(item, mapping.source(item.source)) is Category.IN_PROGRESS:
                 for person in item.assignees:
                     wip_everywhere[person_name(person, mapping.people)] += 1

@@ -126,7 +126,7 @@ def run_cycle(
             for marker, document in documents:
                 result.published.append(publisher.publish(target, marker, document))
         if not dry_run:
-            blocked = (f"{b.item.source}:{b.item.key}" for b in lead.blockers)
+            blocked = {f"{b.item.source}:{b.item.key}": b.since for b in lead.blockers}
             state.save_snapshot(deliverable_id, snapshot_of(lead), blocked)
 
     result.reads = sum(t.stats.reads for t in trackers.values())

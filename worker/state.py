@@ -11,7 +11,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -80,7 +80,7 @@ class StateStore(Protocol):
     def delete_comment_record(self, target: str, marker: str) -> None: ...
     def history(self, deliverable: str) -> tuple[Snapshot, ...]: ...
     def save_snapshot(
-        self, deliverable: str, snapshot: Snapshot, blocked: Iterable[str]
+        self, deliverable: str, snapshot: Snapshot, blocked: Mapping[str, date]
     ) -> None: ...
     def blocked_since(self, deliverable: str) -> dict[str, date]: ...
     def start_run(self, started: datetime) -> int: ...
@@ -280,7 +280,9 @@ class SQLiteState:
         )
         return tuple(_snapshot(json.loads(data)) for (data,) in rows)
 
-    def save_snapshot(self, deliverable: str, snapshot: Snapshot, blocked: Iterable[str]) -> None:
+    def save_snapshot(
+        self, deliverable: str, snapshot: Snapshot, blocked: Mapping[str, date]
+    ) -> None:
         data = {
             "day": snapshot.day.isoformat(),
             "keys": sorted(snapshot.keys),
@@ -289,7 +291,7 @@ class SQLiteState:
             "total": snapshot.total,
             "due": snapshot.due.isoformat() if snapshot.due else None,
             "status": snapshot.status,
-            "blocked": sorted(blocked),
+            "blocked": {key: day.isoformat() for key, day in sorted(blocked.items())},
         }
         with self._transaction():
             self._db.execute(
@@ -302,21 +304,13 @@ class SQLiteState:
             )
 
     def blocked_since(self, deliverable: str) -> dict[str, date]:
-        """Items blocked in the latest snapshot, with the first day of their blocked run."""
-        rows = self._db.execute(
-            "SELECT day, data FROM snapshots WHERE deliverable = ? ORDER BY day DESC",
+        """Since when each item blocked at the latest snapshot has been blocked."""
+        row = self._db.execute(
+            "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY day DESC LIMIT 1",
             (deliverable,),
-        ).fetchall()
-        since: dict[str, date] = {}
-        still: set[str] | None = None
-        for day, data in rows:
-            blocked = set(json.loads(data).get("blocked", ()))
-            still = blocked if still is None else still & blocked
-            if not still:
-                break
-            for key in still:
-                since[key] = date.fromisoformat(day)
-        return since
+        ).fetchone()
+        blocked = json.loads(row[0]).get("blocked", {}) if row else {}
+        return {key: date.fromisoformat(day) for key, day in blocked.items()}
 
     # ---- runs -------------------------------------------------------------------------------
 
