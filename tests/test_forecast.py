@@ -1,6 +1,7 @@
 """The delivery forecast: throughput window, Monte Carlo dates and probability, status word."""
 
 import math
+import random
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from mappings.forecast import (
     Forecast,
+    _days_to_finish,
     daily_throughput,
     forecast_completion,
     seed_for,
@@ -108,6 +110,10 @@ def test_one_item_closed_in_the_window_still_forecasts_with_a_caveat():
     assert f.note == "thin evidence: only 1 item closed in the last 21 days"
 
 
+def test_five_items_closed_is_enough_evidence():
+    assert forecast(50, [1] * 5 + [0] * 16).note is None
+
+
 def test_many_more_items_remaining_than_closed_is_flagged_as_thin_evidence():
     f = forecast(200, [1] * 14 + [0] * 7)
     assert f.note == (
@@ -198,6 +204,26 @@ def test_seed_depends_on_every_part():
     assert base != seed_for("checkout-v3", TODAY, 10, (1, 0, 2))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    history=st.lists(st.integers(0, 5), min_size=1, max_size=10).filter(any),
+    remaining=st.integers(1, 60),
+    horizon_days=st.integers(1, 40),
+    chunk_days=st.integers(1, 50),
+)
+def test_runs_do_not_depend_on_where_the_simulated_days_are_cut_into_chunks(
+    history, remaining, horizon_days, chunk_days
+):
+    # A window over 256 days selects rng.choices, whose stream is the same however it is cut, so
+    # the seams (a run spanning chunks, a horizon reached at a chunk's end) must not change a run.
+    history = tuple(history) * (257 // len(history) + 1)
+
+    def days(chunk: int) -> list[int]:
+        return _days_to_finish(history, remaining, 50, horizon_days, random.Random(3), chunk)
+
+    assert days(chunk_days) == days(100_000)
+
+
 # status_word
 
 
@@ -207,6 +233,7 @@ def test_seed_depends_on_every_part():
         (0, 5, day(-3), None, "Done"),
         (0, 0, None, None, "No due date"),
         (0, 0, day(10), None, "At risk"),
+        (0, 0, day(-1), None, "At risk"),
         (4, 5, None, 0.99, "No due date"),
         (4, 5, day(-1), 0.99, "Off track"),
         (4, 5, day(10), 0.85, "On track"),
