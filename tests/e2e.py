@@ -1,0 +1,66 @@
+"""Helpers for end-to-end tests: run the real `delivery-sync` command against a sandbox."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from connectors.sandbox.server import Sandbox
+from worker.cli import example_path
+
+DEMO_MAPPING = example_path("demo.yaml")
+
+
+def cli_command() -> list[str]:
+    script = Path(sys.executable).with_name("delivery-sync")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "worker.cli"]
+
+
+@dataclass
+class Completed:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(
+    args: list[str],
+    sandbox: Sandbox,
+    state: Path,
+    *,
+    config: Path = DEMO_MAPPING,
+    env: dict | None = None,
+) -> Completed:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GITHUB_", "JIRA_", "DELIVERY_SYNC_"))
+    }
+    environment.update(
+        GITHUB_TOKEN=sandbox.github_token,
+        GITHUB_API_URL=sandbox.github_url,
+        DELIVERY_SYNC_STATE=str(state),
+        DELIVERY_SYNC_CONFIG=str(config),
+        DELIVERY_SYNC_LOG_FORMAT="json",
+    )
+    environment.update(env or {})
+    done = subprocess.run(
+        [*cli_command(), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def writes(sandbox: Sandbox) -> list:
+    return [r for r in sandbox.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+
+
+def requests_to(sandbox: Sandbox, method: str, pattern: str) -> list:
+    return [r for r in sandbox.requests if r.method == method and re.search(pattern, r.path)]
