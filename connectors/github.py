@@ -29,6 +29,7 @@ from connectors.tracker import RequestStats
 log = structlog.get_logger("delivery_sync.github")
 
 PAGE_SIZE = 100
+ANY_BOT = "*[bot]"
 MARKER_PREFIX = "<!-- delivery-sync "
 _MARKER = re.compile(r"<!--\s*delivery-sync\s+(\{.*\})\s*-->\s*\Z", re.DOTALL)
 _CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]", re.MULTILINE)
@@ -265,12 +266,23 @@ class GitHubTracker:
                 ).get_app()
                 self._login = f"{app.slug}[bot]"
             else:
-                _, raw = self._get("/user", None, "get the authenticated user")
-                self._login = raw["login"]
+                try:
+                    _, raw = self._get("/user", None, "get the authenticated user")
+                    self._login = raw["login"]
+                except TrackerError as exc:
+                    if exc.status != 403:
+                        raise
+                    # An installation token (e.g. GitHub Actions' GITHUB_TOKEN) may not read
+                    # /user; its comments are written by an "...[bot]" account.
+                    log.warning("github.identity_unknown", source=self.source_id, error=str(exc))
+                    self._login = ANY_BOT
         return self._login
 
-    def own_comments(self, issue: str) -> list[Comment]:
+    def _is_ours(self, author: str) -> bool:
         me = self.login()
+        return author.endswith("[bot]") if me == ANY_BOT else author == me
+
+    def own_comments(self, issue: str) -> list[Comment]:
         found = []
         parameters = {"per_page": PAGE_SIZE}
         url = f"/repos/{self.repo}/issues/{issue}/comments"
@@ -280,7 +292,7 @@ class GitHubTracker:
                     comment = _normalise_comment(raw)
                 except (KeyError, TypeError, ValueError):
                     continue
-                if comment.author == me and comment.marker is not None:
+                if comment.marker is not None and self._is_ours(comment.author):
                     found.append(comment)
         return found
 

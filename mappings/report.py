@@ -7,6 +7,7 @@ headings are contract (DESIGN §6): keep their wording.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from connectors.document import (
@@ -184,7 +185,9 @@ def _forecast_lines(status: DeliveryStatus) -> list[str]:
             + f" (at {f.throughput_per_day:.1f} items/day over {f.window_days} days)"
         )
     if f.probability_by_due is not None:
-        lines.append(f"Chance of finishing by the due date: {round(f.probability_by_due * 100)} %")
+        # Floor, so a 0.846 chance never reads "85 %" beside "At risk".
+        chance = math.floor(f.probability_by_due * 100)
+        lines.append(f"Chance of finishing by the due date: {chance} %")
     if f.note:
         lines.append(f"Note: {f.note}")
     return lines

@@ -298,3 +298,21 @@ def test_marker_is_parsed_as_json_with_free_spacing():
 def test_task_list_counts_checkboxes():
     assert task_list("- [x] a\n- [ ] b\n1. [X] c\ntext [x] not a box\n") == (2, 3)
     assert task_list(None) == (0, 0)
+
+
+@responses.activate
+def test_an_installation_token_that_cannot_read_user_accepts_bot_authors(tracker):
+    marker = Marker("delivery-lead", deliverable="a")
+    responses.get(
+        url("/user"), status=403, json={"message": "Resource not accessible by integration"}
+    )
+    responses.get(
+        url("/repos/acme/web/issues/1/comments"),
+        json=[
+            comment(1, "x\n" + marker_line(marker), login="github-actions[bot]"),
+            comment(2, "x\n" + marker_line(marker), login="mallory"),
+        ],
+    )
+    with capture_logs() as logs:
+        assert [c.id for c in tracker.own_comments("1")] == ["1"]
+    assert [e["event"] for e in logs] == ["github.identity_unknown"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,8 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         problems = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
         print(f"delivery-sync: bad environment: {problems}", file=sys.stderr)
         return EXIT_USAGE
+    level = settings.delivery_sync_log_level
+    if args.command == "demo" and "DELIVERY_SYNC_LOG_LEVEL" not in os.environ:
+        level = "warning"  # the demo's output is the comments; keep the log to problems
     ds_logging.configure(
-        settings.delivery_sync_log_level,
+        level,
         settings.delivery_sync_log_format,
         secrets=_secret_values(settings),
     )
