@@ -247,6 +247,10 @@ class GitHubTracker:
                     )
         return found
 
+    def check_access(self) -> None:
+        """Raise TrackerError unless the token can read the repository."""
+        self._get(f"/repos/{self.repo}", None, f"read repository {self.repo}")
+
     def fetch_item(self, issue: str) -> WorkItem | None:
         try:
             _, raw = self._get(

@@ -31,6 +31,10 @@ class Tracker(Protocol):
 
     def fetch_milestones(self) -> list[Milestone]: ...
 
+    def check_access(self) -> None:
+        """Raise TrackerError unless the credentials can read the source."""
+        ...
+
     def fetch_item(self, issue: str) -> WorkItem | None:
         """One issue by number or key (a report target outside the fetched scope)."""
         ...

@@ -21,6 +21,7 @@ from connectors.document import (
     Mention,
     Plain,
     Section,
+    Strong,
     Table,
     Text,
     Title,
@@ -68,7 +69,7 @@ def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Docume
     if status.burnup:
         blocks.append(
             Chart(
-                "Burn-up (items)",
+                "Burn-up: scope (upper line) and done (lower line), items",
                 tuple(day.strftime("%m-%d") for day, _, _ in status.burnup),
                 tuple(done for _, done, _ in status.burnup),
                 tuple(total for _, _, total in status.burnup),
@@ -109,7 +110,7 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
         ),
     ]
     if status.workload:
-        blocks.append(Line((Plain("Workload"),)))
+        blocks.append(Line((Strong("Workload"),)))
         blocks.append(
             Table(
                 ("Person", "Open", "In progress", "Overdue", "Points open", "WIP everywhere"),
@@ -270,3 +271,100 @@ def _num(value: float | None) -> str:
     if value is None:
         return "?"
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def report_data(lead: DeliveryStatus, pm: TaskStatus) -> dict:
+    """Both role views as plain data, for `report --format json` and scripts."""
+    f = lead.forecast
+    b = lead.budget
+    change = lead.scope_change
+
+    def key(item: WorkItem) -> str:
+        return f"{item.source}:{item.key}"
+
+    def tasks(found: tuple[Task, ...]) -> list[dict]:
+        return [
+            {
+                "item": key(t.item),
+                "title": t.item.title,
+                "url": t.item.url,
+                "assignees": list(t.assignees),
+                "due": t.due.isoformat() if t.due else None,
+                "note": t.note,
+            }
+            for t in found
+        ]
+
+    return {
+        "deliverable": lead.scope.deliverable.id,
+        "name": lead.name,
+        "as_of": lead.today.isoformat(),
+        "delivery_lead": {
+            "status": lead.status,
+            "done": lead.done,
+            "total": lead.total,
+            "points_done": lead.points_done,
+            "points_total": lead.points_total,
+            "due": lead.scope.due.isoformat() if lead.scope.due else None,
+            "due_from": lead.scope.due_from,
+            "forecast": None
+            if f is None
+            else {
+                "p50": f.p50.isoformat() if f.p50 else None,
+                "p85": f.p85.isoformat() if f.p85 else None,
+                "probability_by_due": f.probability_by_due,
+                "throughput_per_day": f.throughput_per_day,
+                "window_days": f.window_days,
+                "note": f.note,
+            },
+            "budget": None
+            if b is None
+            else {
+                "budget_hours": b.budget_hours,
+                "spent_hours": b.spent_hours,
+                "projected_hours": b.projected_hours,
+                "cpi": b.cpi,
+                "at_risk": b.at_risk,
+            },
+            "requirements": {"done": lead.requirements[0], "total": lead.requirements[1]},
+            "checklist": {"ticked": lead.scope.checklist[0], "total": lead.scope.checklist[1]},
+            "blockers": [
+                {"item": key(x.item), "reason": x.reason, "since": x.since.isoformat()}
+                for x in lead.blockers
+            ],
+            "dropped": [key(i) for i in lead.scope.dropped],
+            "scope_change": None
+            if change is None
+            else {
+                "since": change.since.isoformat(),
+                "added": [key(i) for i in change.added],
+                "removed": list(change.removed),
+                "dropped": [key(i) for i in change.dropped],
+                "due_moved": [d.isoformat() if d else None for d in change.due_moved]
+                if change.due_moved
+                else None,
+            },
+        },
+        "project_manager": {
+            "counts": {c.value: n for c, n in pm.counts.items()},
+            "dropped": pm.dropped,
+            "overdue": tasks(pm.overdue),
+            "due_soon": tasks(pm.due_soon),
+            "blocked": tasks(pm.blocked),
+            "unassigned": tasks(pm.unassigned),
+            "stale": tasks(pm.stale),
+            "conflicts": tasks(pm.conflicts),
+            "over_wip": [w.person for w in pm.over_wip],
+            "workload": [
+                {
+                    "person": w.person,
+                    "open": w.open,
+                    "in_progress": w.in_progress,
+                    "overdue": w.overdue,
+                    "points_open": w.points_open,
+                    "wip_everywhere": w.wip_everywhere,
+                }
+                for w in pm.workload
+            ],
+        },
+    }

@@ -157,3 +157,46 @@ def test_bad_mapping_file_exits_2(sandbox, state, tmp_path):
     assert result.code == 2
     assert f"{config}" in result.err and "sources[0].colour (line 3)" in result.err
     assert sandbox.requests == []
+
+
+def test_report_prints_json_and_writes_nothing(sandbox, state):
+    result = run_cli(["report", "--format", "json", "--as-of", "2026-12-01"], sandbox, state)
+    assert result.code == 0, result.err
+    assert writes(sandbox) == []
+    data = {d["deliverable"]: d for d in json.loads(result.out)}
+    assert set(data) == {"checkout-v2", "mobile-onboarding", "api-hardening"}
+    checkout = data["checkout-v2"]["delivery_lead"]
+    assert checkout["status"] in ("On track", "At risk", "Off track")
+    assert 0 < checkout["done"] < checkout["total"]
+    assert data["api-hardening"]["delivery_lead"]["status"] == "No due date"
+    assert all(d["as_of"] == "2026-12-01" for d in data.values())
+
+
+def test_report_as_html_escapes_titles(sandbox, state, tmp_path):
+    page = tmp_path / "report.html"
+    result = run_cli(["report", "--format", "html", "--output", str(page)], sandbox, state)
+    assert result.code == 0, result.err
+    text = page.read_text()
+    assert text.count("<article>") == 6
+    assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_validate_online_checks_every_source_and_target(sandbox, state, tmp_path):
+    good = run_cli(["validate", "--online"], sandbox, state)
+    assert good.code == 0, good.out + good.err
+    lines = [" ".join(line.split()) for line in good.out.splitlines()]
+    assert "source web ok" in lines and "target api:1 ok" in lines
+
+    config = tmp_path / "missing-target.yaml"
+    config.write_text(
+        "version: 1\nsources:\n  - {id: web, kind: github, repo: acme/web}\n"
+        "deliverables:\n  - id: x\n    name: X\n    include: [{source: web, label: bug}]\n"
+        "    report_to: [{source: web, issue: 9999}]\n"
+    )
+    missing = run_cli(["validate", "--online"], sandbox, state, config=config)
+    assert missing.code == 1
+    assert "target web:9999  issue not found" in missing.out.splitlines()
+
+    wrong = run_cli(["validate", "--online"], sandbox, state, env={"GITHUB_TOKEN": "nope-nope"})
+    assert wrong.code == 1 and "401" in wrong.out and "nope-nope" not in wrong.out
+    assert writes(sandbox) == []

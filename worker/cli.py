@@ -19,9 +19,18 @@ from typing import TextIO
 import structlog
 from pydantic import ValidationError
 
+from connectors import html, markdown, wiki
+from connectors.retry import TrackerError
 from mappings.config import MappingError, MappingFile, json_schema, load_mapping
+from mappings.report import report_data
 from worker import logging as ds_logging
-from worker.cycle import CycleResult, run_cycle
+from worker.cycle import (
+    CycleResult,
+    DeliverableReport,
+    compute_reports,
+    fetch_sources,
+    run_cycle,
+)
 from worker.publisher import Outcome
 from worker.settings import Settings
 from worker.state import LockHeld, open_state
@@ -99,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="print the reports without posting them")
     _config_arg(report)
-    report.add_argument("--format", choices=("markdown", "jira", "json"), default="markdown")
+    report.add_argument(
+        "--format", choices=("markdown", "jira", "json", "html"), default="markdown"
+    )
     report.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
     report.add_argument("--as-of", metavar="ISO-8601")
     report.add_argument("--state", metavar="PATH-OR-URL")
@@ -186,13 +197,80 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{path}: valid ({len(mapping.sources)} sources, {len(mapping.deliverables)} deliverables)"
     )
-    if args.online:
-        raise UsageError("--online is not available yet")
-    return EXIT_OK
+    if not args.online:
+        return EXIT_OK
+    rows = check_access(mapping, settings)
+    width = max(len(name) for name, _ in rows)
+    for name, problem in rows:
+        print(f"{name:<{width}}  {problem or 'ok'}")
+    return EXIT_FAILED if any(problem for _, problem in rows) else EXIT_OK
+
+
+def check_access(mapping: MappingFile, settings: Settings) -> list[tuple[str, str | None]]:
+    """Every source and report target, with what stops us from using it (None: reachable)."""
+    trackers, failures = build_trackers(mapping, settings)
+    rows: list[tuple[str, str | None]] = []
+    for source in mapping.sources:
+        problem = failures.get(source.id)
+        if problem is None:
+            try:
+                trackers[source.id].check_access()
+            except TrackerError as exc:
+                problem = str(exc)
+        rows.append((f"source {source.id}", problem))
+    for deliverable in mapping.deliverables:
+        for target in deliverable.report_to:
+            name = f"target {target.source}:{target.issue}"
+            tracker = trackers.get(target.source)
+            if tracker is None:
+                rows.append((name, "its source has no credentials"))
+                continue
+            try:
+                found = tracker.fetch_item(str(target.issue))
+            except TrackerError as exc:
+                rows.append((name, str(exc)))
+                continue
+            rows.append((name, None if found is not None else "issue not found"))
+    return rows
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
-    raise UsageError("report is not available yet; use `run --dry-run`")
+    mapping = _load(args, settings)
+    as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
+    state = open_state(args.state or settings.delivery_sync_state)
+    try:
+        now = datetime.now(UTC)
+        state.acquire_lock(now)
+        trackers, failed = build_trackers(mapping, settings)
+        fetch_sources(mapping, trackers, state, now, failed)
+        today = (as_of or now).astimezone(mapping.tz).date()
+        reports, skipped = compute_reports(mapping, state, today, failed)
+    finally:
+        state.close()
+    cloud = not any(getattr(s, "deployment", "auto") == "server" for s in mapping.sources)
+    text = format_reports(reports, args.format, cloud)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    for deliverable, why in sorted(skipped.items()):
+        print(f"delivery-sync: {deliverable} not reported: {why}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = True) -> str:
+    if fmt == "json":
+        return json.dumps([report_data(r.lead, r.pm) for r in reports], indent=2) + "\n"
+    if fmt == "html":
+        articles = [html.render(doc) for r in reports for _, doc in r.documents]
+        return html.page("delivery-sync report", articles)
+    render = markdown.render if fmt == "markdown" else (lambda d: wiki.render(d, cloud))
+    chunks = [
+        f"{'=' * 8} {r.deliverable_id} · {marker.role} {'=' * 8}\n{render(doc)}"
+        for r in reports
+        for marker, doc in r.documents
+    ]
+    return "\n".join(chunks)
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,6 +11,7 @@ from typing import TextIO
 
 import structlog
 
+from connectors.document import Document
 from connectors.model import Marker, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
@@ -57,6 +58,20 @@ class CycleResult:
         return sum(1 for p in self.published if p.outcome is outcome)
 
 
+@dataclass(frozen=True)
+class DeliverableReport:
+    """Both role views of one deliverable for one day, and the documents that say them."""
+
+    scope: Scope
+    lead: DeliveryStatus
+    pm: TaskStatus
+    documents: tuple[tuple[Marker, Document], ...]
+
+    @property
+    def deliverable_id(self) -> str:
+        return self.scope.deliverable.id
+
+
 def run_cycle(
     mapping: MappingFile,
     trackers: Mapping[str, Tracker],
@@ -74,60 +89,18 @@ def run_cycle(
     today = (as_of or now).astimezone(mapping.tz).date()
     result = CycleResult(failed_sources=dict(setup_failures or {}))
     log.info("cycle.started", today=str(today), dry_run=dry_run, sources=len(mapping.sources))
+    fetch_sources(mapping, trackers, state, now, result.failed_sources)
+    reports, result.skipped = compute_reports(mapping, state, today, result.failed_sources)
 
-    for source in mapping.sources:
-        tracker = trackers.get(source.id)
-        if tracker is None:
-            log.error("source.failed", source=source.id, error=result.failed_sources[source.id])
-            continue
-        try:
-            fetched = sync_source(source.id, tracker, state, now, mapping.rules.full_resync_hours)
-        except TrackerError as exc:
-            result.failed_sources[source.id] = str(exc)
-            log.error("source.failed", source=source.id, error=str(exc))
-            continue
-        log.info("source.fetched", source=source.id, **fetched)
-
-    items = {s.id: state.items(s.id) for s in mapping.sources}
-    milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
-    scopes: dict[str, Scope] = {}
-    for deliverable in mapping.deliverables:
-        failed = sorted(_sources_of(deliverable) & set(result.failed_sources))
-        if failed:
-            result.skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
-            log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
-            continue
-        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, {})
-
-    due_of_key = _due_of_key(scopes.values())
     publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes), out)
-    for deliverable_id, scope in scopes.items():
-        lead = delivery_status(
-            scope,
-            mapping,
-            today,
-            items,
-            history=state.history(deliverable_id),
-            blocked_since=state.blocked_since(deliverable_id),
-        )
-        pm = task_status(scope, mapping, today, items, milestones, due_of_key)
-        result.statuses[deliverable_id] = (lead, pm)
-        documents = (
-            (
-                Marker(DELIVERY_LEAD, deliverable=deliverable_id),
-                delivery_lead_report(lead, mapping.rules.mention),
-            ),
-            (
-                Marker(PROJECT_MANAGER, deliverable=deliverable_id),
-                project_manager_report(pm, mapping.rules.mention),
-            ),
-        )
-        for target in scope.targets:
-            for marker, document in documents:
+    for report in reports:
+        result.statuses[report.deliverable_id] = (report.lead, report.pm)
+        for target in report.scope.targets:
+            for marker, document in report.documents:
                 result.published.append(publisher.publish(target, marker, document))
         if not dry_run:
-            blocked = {f"{b.item.source}:{b.item.key}": b.since for b in lead.blockers}
-            state.save_snapshot(deliverable_id, snapshot_of(lead), blocked)
+            blocked = {f"{b.item.source}:{b.item.key}": b.since for b in report.lead.blockers}
+            state.save_snapshot(report.deliverable_id, snapshot_of(report.lead), blocked)
 
     result.reads = sum(t.stats.reads for t in trackers.values())
     result.writes = sum(t.stats.writes for t in trackers.values())
@@ -144,6 +117,75 @@ def run_cycle(
         writes=result.writes,
     )
     return result
+
+
+def fetch_sources(
+    mapping: MappingFile,
+    trackers: Mapping[str, Tracker],
+    state: StateStore,
+    now: datetime,
+    failed: dict[str, str],
+) -> None:
+    """Bring every source's mirror up to date; a failing source is recorded in `failed` and
+    never stops the others."""
+    for source in mapping.sources:
+        tracker = trackers.get(source.id)
+        if tracker is None:
+            log.error("source.failed", source=source.id, error=failed[source.id])
+            continue
+        try:
+            fetched = sync_source(source.id, tracker, state, now, mapping.rules.full_resync_hours)
+        except TrackerError as exc:
+            failed[source.id] = str(exc)
+            log.error("source.failed", source=source.id, error=str(exc))
+            continue
+        log.info("source.fetched", source=source.id, **fetched)
+
+
+def compute_reports(
+    mapping: MappingFile,
+    state: StateStore,
+    today: date,
+    failed_sources: Mapping[str, str],
+) -> tuple[list[DeliverableReport], dict[str, str]]:
+    """Both role documents for every deliverable whose sources all fetched; the others, with
+    the reason, are left out so their comments keep their previous text."""
+    items = {s.id: state.items(s.id) for s in mapping.sources}
+    milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
+    scopes: dict[str, Scope] = {}
+    skipped: dict[str, str] = {}
+    for deliverable in mapping.deliverables:
+        failed = sorted(_sources_of(deliverable) & set(failed_sources))
+        if failed:
+            skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
+            log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
+            continue
+        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, {})
+
+    due_of_key = _due_of_key(scopes.values())
+    reports = []
+    for deliverable_id, scope in scopes.items():
+        lead = delivery_status(
+            scope,
+            mapping,
+            today,
+            items,
+            history=state.history(deliverable_id),
+            blocked_since=state.blocked_since(deliverable_id),
+        )
+        pm = task_status(scope, mapping, today, items, milestones, due_of_key)
+        documents = (
+            (
+                Marker(DELIVERY_LEAD, deliverable=deliverable_id),
+                delivery_lead_report(lead, mapping.rules.mention),
+            ),
+            (
+                Marker(PROJECT_MANAGER, deliverable=deliverable_id),
+                project_manager_report(pm, mapping.rules.mention),
+            ),
+        )
+        reports.append(DeliverableReport(scope, lead, pm, documents))
+    return reports, skipped
 
 
 def sync_source(
