@@ -368,3 +368,15 @@ def report_data(lead: DeliveryStatus, pm: TaskStatus) -> dict:
             ],
         },
     }
+
+
+def status_change_notice(status: DeliveryStatus, previous: str, mention: bool = True) -> Document:
+    """A short new comment, so people are notified: edits to the report notify nobody."""
+    d = status.scope.deliverable
+    lines: list[Block] = [
+        Line((Strong(f"Delivery status changed: {previous} → {status.status}"),)),
+        Line((Plain(f"{d.name} · {_due_line(status)}"),)),
+    ]
+    lines += [Line((Plain(text),)) for text in _forecast_lines(status)[:2]]
+    lines.append(_footer(status.lead, "Delivery lead", status.today, mention))
+    return Document(tuple(lines))

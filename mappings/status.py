@@ -37,7 +37,8 @@ BURNUP_POINTS = 8
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """What a deliverable looked like on a past day, as the state store remembers it."""
+    """A deliverable as one report saw it. The state store keeps a new one whenever anything
+    here changes, so the history is a list of versions, oldest first."""
 
     day: date
     keys: frozenset[str]  # "source:key" of counted items
@@ -46,6 +47,18 @@ class Snapshot:
     total: int
     due: date | None
     status: str | None = None
+    blocked: Mapping[str, date] = field(default_factory=dict)  # "source:key" → blocked since
+
+    def same_as(self, other: Snapshot) -> bool:
+        """Equal in everything but the day: no new version needed."""
+        return (self.keys, self.dropped, self.done, self.total, self.due, self.status) == (
+            other.keys,
+            other.dropped,
+            other.done,
+            other.total,
+            other.due,
+            other.status,
+        ) and dict(self.blocked) == dict(other.blocked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +166,8 @@ def delivery_status(
     today: date,
     all_items: Mapping[str, Mapping[str, WorkItem]],
     history: tuple[Snapshot, ...] = (),
-    blocked_since: Mapping[str, date] | None = None,
 ) -> DeliveryStatus:
-    """The delivery lead's view. `history` holds earlier snapshots, oldest first."""
+    """The delivery lead's view. `history` holds the earlier versions, oldest first."""
     rules, tz = mapping.rules, mapping.tz
     items = scope.items
     done_items = [i for i in items if category(i, mapping.source(i.source)) is Category.DONE]
@@ -194,7 +206,9 @@ def delivery_status(
         forecast=forecast,
         budget=_budget(scope, done, total, rules.budget_at_risk_ratio),
         requirements=_requirements(items, mapping),
-        blockers=_blockers(scope, mapping, all_items, today, blocked_since or {}),
+        blockers=_blockers(
+            scope, mapping, all_items, today, history[-1].blocked if history else {}
+        ),
         scope_change=_scope_change(scope, history, today),
         burnup=_burnup(items, mapping, tz, today),
         lead=mapping.person(mapping.roles.delivery_lead),
@@ -275,7 +289,7 @@ def task_status(
 
 
 def snapshot_of(status: DeliveryStatus) -> Snapshot:
-    """What to remember of today's report for tomorrow's scope-change section."""
+    """What to remember of this report: scope, status and blockers."""
     scope = status.scope
     return Snapshot(
         day=status.today,
@@ -285,6 +299,7 @@ def snapshot_of(status: DeliveryStatus) -> Snapshot:
         total=status.total,
         due=scope.due,
         status=status.status,
+        blocked={f"{b.item.source}:{b.item.key}": b.since for b in status.blockers},
     )
 
 
@@ -365,22 +380,23 @@ def _blockers(
 
 
 def _scope_change(scope: Scope, history: tuple[Snapshot, ...], today: date) -> ScopeChange | None:
-    """Compare with the oldest snapshot of the last week (before today), so a change stays
-    visible for a week and re-running on the same day gives the same text."""
-    window_start = today - timedelta(days=SCOPE_CHANGE_DAYS)
-    earlier = [s for s in history if window_start <= s.day < today]
-    if not earlier:
-        earlier = [s for s in history if s.day < today][-1:]
-    if not earlier:
+    """Compare with the deliverable as it stood a week ago (or when first reported, if later),
+    so a change stays visible for a week and repeated runs on one day say the same."""
+    if not history:
         return None
-    base = earlier[0]
+    window_start = today - timedelta(days=SCOPE_CHANGE_DAYS)
+    older = [s for s in history if s.day <= window_start]
+    base = older[-1] if older else history[0]
     now = {f"{i.source}:{i.key}": i for i in scope.items}
     dropped_now = {f"{i.source}:{i.key}": i for i in scope.dropped}
     added = tuple(i for k, i in now.items() if k not in base.keys and k not in base.dropped)
     newly_dropped = tuple(i for k, i in dropped_now.items() if k not in base.dropped)
     removed = tuple(sorted(k for k in base.keys if k not in now and k not in dropped_now))
     due_moved = (base.due, scope.due) if base.due != scope.due else None
-    return ScopeChange(base.day, added, removed, newly_dropped, due_moved)
+    change = ScopeChange(max(base.day, window_start), added, removed, newly_dropped, due_moved)
+    if change.empty and base.day >= today:
+        return None  # reported first today and unchanged: nothing to compare with yet
+    return change
 
 
 def _burnup(

@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
+import signal
 import sys
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
@@ -86,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(run)
     when = run.add_mutually_exclusive_group()
     when.add_argument("--once", action="store_true", help="run one cycle and exit (default)")
-    when.add_argument("--interval", metavar="DURATION", help="run a cycle every DURATION, e.g. 15m")
+    when.add_argument(
+        "--interval", metavar="DURATION", help="run a cycle every DURATION (e.g. 15m) until stopped"
+    )
     run.add_argument(
         "--dry-run", action="store_true", help="write nothing; print a diff per target"
     )
@@ -153,42 +158,54 @@ def _non_negative(text: str) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _load(args, settings)
     as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
-    if args.interval:
-        raise UsageError("--interval is not available yet; schedule `run --once` instead")
-    return _cycle_once(
-        mapping, settings, args.state, as_of, args.dry_run, args.max_writes, sys.stdout
-    )
-
-
-def _cycle_once(
-    mapping: MappingFile,
-    settings: Settings,
-    state_location: str | None,
-    as_of: datetime | None,
-    dry_run: bool,
-    max_writes: int | None,
-    out: TextIO,
-) -> int:
-    state = open_state(state_location or settings.delivery_sync_state)
+    interval = parse_duration(args.interval) if args.interval else None
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Finish the write in flight, start no new one, exit 0.
+        signal.signal(signum, lambda *_: stop.set())
+    state = open_state(args.state or settings.delivery_sync_state)
     try:
-        now = datetime.now(UTC)
-        state.acquire_lock(now)
-        trackers, failures = build_trackers(mapping, settings)
-        result = run_cycle(
-            mapping,
-            trackers,
-            state,
-            now=now,
-            as_of=as_of,
-            dry_run=dry_run,
-            max_writes=max_writes,
-            out=out,
-            setup_failures=failures,
-        )
-        _print_summary(result, out)
-        return result.exit_code
+        state.acquire_lock(datetime.now(UTC))
+        jitter = random.Random()
+        while True:
+            trackers, failures = build_trackers(mapping, settings)
+            result = run_cycle(
+                mapping,
+                trackers,
+                state,
+                now=datetime.now(UTC),
+                as_of=as_of,
+                dry_run=args.dry_run,
+                max_writes=args.max_writes,
+                out=sys.stdout,
+                setup_failures=failures,
+                stop=stop,
+            )
+            _print_summary(result, sys.stdout)
+            sys.stdout.flush()
+            if interval is None or stop.is_set():
+                break
+            # Jitter keeps many replicas from hitting the trackers in the same second.
+            pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
+            log.info("loop.sleeping", seconds=round(pause, 1))
+            if stop.wait(pause):
+                break
+            mapping = _reload(args, settings, mapping)
     finally:
         state.close()
+    if stop.is_set():
+        log.info("run.stopped", reason="signal")
+        return EXIT_OK
+    return result.exit_code
+
+
+def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) -> MappingFile:
+    """Loop mode picks up mapping-file edits; a broken edit keeps the last good mapping."""
+    try:
+        return _load(args, settings)
+    except MappingError as exc:
+        log.error("mapping.invalid", error=str(exc))
+        return current
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
@@ -346,10 +363,13 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
-    if not text.strip() or match is None or not any(match.groups()):
+    if match is None or not any(match.groups()):
         raise UsageError(f"--interval: {text!r} is not a duration like 15m, 1h or 1h30m")
     hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    duration = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if duration <= timedelta(0):
+        raise UsageError("--interval must be longer than zero")
+    return duration
 
 
 def parse_as_of(text: str, mapping: MappingFile) -> datetime:

@@ -3,9 +3,10 @@ reconcile the comments → remember a history snapshot. DESIGN §2 is the refere
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import TextIO
 
@@ -16,7 +17,11 @@ from connectors.model import Marker, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import Deliverable, MappingFile
-from mappings.report import delivery_lead_report, project_manager_report
+from mappings.report import (
+    delivery_lead_report,
+    project_manager_report,
+    status_change_notice,
+)
 from mappings.roles import Scope, scope_of
 from mappings.status import (
     DeliveryStatus,
@@ -26,7 +31,7 @@ from mappings.status import (
     task_status,
 )
 from worker.publisher import Outcome, Published, Publisher, WriteBudget
-from worker.state import Cursor, StateStore
+from worker.state import Cursor, RunRecord, StateStore
 
 log = structlog.get_logger("delivery_sync.cycle")
 
@@ -35,6 +40,7 @@ LOOKBACK = timedelta(minutes=5)
 BATCH = 500
 DELIVERY_LEAD = "delivery-lead"
 PROJECT_MANAGER = "project-manager"
+STATUS_CHANGE = "status-change"
 
 
 @dataclass
@@ -66,6 +72,7 @@ class DeliverableReport:
     lead: DeliveryStatus
     pm: TaskStatus
     documents: tuple[tuple[Marker, Document], ...]
+    notice: Document | None = None  # the overall status changed since the last report
 
     @property
     def deliverable_id(self) -> str:
@@ -83,39 +90,62 @@ def run_cycle(
     max_writes: int | None = None,
     out: TextIO | None = None,
     setup_failures: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> CycleResult:
     """Run one cycle. `now` is the wall-clock start (for cursors); `as_of` (default `now`) is
-    the instant every date computation uses."""
+    the instant every date computation uses. Once `stop` is set no new write starts."""
+    stop = stop or threading.Event()
     today = (as_of or now).astimezone(mapping.tz).date()
     result = CycleResult(failed_sources=dict(setup_failures or {}))
+    run_id = state.start_run(now)
     log.info("cycle.started", today=str(today), dry_run=dry_run, sources=len(mapping.sources))
-    fetch_sources(mapping, trackers, state, now, result.failed_sources)
+    fetch_sources(mapping, trackers, state, now, result.failed_sources, stop)
     reports, result.skipped = compute_reports(mapping, state, today, result.failed_sources)
 
-    publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes), out)
+    publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes, stop=stop), out)
     for report in reports:
         result.statuses[report.deliverable_id] = (report.lead, report.pm)
         for target in report.scope.targets:
             for marker, document in report.documents:
                 result.published.append(publisher.publish(target, marker, document))
-        if not dry_run:
-            blocked = {f"{b.item.source}:{b.item.key}": b.since for b in report.lead.blockers}
-            state.save_snapshot(report.deliverable_id, snapshot_of(report.lead), blocked)
+        notices_done = True
+        if report.notice is not None:
+            marker = Marker(DELIVERY_LEAD, deliverable=report.deliverable_id, notice=STATUS_CHANGE)
+            for target in report.scope.targets:
+                posted = publisher.post_once(target, marker, report.notice)
+                result.published.append(posted)
+                notices_done &= posted.outcome in (Outcome.CREATED, Outcome.UNCHANGED)
+        # Until every notice is out, the previous status stays the latest one remembered, so the
+        # change is noticed (and the notice posted) again next cycle.
+        if not dry_run and notices_done:
+            state.save_snapshot(report.deliverable_id, snapshot_of(report.lead))
 
     result.reads = sum(t.stats.reads for t in trackers.values())
     result.writes = sum(t.stats.writes for t in trackers.values())
-    log.info(
-        "cycle.finished",
-        created=result.count(Outcome.CREATED),
-        edited=result.count(Outcome.EDITED),
-        unchanged=result.count(Outcome.UNCHANGED),
-        deferred=result.count(Outcome.DEFERRED),
-        failed=len(result.failed_writes),
-        failed_sources=sorted(result.failed_sources),
-        skipped_deliverables=sorted(result.skipped),
-        reads=result.reads,
-        writes=result.writes,
+    summary = {
+        "created": result.count(Outcome.CREATED),
+        "edited": result.count(Outcome.EDITED),
+        "unchanged": result.count(Outcome.UNCHANGED),
+        "deferred": result.count(Outcome.DEFERRED),
+        "failed": len(result.failed_writes),
+        "failed_sources": sorted(result.failed_sources),
+        "skipped_deliverables": sorted(result.skipped),
+    }
+    finished = datetime.now(UTC)
+    state.refresh_lock(finished)
+    state.finish_run(
+        run_id,
+        RunRecord(
+            run_id,
+            now,
+            finished,
+            result.reads,
+            result.writes,
+            len(result.failed_sources) + len(result.failed_writes),
+            summary | {"dry_run": dry_run, "today": today.isoformat()},
+        ),
     )
+    log.info("cycle.finished", **summary, reads=result.reads, writes=result.writes)
     return result
 
 
@@ -125,10 +155,14 @@ def fetch_sources(
     state: StateStore,
     now: datetime,
     failed: dict[str, str],
+    stop: threading.Event | None = None,
 ) -> None:
     """Bring every source's mirror up to date; a failing source is recorded in `failed` and
-    never stops the others."""
+    never stops the others. Once `stop` is set the remaining sources are left for next time."""
     for source in mapping.sources:
+        if stop is not None and stop.is_set():
+            failed[source.id] = "not fetched: stopping"
+            continue
         tracker = trackers.get(source.id)
         if tracker is None:
             log.error("source.failed", source=source.id, error=failed[source.id])
@@ -165,14 +199,8 @@ def compute_reports(
     due_of_key = _due_of_key(scopes.values())
     reports = []
     for deliverable_id, scope in scopes.items():
-        lead = delivery_status(
-            scope,
-            mapping,
-            today,
-            items,
-            history=state.history(deliverable_id),
-            blocked_since=state.blocked_since(deliverable_id),
-        )
+        history = state.history(deliverable_id)
+        lead = delivery_status(scope, mapping, today, items, history=history)
         pm = task_status(scope, mapping, today, items, milestones, due_of_key)
         documents = (
             (
@@ -184,7 +212,11 @@ def compute_reports(
                 project_manager_report(pm, mapping.rules.mention),
             ),
         )
-        reports.append(DeliverableReport(scope, lead, pm, documents))
+        previous = history[-1].status if history else None
+        notice = None
+        if mapping.rules.notify_on_status_change and previous and previous != lead.status:
+            notice = status_change_notice(lead, previous, mapping.rules.mention)
+        reports.append(DeliverableReport(scope, lead, pm, documents, notice))
     return reports, skipped
 
 

@@ -4,14 +4,16 @@ create it only when it is truly absent, and never post twice.
 The state store's comment record answers "which comment, what text" without a request. Without
 a record, or while a create is in flight (record without comment id), our comments on the target
 are listed and matched by marker before anything is created; after a create whose outcome is
-unknown they are listed again before any second attempt.
+unknown they are listed again before any second attempt. Status-change notices are posted once
+and never edited: their record is keyed by the notice's text as well as its marker.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TextIO
@@ -31,13 +33,10 @@ class Outcome(StrEnum):
     CREATED = "created"
     EDITED = "edited"
     UNCHANGED = "unchanged"
-    DEFERRED = "deferred"  # over the --max-writes budget: done next cycle
+    DEFERRED = "deferred"  # over the --max-writes budget, or stopping: done next cycle
     FAILED = "failed"
     WOULD_CREATE = "would create"  # dry run
     WOULD_EDIT = "would edit"  # dry run
-
-
-WRITES = (Outcome.CREATED, Outcome.EDITED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +50,34 @@ class Published:
 
 @dataclass
 class WriteBudget:
+    """Writes left in this cycle: `--max-writes`, and none once a stop was asked for."""
+
     limit: int | None = None
     used: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def take(self) -> bool:
-        if self.limit is not None and self.used >= self.limit:
+        if self.stop.is_set() or (self.limit is not None and self.used >= self.limit):
             return False
         self.used += 1
         return True
 
+    def give_back(self) -> None:
+        self.used -= 1
+
 
 def body_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where one comment lives and how to recognise it among our comments on the target."""
+
+    target: Target
+    marker: Marker
+    record: str  # the comment record's key in the state store
+    matches: Callable[[Comment], bool]
 
 
 @dataclass
@@ -75,114 +90,136 @@ class Publisher:
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
 
     def publish(self, target: Target, marker: Marker, document: Document) -> Published:
-        tracker = self.trackers[target.source]
-        body = tracker.body(document, marker)
-        try:
-            outcome = self._reconcile(tracker, target, marker, body)
-        except TrackerError as exc:
-            log.error("comment.failed", target=str(target), marker=marker.key, error=str(exc))
-            return Published(target, marker, Outcome.FAILED, body, str(exc))
-        event = {
-            Outcome.UNCHANGED: "comment.unchanged",
-            Outcome.DEFERRED: "comment.deferred",
-        }.get(outcome, f"comment.{outcome.value.replace(' ', '_')}")
-        log.info(event, target=str(target), marker=marker.key)
-        return Published(target, marker, outcome, body)
+        """Create or edit the one comment this marker names on the target."""
+        body = self.trackers[target.source].body(document, marker)
+        slot = _Slot(target, marker, marker.key, lambda c: c.marker == marker)
+        return self._run(slot, body, self._reconcile)
 
-    def _reconcile(self, tracker: Tracker, target: Target, marker: Marker, body: str) -> Outcome:
-        key = str(target)
-        digest = body_hash(body)
-        record = self.state.comment_record(key, marker.key)
+    def post_once(self, target: Target, marker: Marker, document: Document) -> Published:
+        """Post a comment that is never edited (a notice), at most once for the same text."""
+        body = self.trackers[target.source].body(document, marker)
+        slot = _Slot(
+            target,
+            marker,
+            f"{marker.key}#{body_hash(body)[:16]}",
+            lambda c: c.marker == marker and c.body == body,
+        )
+        return self._run(slot, body, self._post_once)
+
+    def _run(self, slot: _Slot, body: str, action) -> Published:
+        try:
+            outcome = action(self.trackers[slot.target.source], slot, body)
+        except TrackerError as exc:
+            log.error(
+                "comment.failed", target=str(slot.target), marker=slot.marker.key, error=str(exc)
+            )
+            return Published(slot.target, slot.marker, Outcome.FAILED, body, str(exc))
+        log.info(
+            f"comment.{outcome.value.replace(' ', '_')}",
+            target=str(slot.target),
+            marker=slot.marker.key,
+        )
+        return Published(slot.target, slot.marker, outcome, body)
+
+    def _reconcile(self, tracker: Tracker, slot: _Slot, body: str) -> Outcome:
+        record = self.state.comment_record(str(slot.target), slot.record)
         if record is not None and record.comment_id is not None:
-            if record.body_hash == digest:
+            if record.body_hash == body_hash(body):
                 return Outcome.UNCHANGED
-            return self._edit(tracker, target, marker, body, record.comment_id, record.body)
+            return self._edit(tracker, slot, body, record.comment_id, record.body)
         # No record, or a create that may or may not have happened: look before creating.
-        existing = self._find(tracker, target, marker)
+        existing = self._find(tracker, slot)
         if existing is not None:
-            self._remember(key, marker, existing.id, existing.body)
+            self._remember(slot, existing.id, existing.body)
             if existing.body == body:
                 return Outcome.UNCHANGED
-            return self._edit(tracker, target, marker, body, existing.id, existing.body)
-        return self._create(tracker, target, marker, body)
+            return self._edit(tracker, slot, body, existing.id, existing.body)
+        return self._create(tracker, slot, body)
 
-    def _find(self, tracker: Tracker, target: Target, marker: Marker) -> Comment | None:
-        if target not in self._listed:
-            self._listed[target] = tracker.own_comments(target.issue)
-        mine = [c for c in self._listed[target] if c.marker == marker]
+    def _post_once(self, tracker: Tracker, slot: _Slot, body: str) -> Outcome:
+        record = self.state.comment_record(str(slot.target), slot.record)
+        if record is not None and record.comment_id is not None:
+            return Outcome.UNCHANGED
+        if record is not None:  # a create was in flight: did it land?
+            existing = self._find(tracker, slot)
+            if existing is not None:
+                self._remember(slot, existing.id, existing.body)
+                return Outcome.UNCHANGED
+        return self._create(tracker, slot, body)
+
+    def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
+        if slot.target not in self._listed:
+            self._listed[slot.target] = tracker.own_comments(slot.target.issue)
+        mine = [c for c in self._listed[slot.target] if slot.matches(c)]
         if len(mine) > 1:
             log.warning(
                 "comment.duplicates",
-                target=str(target),
-                marker=marker.key,
+                target=str(slot.target),
+                marker=slot.marker.key,
                 comment_ids=[c.id for c in mine],
             )
         return min(mine, key=lambda c: int(c.id) if c.id.isdigit() else 0) if mine else None
 
     def _edit(
-        self,
-        tracker: Tracker,
-        target: Target,
-        marker: Marker,
-        body: str,
-        comment_id: str,
-        old_body: str | None,
+        self, tracker: Tracker, slot: _Slot, body: str, comment_id: str, old_body: str | None
     ) -> Outcome:
         if self.dry_run:
-            self._diff(target, marker, old_body or "", body, f"edit comment {comment_id}")
+            self._diff(slot, old_body or "", body, f"edit comment {comment_id}")
             return Outcome.WOULD_EDIT
         if not self.budget.take():
             return Outcome.DEFERRED
         try:
-            tracker.edit_comment(target.issue, comment_id, body, marker)
+            tracker.edit_comment(slot.target.issue, comment_id, body, slot.marker)
         except NotFound:
             # Someone deleted our comment: forget it and post it again (after looking once more).
-            self.state.delete_comment_record(str(target), marker.key)
-            self._listed.pop(target, None)
-            self.budget.used -= 1
-            existing = self._find(tracker, target, marker)
+            self.state.delete_comment_record(str(slot.target), slot.record)
+            self._listed.pop(slot.target, None)
+            self.budget.give_back()
+            existing = self._find(tracker, slot)
             if existing is not None:
-                self._remember(str(target), marker, existing.id, existing.body)
-                return self._edit(tracker, target, marker, body, existing.id, existing.body)
-            return self._create(tracker, target, marker, body)
-        self._remember(str(target), marker, comment_id, body)
+                self._remember(slot, existing.id, existing.body)
+                return self._edit(tracker, slot, body, existing.id, existing.body)
+            return self._create(tracker, slot, body)
+        self._remember(slot, comment_id, body)
         return Outcome.EDITED
 
-    def _create(self, tracker: Tracker, target: Target, marker: Marker, body: str) -> Outcome:
+    def _create(self, tracker: Tracker, slot: _Slot, body: str) -> Outcome:
         if self.dry_run:
-            self._diff(target, marker, "", body, "create comment")
+            self._diff(slot, "", body, "create comment")
             return Outcome.WOULD_CREATE
         if not self.budget.take():
             return Outcome.DEFERRED
-        key = str(target)
+        target = str(slot.target)
         # The intent is durable before the request: a crash now leaves a record that makes the
         # next cycle look for the comment instead of posting a second one.
-        self.state.save_comment_record(CommentRecord(key, marker.key, None, None, None))
+        self.state.save_comment_record(CommentRecord(target, slot.record, None, None, None))
         try:
-            created = tracker.create_comment(target.issue, body, marker)
+            created = tracker.create_comment(slot.target.issue, body, slot.marker)
         except AmbiguousWrite as exc:
-            log.warning("comment.create_ambiguous", target=key, marker=marker.key, error=str(exc))
-            self._listed.pop(target, None)
-            existing = self._find(tracker, target, marker)
+            log.warning(
+                "comment.create_ambiguous", target=target, marker=slot.marker.key, error=str(exc)
+            )
+            self._listed.pop(slot.target, None)
+            existing = self._find(tracker, slot)
             if existing is not None:
-                self._remember(key, marker, existing.id, existing.body)
+                self._remember(slot, existing.id, existing.body)
                 return Outcome.CREATED
-            created = tracker.create_comment(target.issue, body, marker)
-        self._remember(key, marker, created.id, body)
-        self._listed.setdefault(target, []).append(created)
+            created = tracker.create_comment(slot.target.issue, body, slot.marker)
+        self._remember(slot, created.id, body)
+        self._listed.setdefault(slot.target, []).append(created)
         return Outcome.CREATED
 
-    def _remember(self, target: str, marker: Marker, comment_id: str, body: str) -> None:
+    def _remember(self, slot: _Slot, comment_id: str, body: str) -> None:
         if not self.dry_run:
             self.state.save_comment_record(
-                CommentRecord(target, marker.key, comment_id, body, body_hash(body))
+                CommentRecord(str(slot.target), slot.record, comment_id, body, body_hash(body))
             )
 
-    def _diff(self, target: Target, marker: Marker, old: str, new: str, action: str) -> None:
+    def _diff(self, slot: _Slot, old: str, new: str, action: str) -> None:
         if self.out is None:
             return
-        label = f"{target} {marker.key}"
-        self.out.write(f"# {action} on {target}\n")
+        label = f"{slot.target} {slot.marker.key}"
+        self.out.write(f"# {action} on {slot.target}\n")
         self.out.writelines(
             difflib.unified_diff(
                 old.splitlines(keepends=True),

@@ -11,9 +11,9 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +21,8 @@ from connectors.model import Milestone, WorkItem
 from mappings.status import Snapshot
 
 LOCK_NAME = "run"
+# A lock held from another host counts as abandoned when not refreshed for this long.
+LOCK_STALE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class LockHeld(Exception):
 
 class StateStore(Protocol):
     def acquire_lock(self, now: datetime) -> None: ...
+    def refresh_lock(self, now: datetime) -> None: ...
     def release_lock(self) -> None: ...
     def items(self, source: str) -> dict[str, WorkItem]: ...
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int: ...
@@ -79,10 +82,7 @@ class StateStore(Protocol):
     def save_comment_record(self, record: CommentRecord) -> None: ...
     def delete_comment_record(self, target: str, marker: str) -> None: ...
     def history(self, deliverable: str) -> tuple[Snapshot, ...]: ...
-    def save_snapshot(
-        self, deliverable: str, snapshot: Snapshot, blocked: Mapping[str, date]
-    ) -> None: ...
-    def blocked_since(self, deliverable: str) -> dict[str, date]: ...
+    def save_snapshot(self, deliverable: str, snapshot: Snapshot) -> bool: ...
     def start_run(self, started: datetime) -> int: ...
     def finish_run(self, run_id: int, record: RunRecord) -> None: ...
     def last_run(self) -> RunRecord | None: ...
@@ -110,16 +110,18 @@ _MIGRATIONS = [
         PRIMARY KEY (target, marker)
     );
     CREATE TABLE snapshots (
-        deliverable TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL,
-        PRIMARY KEY (deliverable, day)
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        deliverable TEXT NOT NULL, day TEXT NOT NULL, data TEXT NOT NULL
     );
+    CREATE INDEX snapshots_by_deliverable ON snapshots (deliverable, id);
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL, finished TEXT,
         reads INTEGER NOT NULL DEFAULT 0, writes INTEGER NOT NULL DEFAULT 0,
         failures INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL DEFAULT '{}'
     );
     CREATE TABLE locks (
-        name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, acquired TEXT NOT NULL
+        name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, acquired TEXT NOT NULL,
+        heartbeat TEXT NOT NULL
     );
     """,
 ]
@@ -159,19 +161,29 @@ class SQLiteState:
     # ---- lock -------------------------------------------------------------------------------
 
     def acquire_lock(self, now: datetime) -> None:
-        """Take the run lock or raise LockHeld; a lock whose holder process died is taken over."""
+        """Take the run lock or raise LockHeld. A lock is taken over when its holder is a dead
+        process on this host, or when it has not been refreshed for LOCK_STALE (another host)."""
         host, pid = socket.gethostname(), os.getpid()
         with self._transaction():
             row = self._db.execute(
-                "SELECT pid, host, acquired FROM locks WHERE name = ?", (LOCK_NAME,)
+                "SELECT pid, host, acquired, heartbeat FROM locks WHERE name = ?", (LOCK_NAME,)
             ).fetchone()
-            if row is not None and not _holder_is_dead(row[0], row[1], host):
+            if row is not None and not _lock_is_stale(row[0], row[1], row[3], host, now):
                 raise LockHeld(f"pid {row[0]} on {row[1]} since {row[2]}")
             self._db.execute(
-                "INSERT OR REPLACE INTO locks (name, pid, host, acquired) VALUES (?, ?, ?, ?)",
-                (LOCK_NAME, pid, host, now.isoformat()),
+                "INSERT OR REPLACE INTO locks (name, pid, host, acquired, heartbeat) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (LOCK_NAME, pid, host, now.isoformat(), now.isoformat()),
             )
         self._owns_lock = True
+
+    def refresh_lock(self, now: datetime) -> None:
+        """Tell other hosts we are alive (long runs and loop mode)."""
+        if self._owns_lock:
+            self._db.execute(
+                "UPDATE locks SET heartbeat = ? WHERE name = ? AND pid = ? AND host = ?",
+                (now.isoformat(), LOCK_NAME, os.getpid(), socket.gethostname()),
+            )
 
     def release_lock(self) -> None:
         if self._owns_lock:
@@ -276,41 +288,38 @@ class SQLiteState:
 
     def history(self, deliverable: str) -> tuple[Snapshot, ...]:
         rows = self._db.execute(
-            "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY day", (deliverable,)
+            "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY id", (deliverable,)
         )
         return tuple(_snapshot(json.loads(data)) for (data,) in rows)
 
-    def save_snapshot(
-        self, deliverable: str, snapshot: Snapshot, blocked: Mapping[str, date]
-    ) -> None:
-        data = {
-            "day": snapshot.day.isoformat(),
-            "keys": sorted(snapshot.keys),
-            "dropped": sorted(snapshot.dropped),
-            "done": snapshot.done,
-            "total": snapshot.total,
-            "due": snapshot.due.isoformat() if snapshot.due else None,
-            "status": snapshot.status,
-            "blocked": {key: day.isoformat() for key, day in sorted(blocked.items())},
-        }
+    def save_snapshot(self, deliverable: str, snapshot: Snapshot) -> bool:
+        """Keep a new version when anything but the day changed; False when it did not."""
         with self._transaction():
+            row = self._db.execute(
+                "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY id DESC LIMIT 1",
+                (deliverable,),
+            ).fetchone()
+            if row is not None and _snapshot(json.loads(row[0])).same_as(snapshot):
+                return False
             self._db.execute(
-                "INSERT OR REPLACE INTO snapshots (deliverable, day, data) VALUES (?, ?, ?)",
-                (deliverable, snapshot.day.isoformat(), json.dumps(data)),
+                "INSERT INTO snapshots (deliverable, day, data) VALUES (?, ?, ?)",
+                (deliverable, snapshot.day.isoformat(), json.dumps(_snapshot_data(snapshot))),
             )
+            # Old versions go, except the newest of them: it is the baseline of what followed.
             self._db.execute(
-                "DELETE FROM snapshots WHERE deliverable = ? AND julianday(?) - julianday(day) > ?",
-                (deliverable, snapshot.day.isoformat(), SNAPSHOTS_KEPT_DAYS),
+                "DELETE FROM snapshots WHERE deliverable = ? AND julianday(?) - julianday(day) > ?"
+                " AND id < (SELECT MAX(id) FROM snapshots WHERE deliverable = ?"
+                " AND julianday(?) - julianday(day) > ?)",
+                (
+                    deliverable,
+                    snapshot.day.isoformat(),
+                    SNAPSHOTS_KEPT_DAYS,
+                    deliverable,
+                    snapshot.day.isoformat(),
+                    SNAPSHOTS_KEPT_DAYS,
+                ),
             )
-
-    def blocked_since(self, deliverable: str) -> dict[str, date]:
-        """Since when each item blocked at the latest snapshot has been blocked."""
-        row = self._db.execute(
-            "SELECT data FROM snapshots WHERE deliverable = ? ORDER BY day DESC LIMIT 1",
-            (deliverable,),
-        ).fetchone()
-        blocked = json.loads(row[0]).get("blocked", {}) if row else {}
-        return {key: date.fromisoformat(day) for key, day in blocked.items()}
+        return True
 
     # ---- runs -------------------------------------------------------------------------------
 
@@ -365,6 +374,19 @@ class _Transaction:
         self._db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+def _snapshot_data(snapshot: Snapshot) -> dict:
+    return {
+        "day": snapshot.day.isoformat(),
+        "keys": sorted(snapshot.keys),
+        "dropped": sorted(snapshot.dropped),
+        "done": snapshot.done,
+        "total": snapshot.total,
+        "due": snapshot.due.isoformat() if snapshot.due else None,
+        "status": snapshot.status,
+        "blocked": {key: day.isoformat() for key, day in sorted(snapshot.blocked.items())},
+    }
+
+
 def _snapshot(data: dict) -> Snapshot:
     return Snapshot(
         day=date.fromisoformat(data["day"]),
@@ -374,19 +396,20 @@ def _snapshot(data: dict) -> Snapshot:
         total=data["total"],
         due=date.fromisoformat(data["due"]) if data.get("due") else None,
         status=data.get("status"),
+        blocked={k: date.fromisoformat(v) for k, v in data.get("blocked", {}).items()},
     )
 
 
-def _holder_is_dead(pid: int, host: str, my_host: str) -> bool:
-    if host != my_host:
+def _lock_is_stale(pid: int, host: str, heartbeat: str, my_host: str, now: datetime) -> bool:
+    if host == my_host:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return now - datetime.fromisoformat(heartbeat) > LOCK_STALE
 
 
 def open_state(location: str) -> SQLiteState:
