@@ -226,7 +226,10 @@ def _scope_change_blocks(status: DeliveryStatus) -> list[Block]:
         lines = [Line((Plain(f"Scope change since {change.since}: none"),))]
     else:
         items: list[Inlines] = [(Plain("Added: "), *_item_ref(i)) for i in change.added]
-        items += [(Plain("Removed: "), Text(key.split(":", 1)[1])) for key in change.removed]
+        items += [
+            (Plain("Removed: "), *(_item_ref(item) if item else (Text(key.split(":", 1)[1]),)))
+            for key, item in change.removed
+        ]
         items += [(Plain("Dropped: "), *_item_ref(i)) for i in change.dropped]
         if change.due_moved:
             old, new = change.due_moved
@@ -338,7 +341,7 @@ def report_data(lead: DeliveryStatus, pm: TaskStatus) -> dict:
             else {
                 "since": change.since.isoformat(),
                 "added": [key(i) for i in change.added],
-                "removed": list(change.removed),
+                "removed": [key for key, _ in change.removed],
                 "dropped": [key(i) for i in change.dropped],
                 "due_moved": [d.isoformat() if d else None for d in change.due_moved]
                 if change.due_moved

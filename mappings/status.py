@@ -82,7 +82,7 @@ class Blocker:
 class ScopeChange:
     since: date
     added: tuple[WorkItem, ...]
-    removed: tuple[str, ...]  # keys no longer in scope (the item may be gone from the mirror)
+    removed: tuple[tuple[str, WorkItem | None], ...]  # "source:key", and the item if still known
     dropped: tuple[WorkItem, ...]
     due_moved: tuple[date | None, date | None] | None
 
@@ -209,7 +209,7 @@ def delivery_status(
         blockers=_blockers(
             scope, mapping, all_items, today, history[-1].blocked if history else {}
         ),
-        scope_change=_scope_change(scope, history, today),
+        scope_change=_scope_change(scope, history, today, all_items),
         burnup=_burnup(items, mapping, tz, today),
         lead=mapping.person(mapping.roles.delivery_lead),
     )
@@ -379,7 +379,12 @@ def _blockers(
     return tuple(sorted(found, key=lambda b: (b.since, b.item.key)))
 
 
-def _scope_change(scope: Scope, history: tuple[Snapshot, ...], today: date) -> ScopeChange | None:
+def _scope_change(
+    scope: Scope,
+    history: tuple[Snapshot, ...],
+    today: date,
+    all_items: Mapping[str, Mapping[str, WorkItem]],
+) -> ScopeChange | None:
     """Compare with the deliverable as it stood a week ago (or when first reported, if later),
     so a change stays visible for a week and repeated runs on one day say the same."""
     if not history:
@@ -391,7 +396,11 @@ def _scope_change(scope: Scope, history: tuple[Snapshot, ...], today: date) -> S
     dropped_now = {f"{i.source}:{i.key}": i for i in scope.dropped}
     added = tuple(i for k, i in now.items() if k not in base.keys and k not in base.dropped)
     newly_dropped = tuple(i for k, i in dropped_now.items() if k not in base.dropped)
-    removed = tuple(sorted(k for k in base.keys if k not in now and k not in dropped_now))
+    removed = tuple(
+        (k, all_items.get(k.split(":", 1)[0], {}).get(k.split(":", 1)[1]))
+        for k in sorted(base.keys)
+        if k not in now and k not in dropped_now
+    )
     due_moved = (base.due, scope.due) if base.due != scope.due else None
     change = ScopeChange(max(base.day, window_start), added, removed, newly_dropped, due_moved)
     if change.empty and base.day >= today:

@@ -27,14 +27,8 @@ class Completed:
     err: str
 
 
-def run_cli(
-    args: list[str],
-    sandbox: Sandbox,
-    state: Path,
-    *,
-    config: Path = DEMO_MAPPING,
-    env: dict | None = None,
-) -> Completed:
+def cli_environment(sandbox: Sandbox, state: Path, config: Path = DEMO_MAPPING) -> dict:
+    """The environment of a user pointed at the sandbox: nothing inherited from ours."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -47,7 +41,18 @@ def run_cli(
         DELIVERY_SYNC_CONFIG=str(config),
         DELIVERY_SYNC_LOG_FORMAT="json",
     )
-    environment.update(env or {})
+    return environment
+
+
+def run_cli(
+    args: list[str],
+    sandbox: Sandbox,
+    state: Path,
+    *,
+    config: Path = DEMO_MAPPING,
+    env: dict | None = None,
+) -> Completed:
+    environment = cli_environment(sandbox, state, config) | (env or {})
     done = subprocess.run(
         [*cli_command(), *args],
         env=environment,
