@@ -15,7 +15,7 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import cli_environment, cli_command, requests_to, run_cli, writes
+from tests.e2e import cli_command, cli_environment, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -213,7 +213,7 @@ def test_sigterm_finishes_the_write_in_flight_and_exits_0(sandbox, state):
     loop = start_cli(["run", "--interval", "1h"], sandbox, state)
     wait_for(lambda: slow.hits == 1)
     loop.send_signal(signal.SIGTERM)
-    out, err = loop.communicate(timeout=60)
+    _, err = loop.communicate(timeout=60)
 
     assert loop.returncode == 0, err
     assert "run.stopped" in err

@@ -1,0 +1,864 @@
+"""The Jira adapter's requests, pinned with `responses`: URLs, parameters, counts, retries, and the
+normalisation of recorded-style Cloud and Data Center payloads."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlparse
+
+import pytest
+import requests
+import responses
+from pydantic import SecretStr
+from responses import matchers
+from structlog.testing import capture_logs
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from connectors.document import Document, Heading, Line, Mention, Plain, Section, Text
+from connectors.jira import (
+    BasicAuth,
+    BearerAuth,
+    JiraTracker,
+    SiteInfo,
+    incremental_clause,
+    search_jql,
+)
+from connectors.model import Marker, Person, TrackerState, WorkItem
+from connectors.retry import AmbiguousWrite, NotFound, TrackerError
+from tests.jira_payloads import (
+    BOT_ACCOUNT,
+    BOT_NAME,
+    CLOUD,
+    CLOUD_POINTS,
+    CLOUD_SPRINT,
+    DC,
+    DC_EPIC_LINK,
+    DC_POINTS,
+    DC_SPRINT,
+    cloud_page,
+    cloud_sprint,
+    comment,
+    comments_page,
+    dc_page,
+    dc_sprint,
+    fields,
+    issue,
+    link,
+    myself,
+    prop,
+    server_info,
+    version,
+)
+
+EMAIL = "delivery-sync@acme.example"
+API_TOKEN = "ATATT3xFfGF0-cloud-api-token-value"
+PAT = "NjU0MzIxOTg3NjU0-dc-personal-access-token"
+CLOUD_INFO = SiteInfo(
+    cloud=True,
+    account=BOT_ACCOUNT,
+    story_points_field=CLOUD_POINTS,
+    sprint_field=CLOUD_SPRINT,
+)
+DC_INFO = SiteInfo(
+    cloud=False,
+    account=BOT_NAME,
+    story_points_field=DC_POINTS,
+    epic_link_field=DC_EPIC_LINK,
+    sprint_field=DC_SPRINT,
+)
+BASE_FIELDS = (
+    "summary,status,resolution,resolutiondate,assignee,labels,duedate,fixVersions,parent,"
+    "issuetype,issuelinks,created,updated,timetracking,timeoriginalestimate,timeestimate,timespent"
+)
+CLOUD_FIELDS = f"{BASE_FIELDS},customfield_10016,customfield_10020"
+DC_FIELDS = f"{BASE_FIELDS},customfield_10106,customfield_10104,customfield_10101"
+FULL_JQL = 'project = "PLAT" ORDER BY updated ASC'
+LEAD = Marker("delivery-lead", deliverable="checkout-v2")
+
+
+def rest(base: str, path: str) -> str:
+    return f"{base}/rest/api/2/{path}"
+
+
+def strict(params: dict[str, str]) -> matchers.query_param_matcher:
+    return matchers.query_param_matcher(params, strict_match=True)
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+def cloud_tracker(sleeps: list[float] | None = None, **options) -> JiraTracker:
+    options.setdefault("auth", BasicAuth(EMAIL, SecretStr(API_TOKEN)))
+    sink = sleeps if sleeps is not None else []
+    return JiraTracker("plat", "PLAT", url=CLOUD, sleep=sink.append, **options)
+
+
+def dc_tracker(sleeps: list[float] | None = None, **options) -> JiraTracker:
+    options.setdefault("auth", BearerAuth(SecretStr(PAT)))
+    options.setdefault("deployment", "server")
+    sink = sleeps if sleeps is not None else []
+    return JiraTracker("plat", "PLAT", url=DC + "/", sleep=sink.append, **options)
+
+
+@pytest.fixture
+def cloud(sleeps):
+    return cloud_tracker(sleeps, info=CLOUD_INFO)
+
+
+@pytest.fixture
+def dc(sleeps):
+    return dc_tracker(sleeps, info=DC_INFO)
+
+
+def keys(n: int) -> list[str]:
+    return [f"PLAT-{i}" for i in range(1, n + 1)]
+
+
+# ---- search ------------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_cloud_follows_the_next_page_token_to_the_end_and_never_calls_search(cloud):
+    chunks = [keys(250)[i : i + 100] for i in (0, 100, 200)]
+    tokens = [None, "CAEaAggC", "CAEaAggD"]
+    for n, chunk in enumerate(chunks):
+        params = {"jql": FULL_JQL, "maxResults": "100", "fields": CLOUD_FIELDS}
+        if tokens[n]:
+            params["nextPageToken"] = tokens[n]
+        following = tokens[n + 1] if n + 1 < len(tokens) else None
+        responses.get(
+            rest(CLOUD, "search/jql"),
+            json=cloud_page([issue(k) for k in chunk], following),
+            match=[strict(params)],
+        )
+    items = list(cloud.fetch_items(None))
+    assert [i.key for i in items] == keys(250)
+    assert len(responses.calls) == 3 and cloud.stats.reads == 3
+    assert all(urlparse(c.request.url).path == "/rest/api/2/search/jql" for c in responses.calls)
+
+
+@responses.activate
+def test_cloud_stops_at_is_last_even_with_a_token(cloud):
+    page = cloud_page([issue("PLAT-1")], None) | {"nextPageToken": "stale", "isLast": True}
+    responses.get(rest(CLOUD, "search/jql"), json=page)
+    assert [i.key for i in cloud.fetch_items(None)] == ["PLAT-1"]
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_data_center_pages_by_start_at_until_the_total(dc):
+    for start in (0, 100, 200):
+        chunk = keys(250)[start : start + 100]
+        params = {
+            "jql": FULL_JQL,
+            "startAt": str(start),
+            "maxResults": "100",
+            "fields": DC_FIELDS,
+        }
+        responses.get(
+            rest(DC, "search"),
+            json=dc_page([issue(k, cloud=False) for k in chunk], start, 250),
+            match=[strict(params)],
+        )
+    items = list(dc.fetch_items(None))
+    assert len(items) == 250 and len(responses.calls) == 3 and dc.stats.reads == 3
+
+
+@responses.activate
+def test_data_center_advances_by_what_the_server_returned(dc):
+    """A server that caps pages below 100 is still read to the end, without gaps."""
+    for start in (0, 50):
+        responses.get(
+            rest(DC, "search"),
+            json=dc_page(
+                [issue(k, cloud=False) for k in keys(100)[start : start + 50]], start, 100
+            ),
+            match=[matchers.query_param_matcher({"startAt": str(start)}, strict_match=False)],
+        )
+    assert [i.key for i in dc.fetch_items(None)] == keys(100)
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_the_query_combines_project_filters_and_the_increment(cloud):
+    tracker = cloud_tracker(source_jql="component = Checkout", info=CLOUD_INFO)
+    expected = (
+        'project = "PLAT" AND (component = Checkout) AND (labels = client-facing) '
+        "AND updated >= -90m ORDER BY updated ASC"
+    )
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        json=cloud_page([], None),
+        match=[strict({"jql": expected, "maxResults": "100", "fields": CLOUD_FIELDS})],
+    )
+    since = datetime.now(UTC) - timedelta(minutes=89, seconds=30)
+    assert list(tracker.fetch_items(since, jql="labels = client-facing")) == []
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_data_center_sends_the_same_query_and_the_epic_link_field(dc):
+    expected = 'project = "PLAT" AND (fixVersion = "2.0") AND updated >= -15m ORDER BY updated ASC'
+    responses.get(
+        rest(DC, "search"),
+        json=dc_page([], 0, 0),
+        match=[strict({"jql": expected, "startAt": "0", "maxResults": "100", "fields": DC_FIELDS})],
+    )
+    since = datetime.now(UTC) - timedelta(minutes=14, seconds=30)
+    assert list(dc.fetch_items(since, jql='fixVersion = "2.0"')) == []
+
+
+def test_the_increment_is_relative_and_rounded_up():
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert incremental_clause(now - timedelta(minutes=5), now) == "updated >= -5m"
+    assert incremental_clause(now - timedelta(minutes=5, seconds=1), now) == "updated >= -6m"
+    berlin = datetime.fromisoformat("2026-11-20T10:30:00+01:00")  # 09:30 UTC
+    assert incremental_clause(berlin, now) == "updated >= -30m"
+    assert incremental_clause(now + timedelta(minutes=3), now) == "updated >= -1m"  # clock skew
+
+
+def test_a_full_query_has_no_increment():
+    assert (
+        search_jql(
+            "PLAT", source_jql=None, selector_jql="labels = x", since=None, now=datetime.now(UTC)
+        )
+        == 'project = "PLAT" AND (labels = x) ORDER BY updated ASC'
+    )
+
+
+@responses.activate
+def test_each_key_is_yielded_once_per_call(dc):
+    """A key seen twice (an issue that moved between pages while we read) is yielded once."""
+    responses.get(
+        rest(DC, "search"),
+        json=dc_page([issue("PLAT-1", cloud=False), issue("PLAT-2", cloud=False)], 0, 3),
+    )
+    responses.get(rest(DC, "search"), json=dc_page([issue("PLAT-2", cloud=False)], 2, 3))
+    assert [i.key for i in dc.fetch_items(None)] == ["PLAT-1", "PLAT-2"]
+
+
+# ---- normalisation -----------------------------------------------------------------------------
+
+
+@responses.activate
+def test_a_cloud_issue_is_normalised_field_by_field(cloud):
+    raw = issue(
+        "PLAT-42",
+        "Pay by card",
+        status_name="In Review",
+        category="indeterminate",
+        assignee=("712020:aa11-alex", "Alex Kim"),
+        labels=("checkout", "requirement"),
+        duedate="2026-12-01",
+        fix_versions=("2.0", "2.1"),
+        parent="PLAT-100",
+        links=(
+            link("Blocks", inward="PLAT-7"),  # PLAT-7 blocks PLAT-42
+            link("Blocks", outward="PLAT-9"),  # PLAT-42 blocks PLAT-9
+            link("Relates", inward="PLAT-8"),
+            link("Blocks", inward="OPS-3", inward_category="done"),  # no longer blocks
+        ),
+        points=5.0,
+        sprints=(
+            cloud_sprint(36, "PLAT Sprint 11", "closed"),
+            cloud_sprint(37, "PLAT Sprint 12", "active"),
+            cloud_sprint(38, "PLAT Sprint 13", "future"),
+        ),
+        timetracking={
+            "originalEstimate": "2d",
+            "remainingEstimate": "1d",
+            "timeSpent": "1d 2h",
+            "originalEstimateSeconds": 57600,
+            "remainingEstimateSeconds": 28800,
+            "timeSpentSeconds": 36000,
+        },
+        time_fields=(57600, 28800, 36000),
+    )
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([raw], None))
+    [item] = cloud.fetch_items(None)
+    assert item == WorkItem(
+        source="plat",
+        key="PLAT-42",
+        title="Pay by card",
+        url="https://acme.atlassian.net/browse/PLAT-42",
+        state=TrackerState.INDETERMINATE,
+        status="In Review",
+        created=datetime(2026, 10, 2, 8, 15, tzinfo=UTC),
+        updated=datetime(2026, 11, 20, 9, 30, tzinfo=UTC),
+        closed=None,
+        resolution=None,
+        assignees=(Person("jira", "712020:aa11-alex", "Alex Kim"),),
+        labels=("checkout", "requirement"),
+        due=date(2026, 12, 1),
+        milestones=("2.0", "2.1"),
+        parent="PLAT-100",
+        issue_type="Story",
+        points=5.0,
+        estimate_seconds=57600,
+        remaining_seconds=28800,
+        spent_seconds=36000,
+        blocked_by=("PLAT-7",),
+        sprint="PLAT Sprint 12",
+        task_list=(0, 0),
+    )
+
+
+@responses.activate
+def test_a_resolved_issue_keeps_its_resolution_and_close_time(cloud):
+    raw = issue(
+        "PLAT-5",
+        status_name="Closed",
+        category="done",
+        resolution="Won't Do",
+        resolutiondate="2026-11-21T17:45:00.000+0100",
+        sprints=(cloud_sprint(35, "PLAT Sprint 10", "closed"), cloud_sprint(36, "S11", "closed")),
+    )
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([raw], None))
+    [item] = cloud.fetch_items(None)
+    assert item.state is TrackerState.DONE and item.status == "Closed"
+    assert item.resolution == "Won't Do"
+    assert item.closed == datetime(2026, 11, 21, 16, 45, tzinfo=UTC)
+    assert item.sprint == "S11"  # no active sprint: the last one
+    assert item.points is None and item.assignees == () and item.parent is None
+
+
+@responses.activate
+def test_a_cloud_sub_task_keeps_its_parent_story(cloud):
+    raw = issue("PLAT-43", kind="Sub-task", parent="PLAT-42", category="new", status_name="To Do")
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([raw], None))
+    [item] = cloud.fetch_items(None)
+    assert (item.parent, item.issue_type, item.state) == ("PLAT-42", "Sub-task", TrackerState.NEW)
+
+
+@responses.activate
+def test_a_data_center_issue_uses_names_the_epic_link_and_flat_time_fields(dc):
+    raw = issue(
+        "PLAT-7",
+        "Rate limiter",
+        cloud=False,
+        assignee=("alex.kim", "Alex Kim"),
+        epic_link="PLAT-100",
+        points=3,
+        sprints=(dc_sprint(11, "PLAT Sprint 11", "closed"), dc_sprint(12, "Sprint, 12", "active")),
+        time_fields=(28800, 7200, 21600),  # no `timetracking` in search results
+        links=(link("Blocks", inward="PLAT-2", base=DC),),
+    )
+    responses.get(rest(DC, "search"), json=dc_page([raw], 0, 1))
+    [item] = dc.fetch_items(None)
+    assert item.url == "https://jira.acme.example/jira/browse/PLAT-7"
+    assert item.assignees == (Person("jira", "alex.kim", "Alex Kim"),)
+    assert item.parent == "PLAT-100"
+    assert item.points == 3.0 and isinstance(item.points, float)
+    assert item.sprint == "Sprint, 12"
+    assert (item.estimate_seconds, item.remaining_seconds, item.spent_seconds) == (
+        28800,
+        7200,
+        21600,
+    )
+    assert item.blocked_by == ("PLAT-2",)
+
+
+@responses.activate
+def test_a_data_center_sub_task_without_epic_link_keeps_its_parent(dc):
+    raw = issue("PLAT-8", cloud=False, kind="Sub-task", parent="PLAT-7")
+    responses.get(rest(DC, "search"), json=dc_page([raw], 0, 1))
+    [item] = dc.fetch_items(None)
+    assert item.parent == "PLAT-7" and item.sprint is None
+
+
+@responses.activate
+def test_an_unreadable_sprint_text_costs_the_sprint_not_the_issue(dc):
+    raw = issue("PLAT-9", cloud=False, sprints=("com.atlassian.greenhopper.Sprint@1",))
+    responses.get(rest(DC, "search"), json=dc_page([raw], 0, 1))
+    [item] = dc.fetch_items(None)
+    assert item.key == "PLAT-9" and item.sprint is None
+
+
+@responses.activate
+def test_a_malformed_item_is_skipped_with_a_warning(cloud):
+    no_created = issue("PLAT-2")
+    del no_created["fields"]["created"]
+    odd_category = issue("PLAT-3", category="new")
+    odd_category["fields"]["status"]["statusCategory"]["key"] = "archived"
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        json=cloud_page(
+            [issue("PLAT-1"), no_created, odd_category, {"id": "1"}, issue("PLAT-4")], None
+        ),
+    )
+    with capture_logs() as logs:
+        items = list(cloud.fetch_items(None))
+    assert [i.key for i in items] == ["PLAT-1", "PLAT-4"]
+    warnings = [e for e in logs if e["event"] == "item.malformed"]
+    assert [w["key"] for w in warnings] == ["PLAT-2", "PLAT-3", None]
+    assert all(w["source"] == "plat" and w["log_level"] == "warning" for w in warnings)
+
+
+# ---- discovery ---------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_discover_on_cloud_reads_server_info_fields_and_our_account():
+    responses.get(rest(CLOUD, "serverInfo"), json=server_info(cloud=True))
+    responses.get(rest(CLOUD, "field"), json=fields(cloud=True))
+    responses.get(rest(CLOUD, "myself"), json=myself(cloud=True))
+    tracker = cloud_tracker()
+    assert len(responses.calls) == 0  # constructing the client costs nothing
+    with capture_logs() as logs:
+        info = tracker.discover()
+    assert info == SiteInfo(
+        cloud=True,
+        account=BOT_ACCOUNT,
+        story_points_field=CLOUD_POINTS,  # "Story point estimate", not the empty "Story Points"
+        epic_link_field=None,  # Cloud links epics through `parent`
+        sprint_field=CLOUD_SPRINT,
+    )
+    [ambiguous] = [e for e in logs if e["event"] == "jira.story_points.ambiguous"]
+    assert ambiguous["candidates"] == [CLOUD_POINTS, "customfield_10028"]
+    assert len(responses.calls) == 3 and tracker.stats.reads == 3
+    assert tracker.info is info and len(responses.calls) == 3  # cached
+
+
+@responses.activate
+def test_discover_on_data_center_skips_server_info_when_the_deployment_is_given():
+    responses.get(rest(DC, "field"), json=fields(cloud=False))
+    responses.get(rest(DC, "myself"), json=myself(cloud=False))
+    tracker = dc_tracker()
+    assert tracker.discover() == DC_INFO
+    assert [urlparse(c.request.url).path for c in responses.calls] == [
+        "/jira/rest/api/2/field",
+        "/jira/rest/api/2/myself",
+    ]
+    assert responses.calls[0].request.headers["Authorization"] == f"Bearer {PAT}"
+
+
+@responses.activate
+def test_the_first_fetch_discovers_the_site_once():
+    responses.get(rest(CLOUD, "serverInfo"), json=server_info(cloud=True))
+    responses.get(rest(CLOUD, "field"), json=fields(cloud=True))
+    responses.get(rest(CLOUD, "myself"), json=myself(cloud=True))
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([issue("PLAT-1")], None))
+    tracker = cloud_tracker(story_points_field="customfield_10028")
+    [item] = tracker.fetch_items(None)
+    [item] = tracker.fetch_items(None)
+    assert item.points is None and item.sprint is None  # the payload holds none of them
+    assert [urlparse(c.request.url).path.rsplit("/2/", 1)[1] for c in responses.calls] == [
+        "serverInfo",
+        "field",
+        "myself",
+        "search/jql",
+        "search/jql",
+    ]
+    assert "customfield_10028" in responses.calls[3].request.params["fields"]
+    expected_auth = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
+    assert responses.calls[0].request.headers["Authorization"] == f"Basic {expected_auth}"
+    assert tracker.info.story_points_field == CLOUD_POINTS  # what discovery found, stored
+
+
+@responses.activate
+def test_an_idle_cycle_with_stored_site_info_makes_only_the_search_request(cloud):
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([], None))
+    cloud.body(Document((Line((Plain("x"),)),)), LEAD)
+    assert len(responses.calls) == 0
+    assert list(cloud.fetch_items(datetime.now(UTC) - timedelta(minutes=10))) == []
+    assert len(responses.calls) == 1 and cloud.stats.reads == 1 and cloud.stats.writes == 0
+
+
+@responses.activate
+def test_stored_site_info_of_another_deployment_is_discovered_again():
+    responses.get(rest(DC, "field"), json=fields(cloud=False))
+    responses.get(rest(DC, "myself"), json=myself(cloud=False))
+    tracker = dc_tracker(info=CLOUD_INFO)
+    assert tracker.info == DC_INFO and len(responses.calls) == 2
+
+
+@responses.activate
+def test_the_mapping_file_story_points_field_wins(dc):
+    override = dc_tracker(info=DC_INFO, story_points_field="customfield_12345")
+    raw = issue("PLAT-1", cloud=False, points=8)
+    raw["fields"]["customfield_12345"] = 2
+    fields_sent = BASE_FIELDS + ",customfield_12345,customfield_10104,customfield_10101"
+    responses.get(
+        rest(DC, "search"),
+        json=dc_page([raw], 0, 1),
+        match=[matchers.query_param_matcher({"fields": fields_sent}, strict_match=False)],
+    )
+    [item] = override.fetch_items(None)
+    assert item.points == 2.0
+    assert override.info.story_points_field == DC_POINTS  # the stored discovery is untouched
+
+
+@responses.activate
+def test_story_points_none_asks_for_no_points_field():
+    tracker = cloud_tracker(info=CLOUD_INFO, story_points_field="none")
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        json=cloud_page([issue("PLAT-1", points=5)], None),
+        match=[
+            matchers.query_param_matcher(
+                {"fields": f"{BASE_FIELDS},customfield_10020"}, strict_match=False
+            )
+        ],
+    )
+    [item] = tracker.fetch_items(None)
+    assert item.points is None
+
+
+def test_site_info_survives_a_json_round_trip():
+    text = json.dumps(DC_INFO.to_dict())
+    assert SiteInfo.from_dict(json.loads(text)) == DC_INFO
+    assert SiteInfo.from_dict({"cloud": True, "account": "a", "later": 1}) == SiteInfo(True, "a")
+
+
+# ---- milestones and single items ---------------------------------------------------------------
+
+
+@responses.activate
+def test_fix_versions_are_read_in_one_request(cloud):
+    responses.get(
+        rest(CLOUD, "project/PLAT/versions"),
+        json=[
+            version(10100, "2.0", "2026-12-15"),
+            version(10101, "1.9", "2026-10-01", released=True),
+            version(10102, "later", None),
+            {"id": "1"},
+        ],
+        match=[strict({})],
+    )
+    found = cloud.fetch_milestones()
+    assert [(m.title, m.due, m.closed, m.url) for m in found] == [
+        ("2.0", date(2026, 12, 15), False, f"{CLOUD}/projects/PLAT/versions/10100"),
+        ("1.9", date(2026, 10, 1), True, f"{CLOUD}/projects/PLAT/versions/10101"),
+        ("later", None, False, f"{CLOUD}/projects/PLAT/versions/10102"),
+    ]
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_fetch_item_asks_for_the_same_fields(dc):
+    responses.get(
+        rest(DC, "issue/PLAT-100"),
+        json=issue("PLAT-100", "Checkout v2", cloud=False, kind="Epic", duedate="2026-12-15"),
+        match=[strict({"fields": DC_FIELDS})],
+    )
+    item = dc.fetch_item("PLAT-100")
+    assert item is not None and item.issue_type == "Epic" and item.due == date(2026, 12, 15)
+
+
+@responses.activate
+def test_fetch_item_of_a_deleted_issue_is_none(cloud):
+    responses.get(
+        rest(CLOUD, "issue/PLAT-404"),
+        status=404,
+        json={"errorMessages": ["Issue does not exist or you do not have permission to see it."]},
+    )
+    assert cloud.fetch_item("PLAT-404") is None
+
+
+# ---- comments: reading -------------------------------------------------------------------------
+
+
+@responses.activate
+def test_own_comments_need_our_account_and_a_marker_property(cloud):
+    others = [comment(9000 + n, "hi", author="712020:someone-else") for n in range(100)]
+    ours = [
+        comment(10500, "status", properties=[prop(LEAD.to_dict())]),
+        comment(
+            10501,
+            "pm",
+            properties=[
+                prop({"role": "project-manager", "deliverable": "checkout-v2", "v": 2}),
+                prop({"x": 1}, key="another-app"),
+            ],
+        ),
+        comment(10502, "copied", author="712020:mallory", properties=[prop(LEAD.to_dict())]),
+        comment(10503, "no marker", properties=[]),
+        comment(10504, "garbage", properties=[prop("{not json")]),
+        comment(10505, "as text", properties=[prop(json.dumps(LEAD.to_dict()))]),
+        comment(10506, "no role", properties=[prop({"deliverable": "checkout-v2"})]),
+    ]
+    for start, chunk in ((0, others), (100, ours)):
+        responses.get(
+            rest(CLOUD, "issue/PLAT-100/comment"),
+            json=comments_page(chunk, start, 107),
+            match=[strict({"startAt": str(start), "maxResults": "100", "expand": "properties"})],
+        )
+    found = cloud.own_comments("PLAT-100")
+    assert [(c.id, c.marker) for c in found] == [
+        ("10500", LEAD),
+        ("10501", Marker("project-manager", deliverable="checkout-v2")),
+        ("10505", LEAD),
+    ]
+    assert found[0].author == BOT_ACCOUNT and found[0].body == "status"
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_without_expanded_properties_our_comments_markers_are_read_one_by_one(dc):
+    responses.get(
+        rest(DC, "issue/PLAT-100/comment"),
+        json=comments_page(
+            [
+                comment(10500, "status", cloud=False),
+                comment(10501, "other", cloud=False),
+                comment(10502, "theirs", cloud=False, author="sam.park"),
+            ],
+            0,
+            3,
+        ),
+    )
+    responses.get(
+        rest(DC, "comment/10500/properties/delivery-sync"),
+        json={"key": "delivery-sync", "value": LEAD.to_dict()},
+    )
+    responses.get(
+        rest(DC, "comment/10501/properties/delivery-sync"),
+        status=404,
+        json={"errorMessages": ["The property with key 'delivery-sync' does not exist."]},
+    )
+    assert [(c.id, c.marker) for c in dc.own_comments("PLAT-100")] == [("10500", LEAD)]
+    assert len(responses.calls) == 3  # nothing read for another author's comment
+
+
+# ---- comments: writing -------------------------------------------------------------------------
+
+
+@responses.activate
+def test_create_on_cloud_sets_the_marker_in_the_same_request(cloud):
+    body = "h3. Delivery status — Checkout v2\n\nStatus: On track\n"
+    responses.post(
+        rest(CLOUD, "issue/PLAT-100/comment"),
+        status=201,
+        json=comment(10600, body),
+        match=[
+            matchers.json_params_matcher(
+                {"body": body, "properties": [{"key": "delivery-sync", "value": LEAD.to_dict()}]}
+            )
+        ],
+    )
+    created = cloud.create_comment("PLAT-100", body, LEAD)
+    assert (created.id, created.marker, created.body, created.author) == (
+        "10600",
+        LEAD,
+        body,
+        BOT_ACCOUNT,
+    )
+    assert len(responses.calls) == 1 and cloud.stats.writes == 1
+
+
+@responses.activate
+def test_create_on_data_center_also_puts_the_property(dc):
+    payload = {"body": "x", "properties": [{"key": "delivery-sync", "value": LEAD.to_dict()}]}
+    responses.post(
+        rest(DC, "issue/PLAT-100/comment"),
+        status=201,
+        json=comment(10600, "x", cloud=False),
+        match=[matchers.json_params_matcher(payload)],
+    )
+    responses.put(
+        rest(DC, "comment/10600/properties/delivery-sync"),
+        status=201,
+        match=[matchers.json_params_matcher(LEAD.to_dict())],
+    )
+    assert dc.create_comment("PLAT-100", "x", LEAD).id == "10600"
+    assert [c.request.method for c in responses.calls] == ["POST", "PUT"]
+    assert dc.stats.writes == 2
+
+
+@responses.activate
+def test_a_comment_that_cannot_be_marked_is_deleted_again(dc):
+    responses.post(
+        rest(DC, "issue/PLAT-100/comment"), status=201, json=comment(10600, "x", cloud=False)
+    )
+    responses.put(
+        rest(DC, "comment/10600/properties/delivery-sync"),
+        status=403,
+        json={"errorMessages": ["You do not have permission to edit this comment."]},
+    )
+    responses.delete(rest(DC, "issue/PLAT-100/comment/10600"), status=204)
+    with pytest.raises(TrackerError) as caught:
+        dc.create_comment("PLAT-100", "x", LEAD)
+    assert not isinstance(caught.value, AmbiguousWrite)
+    assert "10600" in str(caught.value) and "deleted again" in str(caught.value)
+    assert [c.request.method for c in responses.calls] == ["POST", "PUT", "DELETE"]
+
+
+@responses.activate
+def test_an_unmarked_comment_that_cannot_be_deleted_is_named(dc):
+    responses.post(
+        rest(DC, "issue/PLAT-100/comment"), status=201, json=comment(10600, "x", cloud=False)
+    )
+    responses.put(rest(DC, "comment/10600/properties/delivery-sync"), status=403, json={})
+    responses.delete(rest(DC, "issue/PLAT-100/comment/10600"), status=403, json={})
+    with pytest.raises(TrackerError) as caught:
+        dc.create_comment("PLAT-100", "x", LEAD)
+    assert "comment 10600" in str(caught.value) and "by hand" in str(caught.value)
+
+
+@responses.activate
+def test_a_create_answered_502_is_ambiguous_and_not_resent(cloud, sleeps):
+    responses.post(rest(CLOUD, "issue/PLAT-100/comment"), status=502, body="<html>Bad Gateway")
+    with pytest.raises(AmbiguousWrite):
+        cloud.create_comment("PLAT-100", "x", LEAD)
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_a_create_whose_connection_drops_is_ambiguous(dc):
+    responses.post(
+        rest(DC, "issue/PLAT-100/comment"),
+        body=requests.ConnectionError("Connection aborted: ConnectionResetError(104)"),
+    )
+    with pytest.raises(AmbiguousWrite):
+        dc.create_comment("PLAT-100", "x", LEAD)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_create_that_never_reached_the_server_is_retried(cloud, sleeps):
+    refused = NewConnectionError(None, "Failed to establish a new connection: [Errno 111]")
+    path = rest(CLOUD, "issue/PLAT-100/comment")
+    responses.post(path, body=requests.ConnectionError(MaxRetryError(None, path, refused)))
+    responses.post(path, status=201, json=comment(10600, "x"))
+    assert cloud.create_comment("PLAT-100", "x", LEAD).id == "10600"
+    assert len(responses.calls) == 2 and len(sleeps) == 1
+
+
+@responses.activate
+def test_a_create_whose_answer_names_no_comment_is_ambiguous(cloud):
+    responses.post(rest(CLOUD, "issue/PLAT-100/comment"), status=201, body="")
+    with pytest.raises(AmbiguousWrite):
+        cloud.create_comment("PLAT-100", "x", LEAD)
+
+
+@responses.activate
+def test_edit_puts_the_body_to_the_issue_comment_url_and_retries_a_502(cloud, sleeps):
+    path = rest(CLOUD, "issue/PLAT-100/comment/10500")
+    responses.put(path, status=502, body="Bad Gateway")
+    responses.put(
+        path,
+        json=comment(10500, "new"),
+        match=[matchers.json_params_matcher({"body": "new"})],
+    )
+    cloud.edit_comment("PLAT-100", "10500", "new", LEAD)
+    assert len(responses.calls) == 2 and len(sleeps) == 1 and cloud.stats.writes == 2
+
+
+@responses.activate
+def test_editing_a_deleted_comment_is_not_found(dc):
+    responses.put(
+        rest(DC, "issue/PLAT-100/comment/10500"),
+        status=404,
+        json={"errorMessages": ["Can not find a comment for the id: 10500."]},
+    )
+    with pytest.raises(NotFound):
+        dc.edit_comment("PLAT-100", "10500", "new", LEAD)
+
+
+def test_a_body_over_the_limit_is_never_sent(cloud):
+    with pytest.raises(TrackerError, match="32767"):
+        cloud.edit_comment("PLAT-100", "10500", "x" * 32_768, LEAD)
+    with pytest.raises(TrackerError):
+        cloud.create_comment("PLAT-100", "x" * 32_768, LEAD)
+    assert cloud.stats.writes == 0
+
+
+# ---- bodies ------------------------------------------------------------------------------------
+
+
+def test_bodies_mention_by_deployment_and_carry_no_marker(cloud, dc):
+    people = (Person("jira", "712020:8f1e6a"), Person("jira", "dana.lee"))
+    doc = Document((Heading("Delivery status — Checkout v2"), Line((Mention("Dana", people[:1]),))))
+    body = cloud.body(doc, LEAD)
+    assert "[~accountid:712020:8f1e6a]" in body and "delivery-sync" not in body
+    dc_doc = Document((Line((Mention("Dana", people[1:]),)),))
+    assert dc.body(dc_doc, LEAD) == "[~dana.lee]\n"
+
+
+def test_a_huge_body_is_cut_to_the_jira_limit(cloud):
+    items = tuple((Text(f"PLAT-{n} {'very long title ' * 20}"),) for n in range(2000))
+    body = cloud.body(Document((Section("Overdue", items, limit=2000),)), LEAD)
+    assert len(body) <= 32_767 and "more" in body
+
+
+# ---- rate limits and errors --------------------------------------------------------------------
+
+
+@responses.activate
+def test_429_waits_as_retry_after_says(cloud, sleeps):
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        status=429,
+        json={"errorMessages": ["Rate limit exceeded."]},
+        headers={"Retry-After": "7", "X-RateLimit-Remaining": "0"},
+    )
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([], None))
+    assert list(cloud.fetch_items(None)) == []
+    assert sleeps == [7.0] and len(responses.calls) == 2
+
+
+@responses.activate
+def test_429_without_retry_after_waits_for_the_iso_reset(cloud, sleeps):
+    reset = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    responses.get(
+        rest(CLOUD, "project/PLAT/versions"),
+        status=429,
+        body="",
+        headers={"X-RateLimit-Reset": reset + "Z", "X-RateLimit-Remaining": "0"},
+    )
+    responses.get(rest(CLOUD, "project/PLAT/versions"), json=[])
+    assert cloud.fetch_milestones() == []
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+
+
+@responses.activate
+def test_a_5xx_read_is_retried(dc, sleeps):
+    responses.get(rest(DC, "project/PLAT/versions"), status=503, body="Service Unavailable")
+    responses.get(rest(DC, "project/PLAT/versions"), json=[])
+    assert dc.fetch_milestones() == [] and len(responses.calls) == 2 and len(sleeps) == 1
+
+
+@responses.activate
+def test_bad_jql_fails_at_once_with_jiras_message(cloud, sleeps):
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        status=400,
+        json={"errorMessages": ["Field 'compnent' does not exist or you do not have permission."]},
+    )
+    with pytest.raises(TrackerError, match="HTTP 400 Field 'compnent' does not exist"):
+        list(cloud.fetch_items(None, jql="compnent = x"))
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "server"])
+@responses.activate
+def test_bad_credentials_fail_at_once_without_leaking_the_secret(deployment, sleeps, caplog):
+    base, auth, secret = (
+        (CLOUD, BasicAuth(EMAIL, SecretStr(API_TOKEN)), API_TOKEN)
+        if deployment == "cloud"
+        else (DC, BearerAuth(SecretStr(PAT)), PAT)
+    )
+    make = cloud_tracker if deployment == "cloud" else dc_tracker
+    tracker = make(sleeps, auth=auth, deployment=deployment)
+    responses.get(
+        re.compile(re.escape(rest(base, "")) + ".*"),
+        status=401,
+        body="Client must be authenticated to access this resource.",
+        headers={"WWW-Authenticate": 'Basic realm="protected-area"'},
+    )
+    caplog.set_level(logging.DEBUG)
+    with capture_logs() as logs, pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    error = caught.value
+    assert error.status == 401 and not error.retriable
+    assert len(responses.calls) == 1 and sleeps == []
+    encoded = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
+    for text in (str(error), repr(error), repr(logs), caplog.text, repr(auth)):
+        assert secret not in text and encoded not in text
+    assert error.__cause__ is None and error.__suppress_context__
