@@ -23,7 +23,14 @@ from github import Auth, Github, GithubException, GithubIntegration
 from connectors import markdown
 from connectors.document import Document, fit
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
-from connectors.retry import AmbiguousWrite, NotFound, TrackerError, call, wait_seconds_from_headers
+from connectors.retry import (
+    AmbiguousWrite,
+    NotFound,
+    TrackerError,
+    call,
+    connection_error,
+    wait_seconds_from_headers,
+)
 from connectors.tracker import RequestStats
 
 log = structlog.get_logger("delivery_sync.github")
@@ -133,19 +140,9 @@ def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
                 return AmbiguousWrite(text, status=status)
             return TrackerError(text, status=status, retriable=True)
         return TrackerError(text, status=status)
-    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return TrackerError(f"{what}: cannot connect ({type(exc).__name__})", retriable=True)
     if isinstance(exc, requests.RequestException):
-        text = f"{what}: connection failed ({type(exc).__name__})"
-        return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
+        return connection_error(exc, what, create)
     raise exc
-
-
-def _never_connected(exc: Exception) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return (
-        "NewConnectionError" in type(reason).__name__ or "NameResolution" in type(reason).__name__
-    )
 
 
 class GitHubTracker:
@@ -205,7 +202,9 @@ class GitHubTracker:
             found = _LINK_NEXT.search(link)
             next_url, params = (found[1], None) if found else (None, None)
 
-    def fetch_items(self, since: datetime | None) -> Iterator[WorkItem]:
+    def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
+        if jql is not None:
+            raise ValueError("GitHub sources have no JQL")
         parameters: dict[str, Any] = {
             "state": "all",
             "sort": "updated",
@@ -246,6 +245,9 @@ class GitHubTracker:
                         error=f"{type(exc).__name__}: {exc}",
                     )
         return found
+
+    def site(self) -> dict | None:
+        return None  # nothing worth keeping: the login is read only when comments are listed
 
     def check_access(self) -> None:
         """Raise TrackerError unless the token can read the repository."""

@@ -35,7 +35,14 @@ from pydantic import SecretStr
 from connectors import wiki
 from connectors.document import Document, fit
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
-from connectors.retry import AmbiguousWrite, NotFound, TrackerError, call, wait_seconds_from_headers
+from connectors.retry import (
+    AmbiguousWrite,
+    NotFound,
+    TrackerError,
+    call,
+    connection_error,
+    wait_seconds_from_headers,
+)
 from connectors.tracker import RequestStats
 
 log = structlog.get_logger("delivery_sync.jira")
@@ -349,9 +356,9 @@ def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
     if isinstance(exc, requests.JSONDecodeError):
         text = f"{what}: the answer is not JSON"
         return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return TrackerError(f"{what}: cannot connect ({type(exc).__name__})", retriable=True)
-    if isinstance(exc, requests.RequestException | JIRAError):
+    if isinstance(exc, requests.RequestException):
+        return connection_error(exc, what, create)
+    if isinstance(exc, JIRAError):
         text = f"{what}: connection failed ({type(exc).__name__})"
         return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
     raise exc
@@ -372,18 +379,6 @@ def _classify_status(exc: JIRAError, what: str, create: bool) -> TrackerError:
             return AmbiguousWrite(text, status=status)
         return TrackerError(text, status=status, retriable=True)
     return TrackerError(text, status=status)
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """The request never reached the server (refused, DNS), so even a create may be re-sent."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        reason = getattr(seen.args[0], "reason", None) if seen.args else None
-        names = {type(seen).__name__, type(reason).__name__}
-        if any("NewConnectionError" in n or "NameResolution" in n for n in names):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 # ---- the adapter -------------------------------------------------------------------------------
@@ -587,6 +582,13 @@ class JiraTracker:
                     error=f"{type(exc).__name__}: {exc}",
                 )
         return found
+
+    def site(self) -> dict | None:
+        return self._info.to_dict() if self._info is not None else None
+
+    def check_access(self) -> None:
+        """Raise TrackerError unless the credentials can read the project."""
+        self._get(f"project/{self.project}", f"read project {self.project}")
 
     def fetch_item(self, issue: str) -> WorkItem | None:
         site = self._site()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
+import requests
 import structlog
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
@@ -54,6 +55,26 @@ class NotFound(TrackerError):
 
 class RateLimited(TrackerError):
     """The tracker wants us to wait longer than a scheduled job should."""
+
+
+def connection_error(exc: requests.RequestException, what: str, create: bool) -> TrackerError:
+    """A transport failure: retriable, except a create that may have reached the server."""
+    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
+        return TrackerError(f"{what}: cannot connect ({type(exc).__name__})", retriable=True)
+    text = f"{what}: connection failed ({type(exc).__name__})"
+    return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """The request never reached the server (refused, DNS), so even a create may be re-sent."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        reason = getattr(seen.args[0], "reason", None) if seen.args else None
+        names = {type(seen).__name__, type(reason).__name__}
+        if any("NewConnectionError" in n or "NameResolution" in n for n in names):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def wait_seconds_from_headers(headers: dict[str, str], now: datetime) -> float | None:

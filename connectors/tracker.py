@@ -24,12 +24,17 @@ class Tracker(Protocol):
     source_id: str
     stats: RequestStats
 
-    def fetch_items(self, since: datetime | None) -> Iterator[WorkItem]:
+    def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
         """Items updated at or after `since` (all items when None), oldest update first.
-        Malformed payload items are skipped with a warning."""
+        `jql` (Jira only) narrows the source to a selector's query. Malformed payload items
+        are skipped with a warning."""
         ...
 
     def fetch_milestones(self) -> list[Milestone]: ...
+
+    def site(self) -> dict | None:
+        """Facts discovered about the site that later runs can reuse instead of asking again."""
+        ...
 
     def check_access(self) -> None:
         """Raise TrackerError unless the credentials can read the source."""

@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         state.acquire_lock(datetime.now(UTC))
         jitter = random.Random()
         while True:
-            trackers, failures = build_trackers(mapping, settings)
+            trackers, failures = build_trackers(mapping, settings, state, datetime.now(UTC))
             result = run_cycle(
                 mapping,
                 trackers,
@@ -258,7 +258,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         now = datetime.now(UTC)
         state.acquire_lock(now)
-        trackers, failed = build_trackers(mapping, settings)
+        trackers, failed = build_trackers(mapping, settings, state, now)
         fetch_sources(mapping, trackers, state, now, failed)
         today = (as_of or now).astimezone(mapping.tz).date()
         reports, skipped = compute_reports(mapping, state, today, failed)
@@ -319,7 +319,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         state = open_state(demo_settings.delivery_sync_state)
         try:
             state.acquire_lock(datetime.now(UTC))
-            trackers, failures = build_trackers(mapping, demo_settings)
+            trackers, failures = build_trackers(mapping, demo_settings, state, datetime.now(UTC))
             first = run_cycle(
                 mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
             )
@@ -328,7 +328,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
                     f"──── {published.target} · {published.marker.role} · "
                     f"{published.outcome.value} ────\n{published.body}\n\n"
                 )
-            trackers, failures = build_trackers(mapping, demo_settings)
+            trackers, failures = build_trackers(mapping, demo_settings, state, datetime.now(UTC))
             second = run_cycle(
                 mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
             )

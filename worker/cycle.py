@@ -22,7 +22,7 @@ from mappings.report import (
     project_manager_report,
     status_change_notice,
 )
-from mappings.roles import Scope, scope_of
+from mappings.roles import Scope, jql_stream, scope_of
 from mappings.status import (
     DeliveryStatus,
     TaskStatus,
@@ -168,7 +168,14 @@ def fetch_sources(
             log.error("source.failed", source=source.id, error=failed[source.id])
             continue
         try:
-            fetched = sync_source(source.id, tracker, state, now, mapping.rules.full_resync_hours)
+            fetched = sync_source(
+                source.id,
+                tracker,
+                state,
+                now,
+                mapping.rules.full_resync_hours,
+                jql_selectors(mapping, source.id),
+            )
         except TrackerError as exc:
             failed[source.id] = str(exc)
             log.error("source.failed", source=source.id, error=str(exc))
@@ -186,6 +193,7 @@ def compute_reports(
     the reason, are left out so their comments keep their previous text."""
     items = {s.id: state.items(s.id) for s in mapping.sources}
     milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
+    members = memberships(mapping, state)
     scopes: dict[str, Scope] = {}
     skipped: dict[str, str] = {}
     for deliverable in mapping.deliverables:
@@ -194,7 +202,7 @@ def compute_reports(
             skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
             log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
             continue
-        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, {})
+        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, members)
 
     due_of_key = _due_of_key(scopes.values())
     reports = []
@@ -226,31 +234,68 @@ def sync_source(
     state: StateStore,
     now: datetime,
     full_resync_hours: float,
+    jqls: Iterable[str] = (),
 ) -> dict[str, int | bool]:
     """Bring the mirror of one source up to date: incremental from the cursor, or in full when
-    the last full fetch is older than `full_resync_hours` (catching deletions and moves)."""
+    the last full fetch is older than `full_resync_hours` (catching deletions and moves).
+    Each selector JQL is a stream of its own whose matches are kept as a membership set."""
     stream = f"{source_id}:items"
     cursor = state.cursor(stream)
     full = cursor is None or now - cursor.full_at >= timedelta(hours=full_resync_hours)
     since = None if full or cursor is None else cursor.since - LOOKBACK
-    seen: set[str] = set()
-    fetched = 0
-    for batch in _batches(tracker.fetch_items(since), BATCH):
-        state.upsert_items(source_id, batch)
-        seen.update(item.key for item in batch)
-        fetched += len(batch)
+    seen = _fetch_into_mirror(source_id, tracker.fetch_items(since), state)
     removed = 0
     if full:
         # Deleted, transferred or no longer visible: a full fetch is the only way to know.
         gone = state.item_keys(source_id) - seen
         state.delete_items(source_id, gone)
         removed = len(gone)
+    for jql in jqls:
+        member_stream = jql_stream(source_id, jql)
+        matching = _fetch_into_mirror(source_id, tracker.fetch_items(since, jql=jql), state)
+        if not full:
+            # Changed items that no longer match left the selector; unchanged ones stay.
+            matching |= state.membership(member_stream) - seen
+        state.replace_membership(member_stream, matching)
     state.replace_milestones(source_id, tracker.fetch_milestones())
+    site = tracker.site()
+    stored = state.site_info(source_id)
+    if site is not None and (stored is None or stored[0] != site or full):
+        state.save_site_info(source_id, site, now)
     # The cursor never passes the cycle's start: items changed while we read are fetched again.
     state.save_cursor(
         stream, Cursor(since=now, full_at=now if full or cursor is None else cursor.full_at)
     )
-    return {"full": full, "fetched": fetched, "removed": removed}
+    return {"full": full, "fetched": len(seen), "removed": removed}
+
+
+def _fetch_into_mirror(source_id: str, items: Iterable[WorkItem], state: StateStore) -> set[str]:
+    """Store items page by page (memory stays bounded by the mirror); return their keys."""
+    keys: set[str] = set()
+    for batch in _batches(items, BATCH):
+        state.upsert_items(source_id, batch)
+        keys.update(item.key for item in batch)
+    return keys
+
+
+def jql_selectors(mapping: MappingFile, source_id: str) -> list[str]:
+    """The distinct JQL selectors that name this source."""
+    return sorted(
+        {
+            selector.jql
+            for deliverable in mapping.deliverables
+            for selector in deliverable.include
+            if selector.source == source_id and selector.jql
+        }
+    )
+
+
+def memberships(mapping: MappingFile, state: StateStore) -> dict[str, frozenset[str]]:
+    return {
+        jql_stream(source.id, jql): state.membership(jql_stream(source.id, jql))
+        for source in mapping.sources
+        for jql in jql_selectors(mapping, source.id)
+    }
 
 
 def _batches(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:

@@ -76,6 +76,8 @@ class StateStore(Protocol):
     def membership(self, stream: str) -> frozenset[str]: ...
     def replace_membership(self, stream: str, keys: Iterable[str]) -> None: ...
     def add_membership(self, stream: str, keys: Iterable[str]) -> None: ...
+    def site_info(self, source: str) -> tuple[dict, datetime] | None: ...
+    def save_site_info(self, source: str, info: dict, saved: datetime) -> None: ...
     def cursor(self, stream: str) -> Cursor | None: ...
     def save_cursor(self, stream: str, cursor: Cursor) -> None: ...
     def comment_record(self, target: str, marker: str) -> CommentRecord | None: ...
@@ -122,6 +124,11 @@ _MIGRATIONS = [
     CREATE TABLE locks (
         name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, acquired TEXT NOT NULL,
         heartbeat TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE sites (
+        source TEXT PRIMARY KEY, info TEXT NOT NULL, saved TEXT NOT NULL
     );
     """,
 ]
@@ -250,6 +257,19 @@ class SQLiteState:
                 "INSERT OR IGNORE INTO memberships (stream, key) VALUES (?, ?)",
                 [(stream, k) for k in keys],
             )
+
+    def site_info(self, source: str) -> tuple[dict, datetime] | None:
+        """What an adapter discovered about its site (Jira: deployment, fields, our account)."""
+        row = self._db.execute(
+            "SELECT info, saved FROM sites WHERE source = ?", (source,)
+        ).fetchone()
+        return None if row is None else (json.loads(row[0]), datetime.fromisoformat(row[1]))
+
+    def save_site_info(self, source: str, info: dict, saved: datetime) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO sites (source, info, saved) VALUES (?, ?, ?)",
+            (source, json.dumps(info, sort_keys=True), saved.isoformat()),
+        )
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from github import Auth
 
 from connectors.github import GitHubTracker
+from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, JiraSource, MappingFile
 from worker.settings import Settings
+from worker.state import StateStore
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -32,14 +35,9 @@ def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
         return Auth.Token(token.get_secret_value())
     if settings.github_token is not None:
         return Auth.Token(settings.github_token.get_secret_value())
-    if (
-        settings.github_app_id
-        and settings.github_app_private_key
-        and settings.github_app_installation_id
-    ):
-        app = Auth.AppAuth(
-            settings.github_app_id, settings.github_app_private_key.get_secret_value()
-        )
+    app_id, key = settings.github_app_id, settings.github_app_private_key
+    if app_id and key and settings.github_app_installation_id:
+        app = Auth.AppAuth(app_id, key.get_secret_value())
         return Auth.AppInstallationAuth(app, settings.github_app_installation_id)
     raise MissingCredentials(
         f"source {source.id!r}: set GITHUB_TOKEN (or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
@@ -47,9 +45,29 @@ def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
     )
 
 
+def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
+    """Cloud: e-mail and API token (basic). Data Center: a personal access token (bearer)."""
+    if source.token_env:
+        token = settings.secret_from(source.token_env)
+        if token is None:
+            raise MissingCredentials(f"source {source.id!r}: ${source.token_env} is not set")
+        if source.deployment == "server" or not settings.jira_email:
+            return BearerAuth(token)
+        return BasicAuth(settings.jira_email, token)
+    if source.deployment != "server" and settings.jira_email and settings.jira_api_token:
+        return BasicAuth(settings.jira_email, settings.jira_api_token)
+    if source.deployment != "cloud" and settings.jira_pat is not None:
+        return BearerAuth(settings.jira_pat)
+    raise MissingCredentials(
+        f"source {source.id!r}: set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT "
+        "(Jira Data Center)"
+    )
+
+
 def build_tracker(
     source: GitHubSource | JiraSource,
     settings: Settings,
+    site: dict | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Tracker:
     if isinstance(source, GitHubSource):
@@ -63,18 +81,43 @@ def build_tracker(
             write_pause=0.0 if is_loopback(base_url) else 1.0,
             sleep=sleep,
         )
-    raise MissingCredentials(f"source {source.id!r}: Jira sources are not supported yet")
+    url = source.url or settings.jira_url
+    if not url:
+        raise MissingCredentials(f"source {source.id!r}: set JIRA_URL (or `url` in the source)")
+    return JiraTracker(
+        source.id,
+        source.project,
+        url=url,
+        auth=jira_auth(source, settings),
+        deployment=source.deployment,
+        source_jql=source.jql,
+        story_points_field=source.story_points_field,
+        info=SiteInfo.from_dict(site) if site else None,
+        sleep=sleep,
+    )
 
 
 def build_trackers(
-    mapping: MappingFile, settings: Settings, sleep: Callable[[float], None] = time.sleep
+    mapping: MappingFile,
+    settings: Settings,
+    state: StateStore | None = None,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[dict[str, Tracker], dict[str, str]]:
-    """Adapters by source id, and the sources that could not be set up with the reason."""
+    """Adapters by source id, and the sources that could not be set up with the reason.
+
+    What an adapter discovered about its site on an earlier run is handed back to it, so idle
+    cycles do not ask again; it is discovered afresh once per full resync period."""
     trackers: dict[str, Tracker] = {}
     failed: dict[str, str] = {}
+    fresh_for = timedelta(hours=mapping.rules.full_resync_hours)
     for source in mapping.sources:
+        site = None
+        stored = state.site_info(source.id) if state is not None else None
+        if stored is not None and now is not None and now - stored[1] < fresh_for:
+            site = stored[0]
         try:
-            trackers[source.id] = build_tracker(source, settings, sleep)
+            trackers[source.id] = build_tracker(source, settings, site, sleep)
         except MissingCredentials as exc:
             failed[source.id] = str(exc)
     return trackers, failed
