@@ -3,8 +3,9 @@
 `Sandbox` serves *apps* (one per simulated tracker) with the standard library's threading HTTP
 server on 127.0.0.1. Each app is mounted at a path prefix and sees paths relative to it: the
 GitHub app at `/github` (the API base, like GitHub Enterprise's `/api/v3`), its browser pages at
-the root; a Jira app can be mounted at `/jira` with `Sandbox.mount`. An app is any object with
-`name`, `handle(request) -> Response` and `fault_response(request, status, fault) -> Response`.
+the root; the Jira app at `/jira` (the site's base URL, like `https://acme.atlassian.net`), in
+Cloud or Data Center mode (`jira_mode`). An app is any object with `name`,
+`handle(request) -> Response` and `fault_response(request, status, fault) -> Response`.
 
 The server keeps a log of every request an app answered (`Sandbox.requests`) and injects faults
 on demand (`Sandbox.inject`): answer with an error status without performing the request, perform
@@ -45,6 +46,7 @@ SeedSource = str | Path | Mapping[str, Any] | None
 
 CONTROL_PREFIX = "/_sandbox"
 GITHUB_PREFIX = "/github"
+JIRA_PREFIX = "/jira"
 LOG_LIMIT = 100_000  # oldest records are forgotten beyond this, so a long `serve` stays bounded
 
 
@@ -262,6 +264,7 @@ class Sandbox:
     document (e.g. from `seed.generate_github`) or None for no data. `now` anchors the seed's
     relative dates (default: the current time); `clock` is what mutations stamp (`updated_at`,
     new comments) and rate-limit resets use (default: the current time, read on each request).
+    `jira_mode` is "cloud" (Jira Cloud) or "server" (Jira Data Center).
     """
 
     def __init__(
@@ -272,14 +275,17 @@ class Sandbox:
         port: int = 0,
         host: str = "127.0.0.1",
         clock: Clock | None = None,
+        jira_mode: str = "cloud",
     ) -> None:
         # The apps import this module's primitives, so they are imported here, not at the top.
         from connectors.sandbox.github import GitHubApp, GitHubWeb
+        from connectors.sandbox.jira import JiraApp
 
         self.clock: Clock = clock or utc_now
         self.anchor = (now or utc_now()).astimezone(UTC).replace(microsecond=0)
         data = seeds.materialise(seeds.load(seed), self.anchor)
         self.github = GitHubApp(data.get("github"), clock=self.clock)
+        self.jira = JiraApp(data.get("jira"), mode=jira_mode, clock=self.clock)
         self._host, self._port = host, port
         self._mounts: list[tuple[str, App]] = []
         self._log: deque[RequestRecord] = deque(maxlen=LOG_LIMIT)
@@ -289,6 +295,7 @@ class Sandbox:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.mount(GITHUB_PREFIX, self.github)
+        self.mount(JIRA_PREFIX, self.jira)
         self.mount("", GitHubWeb(self.github))
 
     # -- apps and lifecycle -------------------------------------------------------------------
@@ -311,6 +318,7 @@ class Sandbox:
         self._server = server
         self._port = server.server_address[1]
         self.github.set_base_urls(self.url, self.github_url)
+        self.jira.set_base_url(self.jira_url)
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -346,6 +354,29 @@ class Sandbox:
     @property
     def github_token(self) -> str:
         return self.github.token
+
+    @property
+    def jira_url(self) -> str:
+        """The Jira site's base URL (REST under `/rest/api/2`), for `JIRA_URL`."""
+        return self.url + JIRA_PREFIX
+
+    @property
+    def jira_mode(self) -> str:
+        return self.jira.mode
+
+    @property
+    def jira_email(self) -> str:
+        """Cloud basic auth: `Authorization: Basic base64(jira_email:jira_api_token)`."""
+        return self.jira.email
+
+    @property
+    def jira_api_token(self) -> str:
+        return self.jira.api_token
+
+    @property
+    def jira_pat(self) -> str:
+        """Data Center: `Authorization: Bearer <jira_pat>`."""
+        return self.jira.pat
 
     # -- request log and faults ---------------------------------------------------------------
 
@@ -520,15 +551,25 @@ def serve(
     host: str = "127.0.0.1",
     now: datetime | None = None,
     out: Any = None,
+    jira_mode: str = "cloud",
 ) -> None:
     """Run a sandbox in the foreground until interrupted, printing where to point a client."""
     out = out or sys.stdout
-    sandbox = Sandbox(seed, now=now, port=port, host=host).start()
+    sandbox = Sandbox(seed, now=now, port=port, host=host, jira_mode=jira_mode).start()
+    if sandbox.jira_mode == "cloud":
+        jira_auth = (
+            f"  JIRA_EMAIL={sandbox.jira_email}",
+            f"  JIRA_API_TOKEN={sandbox.jira_api_token}",
+        )
+    else:
+        jira_auth = (f"  JIRA_PAT={sandbox.jira_pat}",)
     lines = (
-        f"delivery-sync sandbox on {sandbox.url}  (seed: {seed})",
+        f"delivery-sync sandbox on {sandbox.url}  (seed: {seed}, Jira: {sandbox.jira_mode})",
         f"  GITHUB_API_URL={sandbox.github_url}",
         f"  GITHUB_TOKEN={sandbox.github_token}",
-        f"  browse:   {sandbox.url}/",
+        f"  JIRA_URL={sandbox.jira_url}",
+        *jira_auth,
+        f"  browse:   {sandbox.url}/   {sandbox.jira_url}/",
         f"  requests: {sandbox.url}{CONTROL_PREFIX}/requests   faults: {CONTROL_PREFIX}/faults",
         "Press Ctrl-C to stop.",
     )
@@ -545,8 +586,9 @@ def _main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the simulated trackers on loopback.")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--seed", default="demo", help="seed name or JSON file (default: demo)")
+    parser.add_argument("--jira-mode", choices=("cloud", "server"), default="cloud")
     args = parser.parse_args(argv)
-    serve(args.port, args.seed)
+    serve(args.port, args.seed, jira_mode=args.jira_mode)
 
 
 if __name__ == "__main__":
