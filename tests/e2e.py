@@ -12,7 +12,7 @@ from pathlib import Path
 from connectors.sandbox.server import Sandbox
 from worker.cli import example_path
 
-DEMO_MAPPING = example_path("demo.yaml")
+GITHUB_MAPPING = example_path("github-only.yaml")
 
 
 def cli_command() -> list[str]:
@@ -27,7 +27,7 @@ class Completed:
     err: str
 
 
-def cli_environment(sandbox: Sandbox, state: Path, config: Path = DEMO_MAPPING) -> dict:
+def cli_environment(sandbox: Sandbox, state: Path, config: Path = GITHUB_MAPPING) -> dict:
     """The environment of a user pointed at the sandbox: nothing inherited from ours."""
     environment = {
         key: value
@@ -49,7 +49,7 @@ def run_cli(
     sandbox: Sandbox,
     state: Path,
     *,
-    config: Path = DEMO_MAPPING,
+    config: Path = GITHUB_MAPPING,
     env: dict | None = None,
 ) -> Completed:
     environment = cli_environment(sandbox, state, config) | (env or {})

@@ -64,7 +64,7 @@ def test_the_design_example_is_valid():
     assert mapping.source("plat").blocked_statuses == ("Blocked",)
 
 
-@pytest.mark.parametrize("name", ["demo.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "github-only.yaml", "jira-only.yaml", "mixed.yaml"])
 def test_bundled_examples_are_valid(name):
     assert load_mapping(example_path(name)).deliverables
 

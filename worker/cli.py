@@ -308,38 +308,41 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from connectors.sandbox.server import Sandbox
 
     mapping = load_mapping(example_path("demo.yaml"))
+    out = sys.stdout
     with Sandbox(seed="demo") as sandbox, tempfile.TemporaryDirectory() as tmp:
         demo_settings = Settings(
             github_token=sandbox.github_token,
             github_api_url=sandbox.github_url,
+            jira_url=sandbox.jira_url,
+            jira_email=sandbox.jira_email,
+            jira_api_token=sandbox.jira_api_token,
             delivery_sync_state=args.state or str(Path(tmp) / "demo.db"),
         )
-        out = sys.stdout
         out.write(f"delivery-sync demo: sandbox trackers on {sandbox.url}\n\n")
         state = open_state(demo_settings.delivery_sync_state)
         try:
             state.acquire_lock(datetime.now(UTC))
-            trackers, failures = build_trackers(mapping, demo_settings, state, datetime.now(UTC))
-            first = run_cycle(
-                mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
-            )
-            for published in first.published:
-                out.write(
-                    f"──── {published.target} · {published.marker.role} · "
-                    f"{published.outcome.value} ────\n{published.body}\n\n"
+            results = []
+            for _ in range(2):  # the second cycle shows that nothing changed means no write
+                now = datetime.now(UTC)
+                trackers, failures = build_trackers(mapping, demo_settings, state, now)
+                results.append(
+                    run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
                 )
-            trackers, failures = build_trackers(mapping, demo_settings, state, datetime.now(UTC))
-            second = run_cycle(
-                mapping, trackers, state, now=datetime.now(UTC), setup_failures=failures
-            )
+            first, second = results
         finally:
             state.close()
+    for published in first.published:
         out.write(
-            f"First cycle: {first.reads} reads, {first.writes} writes "
-            f"({first.count(Outcome.CREATED)} comments created).\n"
-            f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+            f"──── {published.target} · {published.marker.role} · "
+            f"{published.outcome.value} ────\n{published.body}\n\n"
         )
-        return max(first.exit_code, second.exit_code)
+    out.write(
+        f"First cycle: {first.reads} reads, {first.writes} writes "
+        f"({first.count(Outcome.CREATED)} comments created).\n"
+        f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+    )
+    return max(first.exit_code, second.exit_code)
 
 
 # ---- helpers ------------------------------------------------------------------------------
