@@ -13,6 +13,9 @@ from connectors.sandbox.server import Sandbox
 from worker.cli import example_path
 
 GITHUB_MAPPING = example_path("github-only.yaml")
+JIRA_MAPPING = example_path("jira-only.yaml")
+DEMO_MAPPING = example_path("demo.yaml")
+MIXED_MAPPING = example_path("mixed.yaml")
 
 
 def cli_command() -> list[str]:
@@ -37,10 +40,15 @@ def cli_environment(sandbox: Sandbox, state: Path, config: Path = GITHUB_MAPPING
     environment.update(
         GITHUB_TOKEN=sandbox.github_token,
         GITHUB_API_URL=sandbox.github_url,
+        JIRA_URL=sandbox.jira_url,
         DELIVERY_SYNC_STATE=str(state),
         DELIVERY_SYNC_CONFIG=str(config),
         DELIVERY_SYNC_LOG_FORMAT="json",
     )
+    if sandbox.jira_mode == "cloud":
+        environment.update(JIRA_EMAIL=sandbox.jira_email, JIRA_API_TOKEN=sandbox.jira_api_token)
+    else:
+        environment.update(JIRA_PAT=sandbox.jira_pat)
     return environment
 
 
