@@ -189,13 +189,14 @@ def search_jql(
     selector_jql: str | None,
     since: datetime | None,
     now: datetime,
+    order: str = "updated ASC",
 ) -> str:
     """The bounded query: the project, the source's and the selector's filters, the increment."""
     clauses = [f'project = "{project}"']
     clauses += [f"({q})" for q in (source_jql, selector_jql) if q]
     if since is not None:
         clauses.append(incremental_clause(since, now))
-    return " AND ".join(clauses) + " ORDER BY updated ASC"
+    return " AND ".join(clauses) + f" ORDER BY {order}"
 
 
 # ---- normalisation (pure) ----------------------------------------------------------------------
@@ -539,7 +540,7 @@ class JiraTracker:
                 return
 
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
-        """Issues updated at or after `since` (all when None), oldest update first, each once.
+        """Issues updated at or after `since` (all when None), each once.
         `jql` is a selector's filter, ANDed with the project and the source's filter."""
         site = self._site()
         query = search_jql(
@@ -548,6 +549,9 @@ class JiraTracker:
             selector_jql=jql,
             since=since,
             now=datetime.now(UTC),
+            # Data Center pages by offset: an issue updated while we read would move to the end
+            # of an `updated` order and shift the one after it out of reach. Keys do not move.
+            order="updated ASC" if site.cloud else "key ASC",
         )
         seen: set[str] = set()
         search = self._search_cloud if site.cloud else self._search_server

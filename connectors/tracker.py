@@ -25,7 +25,7 @@ class Tracker(Protocol):
     stats: RequestStats
 
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
-        """Items updated at or after `since` (all items when None), oldest update first.
+        """Items updated at or after `since` (all items when None), each once.
         `jql` (Jira only) narrows the source to a selector's query. Malformed payload items
         are skipped with a warning."""
         ...

@@ -93,11 +93,13 @@ def test_search_pages_follow_the_deployment(sandbox, state):
     assert all(
         r.query["maxResults"] == ["100"] and r.query.get("fields") for r in searches(sandbox)
     )
-    assert all(r.query["jql"][0].endswith("ORDER BY updated ASC") for r in base)
     if sandbox.jira_mode == "cloud":
+        assert all(r.query["jql"][0].endswith("ORDER BY updated ASC") for r in base)
         assert requests_to(sandbox, "GET", r"/rest/api/2/search$") == []
         assert [r.query.get("nextPageToken") is None for r in base] == [True, False, False]
     else:
+        # Offset paging needs an order that updates cannot reshuffle mid-read.
+        assert all(r.query["jql"][0].endswith("ORDER BY key ASC") for r in base)
         assert [r.query["startAt"] for r in base] == [["0"], ["100"], ["200"]]
 
 

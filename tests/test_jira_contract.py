@@ -77,6 +77,8 @@ BASE_FIELDS = (
 CLOUD_FIELDS = f"{BASE_FIELDS},customfield_10016,customfield_10020"
 DC_FIELDS = f"{BASE_FIELDS},customfield_10106,customfield_10104,customfield_10101"
 FULL_JQL = 'project = "PLAT" ORDER BY updated ASC'
+# Data Center pages by offset, so it orders by key: updates cannot reshuffle it mid-read.
+DC_FULL_JQL = 'project = "PLAT" ORDER BY key ASC'
 LEAD = Marker("delivery-lead", deliverable="checkout-v2")
 
 
@@ -156,7 +158,7 @@ def test_data_center_pages_by_start_at_until_the_total(dc):
     for start in (0, 100, 200):
         chunk = keys(250)[start : start + 100]
         params = {
-            "jql": FULL_JQL,
+            "jql": DC_FULL_JQL,
             "startAt": str(start),
             "maxResults": "100",
             "fields": DC_FIELDS,
@@ -203,8 +205,8 @@ def test_the_query_combines_project_filters_and_the_increment(cloud):
 
 
 @responses.activate
-def test_data_center_sends_the_same_query_and_the_epic_link_field(dc):
-    expected = 'project = "PLAT" AND (fixVersion = "2.0") AND updated >= -15m ORDER BY updated ASC'
+def test_data_center_sends_the_same_filters_ordered_by_key_and_the_epic_link_field(dc):
+    expected = 'project = "PLAT" AND (fixVersion = "2.0") AND updated >= -15m ORDER BY key ASC'
     responses.get(
         rest(DC, "search"),
         json=dc_page([], 0, 0),
