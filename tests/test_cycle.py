@@ -1,0 +1,81 @@
+"""The cycle in-process against the sandbox: JQL selector streams and the item mirror."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from connectors.sandbox.server import Sandbox
+from mappings.config import parse_mapping
+from mappings.roles import jql_stream
+from worker.cycle import run_cycle
+from worker.settings import Settings
+from worker.state import SQLiteState
+from worker.trackers import build_trackers
+
+MAPPING = """
+version: 1
+sources:
+  - {id: plat, kind: jira, project: PLAT}
+deliverables:
+  - id: api-backlog
+    name: API work without a version
+    include:
+      - {source: plat, jql: "component = API AND fixVersion is EMPTY"}
+    report_to: [{source: plat, issue: PLAT-29}]
+"""
+JQL = "component = API AND fixVersion is EMPTY"
+
+
+@pytest.fixture(params=["cloud", "server"])
+def sandbox(request):
+    with Sandbox(seed="demo", jira_mode=request.param) as sb:
+        yield sb
+
+
+def cycle(sb: Sandbox, state: SQLiteState):
+    mapping = parse_mapping(MAPPING)
+    settings = Settings(
+        jira_url=sb.jira_url,
+        jira_email=sb.jira_email if sb.jira_mode == "cloud" else None,
+        jira_api_token=sb.jira_api_token if sb.jira_mode == "cloud" else None,
+        jira_pat=sb.jira_pat if sb.jira_mode == "server" else None,
+    )
+    now = datetime.now(UTC)
+    trackers, failures = build_trackers(mapping, settings, state, now)
+    return run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
+
+
+def matching(sb: Sandbox) -> set[str]:
+    return {
+        i["key"]
+        for i in sb.jira.issues("PLAT")
+        if any(c["name"] == "API" for c in i["fields"].get("components") or ())
+        and not i["fields"].get("fixVersions")
+    }
+
+
+def test_jql_selector_membership_follows_the_tracker(sandbox, tmp_path):
+    state = SQLiteState(tmp_path / "state.db")
+    assert cycle(sandbox, state).exit_code == 0
+    stream = jql_stream("plat", JQL)
+    expected = matching(sandbox)
+    assert expected and state.membership(stream) == expected
+
+    leaving = sorted(expected)[0]
+    sandbox.jira.update_issue(leaving, fix_versions=["2.0"])
+    joining = sandbox.jira.add_issue("Rate limit the public API", components=["API"])["key"]
+    sandbox.clear_requests()
+
+    result = cycle(sandbox, state)
+
+    assert result.exit_code == 0
+    assert state.membership(stream) == (expected - {leaving}) | {joining}
+    lead, _ = result.statuses["api-backlog"]
+    assert {f"{i.source}:{i.key}" for i in lead.scope.items} == {
+        f"plat:{key}" for key in (expected - {leaving}) | {joining}
+    }
+    # Incremental: one search per stream and the versions, nothing else read.
+    reads = [r for r in sandbox.requests if r.method == "GET"]
+    assert len(reads) == 3
