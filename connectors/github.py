@@ -298,7 +298,7 @@ class GitHubTracker:
                     comment = _normalise_comment(raw)
                 except (KeyError, TypeError, ValueError):
                     continue
-                if comment.marker is not None and self._is_ours(comment.author):
+                if self._is_ours(comment.author):
                     found.append(comment)
         return found
 
@@ -323,6 +323,9 @@ class GitHubTracker:
             return _normalise_comment(created.raw_data)
 
         return call(request, what=what, sleep=self._sleep)
+
+    def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
+        """Nothing to do: the marker is the body's last line, restored by the next edit."""
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
         what = f"edit comment {comment_id} on {self.repo}#{issue}"

@@ -13,7 +13,7 @@ search request and nothing else.
 
 Our comments carry the marker as the comment property `delivery-sync`, set in the create request
 itself. Data Center may not honour properties sent with the create, so there it is also PUT right
-after; if that fails the fresh comment is deleted again (see `create_comment`).
+after; a comment left unmarked is found and marked by the next cycle (`worker.publisher`).
 """
 
 from __future__ import annotations
@@ -603,7 +603,7 @@ class JiraTracker:
         return normalise_issue(raw, self.source_id, self._base, site)
 
     def own_comments(self, issue: str) -> list[Comment]:
-        """Comments by our account whose `delivery-sync` property is a marker."""
+        """Comments by our account, with the marker read from their `delivery-sync` property."""
         site = self._site()
         found = []
         for raw in self._comments(issue):
@@ -616,8 +616,7 @@ class JiraTracker:
             if "properties" not in raw:
                 # The site ignored expand=properties: ask for our property of our own comments.
                 comment = replace(comment, marker=self._property(comment.id))
-            if comment.marker is not None:
-                found.append(comment)
+            found.append(comment)
         return found
 
     def _comments(self, issue: str) -> Iterator[Any]:
@@ -655,10 +654,9 @@ class JiraTracker:
         """Post the comment with its marker property in the same request.
 
         On Data Center the property is also PUT right after, since an older server may ignore
-        properties sent with the create. If that PUT fails, the comment is deleted again and a
-        TrackerError says so: the next cycle finds no marked comment and posts it anew. Only if
-        the delete fails too does an unmarked comment stay; the error names it, because no later
-        cycle can recognise it as ours (each would post another while marking keeps failing).
+        properties sent with the create. If that PUT fails, the comment exists unmarked and a
+        TrackerError says so; the next cycle finds it among our comments by its heading and marks
+        it (see `worker.publisher`), instead of posting another.
         """
         what = f"create comment on {issue}"
         self._check_size(body, what)
@@ -670,32 +668,20 @@ class JiraTracker:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise AmbiguousWrite(f"{what}: the answer does not name the new comment") from None
         if not site.cloud:
-            self._mark(issue, created.id, marker, what)
+            try:
+                self.mark_comment(issue, created.id, marker)
+            except TrackerError as exc:
+                raise TrackerError(
+                    f"{what}: comment {created.id} was posted but not marked yet ({exc}); "
+                    "the next cycle marks it",
+                    status=exc.status,
+                ) from None
         return created
 
-    def _mark(self, issue: str, comment_id: str, marker: Marker, what: str) -> None:
+    def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
+        """Set the marker property on one of our comments."""
         path = f"comment/{comment_id}/properties/{PROPERTY}"
-        try:
-            self._send("PUT", path, f"mark comment {comment_id}", payload=marker.to_dict())
-        except TrackerError as failed:
-            try:
-                self._send(
-                    "DELETE", f"issue/{issue}/comment/{comment_id}", f"delete comment {comment_id}"
-                )
-            except NotFound:
-                pass
-            except TrackerError as stuck:
-                raise TrackerError(
-                    f"{what}: comment {comment_id} was posted but could not be marked "
-                    f"({failed}) nor deleted ({stuck}); delete it by hand, later cycles cannot "
-                    "tell it is ours",
-                    status=failed.status,
-                ) from None
-            raise TrackerError(
-                f"{what}: comment {comment_id} could not be marked ({failed}) and was deleted "
-                "again; the next cycle posts it anew",
-                status=failed.status,
-            ) from None
+        self._send("PUT", path, f"mark comment {comment_id}", payload=marker.to_dict())
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
         """PUT the new body to the issue's comment URL (not the comment's `self`, which on Cloud

@@ -138,3 +138,17 @@ def check_mixed_deliverable(sandbox: Sandbox, state) -> None:
     sandbox.clear_requests()
     assert run_cli(["run", "--once"], sandbox, state, config=DEMO_MAPPING).code == 0
     assert writes(sandbox) == []
+
+
+def test_a_create_whose_answer_is_lost_is_found_by_its_property(sandbox, state):
+    fault = sandbox.inject(drop_after=True, method="POST", path=r"/issue/PLAT-1/comment$")
+    result = run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING)
+    assert fault.hits == 1
+    assert result.code == 0, result.err
+    assert "comment.create_ambiguous" in result.err
+    assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+    for key in TARGETS:
+        assert sorted(marker(c)["role"] for c in ours(sandbox, key)) == [
+            "delivery-lead",
+            "project-manager",
+        ]

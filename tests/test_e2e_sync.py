@@ -224,3 +224,23 @@ def test_sigterm_finishes_the_write_in_flight_and_exits_0(sandbox, state):
     assert run_cli(["run", "--once"], sandbox, state).code == 0
     assert len(requests_to(sandbox, "POST", r"/comments$")) == 3  # only what was left
     assert_one_comment_per_role(sandbox)
+
+
+def test_a_process_killed_right_after_a_create_never_duplicates_it(sandbox, state):
+    # The server performs the first create, then keeps the client waiting: we kill it there.
+    held = sandbox.inject(hold=60, method="POST", path=r"/issues/\d+/comments$")
+    victim = start_cli(["run", "--once"], sandbox, state)
+    try:
+        wait_for(lambda: held.hits == 1)
+        assert len(bot_comments(sandbox, "acme/web", 1)) == 1
+    finally:
+        victim.kill()
+        victim.wait()
+    sandbox.clear_faults()
+
+    for _ in range(2):
+        result = run_cli(["run", "--once"], sandbox, state)
+        assert result.code == 0, result.err
+
+    assert_one_comment_per_role(sandbox)
+    assert len(requests_to(sandbox, "POST", r"/comments$")) == 2 * len(TARGETS)

@@ -157,7 +157,7 @@ def test_milestones_keep_the_due_day(tracker):
 
 
 @responses.activate
-def test_own_comments_need_our_author_and_a_marker(tracker):
+def test_own_comments_are_our_authors_with_their_markers(tracker):
     ours = Marker("delivery-lead", deliverable="checkout-v2")
     responses.get(url("/user"), json=user("delivery-sync-bot", 77))
     responses.get(
@@ -173,6 +173,7 @@ def test_own_comments_need_our_author_and_a_marker(tracker):
     )
     found = tracker.own_comments("1")
     assert [(c.id, c.marker) for c in found] == [
+        ("11", None),
         ("12", ours),
         ("14", Marker("project-manager", deliverable="a")),
     ]
@@ -314,5 +315,5 @@ def test_an_installation_token_that_cannot_read_user_accepts_bot_authors(tracker
         ],
     )
     with capture_logs() as logs:
-        assert [c.id for c in tracker.own_comments("1")] == ["1"]
+        assert [(c.id, c.marker) for c in tracker.own_comments("1")] == [("1", marker)]
     assert [e["event"] for e in logs] == ["github.identity_unknown"]

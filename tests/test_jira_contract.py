@@ -567,7 +567,7 @@ def test_fetch_item_of_a_deleted_issue_is_none(cloud):
 
 
 @responses.activate
-def test_own_comments_need_our_account_and_a_marker_property(cloud):
+def test_own_comments_are_our_accounts_with_the_marker_from_the_property(cloud):
     others = [comment(9000 + n, "hi", author="712020:someone-else") for n in range(100)]
     ours = [
         comment(10500, "status", properties=[prop(LEAD.to_dict())]),
@@ -595,7 +595,10 @@ def test_own_comments_need_our_account_and_a_marker_property(cloud):
     assert [(c.id, c.marker) for c in found] == [
         ("10500", LEAD),
         ("10501", Marker("project-manager", deliverable="checkout-v2")),
+        ("10503", None),
+        ("10504", None),
         ("10505", LEAD),
+        ("10506", None),
     ]
     assert found[0].author == BOT_ACCOUNT and found[0].body == "status"
     assert len(responses.calls) == 2
@@ -624,7 +627,10 @@ def test_without_expanded_properties_our_comments_markers_are_read_one_by_one(dc
         status=404,
         json={"errorMessages": ["The property with key 'delivery-sync' does not exist."]},
     )
-    assert [(c.id, c.marker) for c in dc.own_comments("PLAT-100")] == [("10500", LEAD)]
+    assert [(c.id, c.marker) for c in dc.own_comments("PLAT-100")] == [
+        ("10500", LEAD),
+        ("10501", None),
+    ]
     assert len(responses.calls) == 3  # nothing read for another author's comment
 
 
@@ -674,7 +680,7 @@ def test_create_on_data_center_also_puts_the_property(dc):
 
 
 @responses.activate
-def test_a_comment_that_cannot_be_marked_is_deleted_again(dc):
+def test_a_comment_that_cannot_be_marked_is_left_for_the_next_cycle_to_mark(dc):
     responses.post(
         rest(DC, "issue/PLAT-100/comment"), status=201, json=comment(10600, "x", cloud=False)
     )
@@ -683,24 +689,22 @@ def test_a_comment_that_cannot_be_marked_is_deleted_again(dc):
         status=403,
         json={"errorMessages": ["You do not have permission to edit this comment."]},
     )
-    responses.delete(rest(DC, "issue/PLAT-100/comment/10600"), status=204)
     with pytest.raises(TrackerError) as caught:
         dc.create_comment("PLAT-100", "x", LEAD)
     assert not isinstance(caught.value, AmbiguousWrite)
-    assert "10600" in str(caught.value) and "deleted again" in str(caught.value)
-    assert [c.request.method for c in responses.calls] == ["POST", "PUT", "DELETE"]
+    assert "10600" in str(caught.value) and "the next cycle marks it" in str(caught.value)
+    assert [c.request.method for c in responses.calls] == ["POST", "PUT"]
 
 
 @responses.activate
-def test_an_unmarked_comment_that_cannot_be_deleted_is_named(dc):
-    responses.post(
-        rest(DC, "issue/PLAT-100/comment"), status=201, json=comment(10600, "x", cloud=False)
+def test_mark_comment_puts_the_marker_property(dc):
+    responses.put(
+        rest(DC, "comment/10600/properties/delivery-sync"),
+        status=200,
+        match=[matchers.json_params_matcher(LEAD.to_dict())],
     )
-    responses.put(rest(DC, "comment/10600/properties/delivery-sync"), status=403, json={})
-    responses.delete(rest(DC, "issue/PLAT-100/comment/10600"), status=403, json={})
-    with pytest.raises(TrackerError) as caught:
-        dc.create_comment("PLAT-100", "x", LEAD)
-    assert "comment 10600" in str(caught.value) and "by hand" in str(caught.value)
+    dc.mark_comment("PLAT-100", "10600", LEAD)
+    assert len(responses.calls) == 1 and dc.stats.writes == 1
 
 
 @responses.activate

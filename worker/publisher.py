@@ -66,6 +66,10 @@ class WriteBudget:
         self.used -= 1
 
 
+def _age(comment: Comment) -> int:
+    return int(comment.id) if comment.id.isdigit() else 0
+
+
 def body_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
@@ -77,7 +81,12 @@ class _Slot:
     target: Target
     marker: Marker
     record: str  # the comment record's key in the state store
-    matches: Callable[[Comment], bool]
+    matches: Callable[[Comment], bool]  # a marked comment of ours that holds this report
+    adopts: Callable[[Comment], bool]  # an unmarked comment of ours that must be this one
+
+
+def _heading(body: str) -> str:
+    return body.split("\n", 1)[0]
 
 
 @dataclass
@@ -92,7 +101,15 @@ class Publisher:
     def publish(self, target: Target, marker: Marker, document: Document) -> Published:
         """Create or edit the one comment this marker names on the target."""
         body = self.trackers[target.source].body(document, marker)
-        slot = _Slot(target, marker, marker.key, lambda c: c.marker == marker)
+        slot = _Slot(
+            target,
+            marker,
+            marker.key,
+            lambda c: c.marker == marker,
+            # A create whose marking failed left our comment unmarked: its heading names the
+            # deliverable and the role, so it is this report.
+            lambda c: c.marker is None and _heading(c.body) == _heading(body),
+        )
         return self._run(slot, body, self._reconcile)
 
     def post_once(self, target: Target, marker: Marker, document: Document) -> Published:
@@ -103,6 +120,7 @@ class Publisher:
             marker,
             f"{marker.key}#{body_hash(body)[:16]}",
             lambda c: c.marker == marker and c.body == body,
+            lambda c: c.marker is None and c.body == body,
         )
         return self._run(slot, body, self._post_once)
 
@@ -150,7 +168,8 @@ class Publisher:
     def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
         if slot.target not in self._listed:
             self._listed[slot.target] = tracker.own_comments(slot.target.issue)
-        mine = [c for c in self._listed[slot.target] if slot.matches(c)]
+        listed = self._listed[slot.target]
+        mine = [c for c in listed if slot.matches(c)]
         if len(mine) > 1:
             log.warning(
                 "comment.duplicates",
@@ -158,7 +177,17 @@ class Publisher:
                 marker=slot.marker.key,
                 comment_ids=[c.id for c in mine],
             )
-        return min(mine, key=lambda c: int(c.id) if c.id.isdigit() else 0) if mine else None
+        if mine:
+            return min(mine, key=_age)
+        unmarked = sorted((c for c in listed if slot.adopts(c)), key=_age)
+        if not unmarked or self.dry_run:
+            return None
+        found = unmarked[0]
+        tracker.mark_comment(slot.target.issue, found.id, slot.marker)
+        log.warning("comment.adopted", target=str(slot.target), marker=slot.marker.key, id=found.id)
+        adopted = Comment(found.id, found.body, found.author, slot.marker, found.created)
+        listed[listed.index(found)] = adopted
+        return adopted
 
     def _edit(
         self, tracker: Tracker, slot: _Slot, body: str, comment_id: str, old_body: str | None

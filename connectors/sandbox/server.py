@@ -148,7 +148,9 @@ class Fault:
     - `status`: answer with this status without performing the request (`body` and `headers`
       override the app's usual error answer; `retry_after` sets the `retry-after` header);
     - `drop_after`: perform the request, then close the connection without any answer;
-    - `delay`: wait this many seconds first (combines with either of the above, or alone).
+    - `delay`: wait this many seconds first (combines with either of the above, or alone);
+    - `hold`: perform the request, then wait this many seconds before answering (a client that
+      dies meanwhile has made a write it never heard about).
 
     `method` (None: any) and `path` (a regex searched in the full path, prefix included, e.g.
     `r"/issues/\\d+/comments$"`; None: any) select requests; `times` is how many matching
@@ -158,6 +160,7 @@ class Fault:
     status: int | None = None
     drop_after: bool = False
     delay: float = 0.0
+    hold: float = 0.0
     times: int | None = 1
     method: str | None = None
     path: str | None = None
@@ -168,8 +171,10 @@ class Fault:
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.status is None and not self.drop_after and self.delay <= 0:
-            raise ValueError("a fault needs `status`, `drop_after` or a positive `delay`")
+        if self.status is None and not self.drop_after and self.delay <= 0 and self.hold <= 0:
+            raise ValueError("a fault needs `status`, `drop_after`, `delay` or `hold`")
+        if self.status is not None and self.hold > 0:
+            raise ValueError("`status` and `hold` exclude each other: nothing is performed")
         if self.status is not None and self.drop_after:
             raise ValueError("`status` and `drop_after` exclude each other")
         if self.status is not None and not 100 <= self.status <= 599:
@@ -184,7 +189,8 @@ class Fault:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> Fault:
-        allowed = {"status", "drop_after", "delay", "times", "method", "path", "retry_after"}
+        allowed = {"status", "drop_after", "delay", "hold", "times", "method", "path"}
+        allowed |= {"retry_after"}
         allowed |= {"headers", "body"}
         unknown = set(raw) - allowed
         if unknown:
@@ -200,10 +206,13 @@ class Fault:
     def kind(self) -> str:
         if self.status is not None:
             return "status"
-        return "drop_after" if self.drop_after else "delay"
+        if self.drop_after:
+            return "drop_after"
+        return "hold" if self.hold > 0 else "delay"
 
     def to_dict(self) -> dict[str, Any]:
-        keys = ("status", "drop_after", "delay", "times", "method", "path", "headers", "body")
+        keys = ("status", "drop_after", "delay", "hold", "times", "method", "path", "headers")
+        keys += ("body",)
         return {k: getattr(self, k) for k in keys} | {"hits": self.hits}
 
 
@@ -396,6 +405,7 @@ class Sandbox:
         status: int | None = None,
         drop_after: bool = False,
         delay: float = 0.0,
+        hold: float = 0.0,
         times: int | None = 1,
         method: str | None = None,
         path: str | None = None,
@@ -408,6 +418,7 @@ class Sandbox:
             status=status,
             drop_after=drop_after,
             delay=delay,
+            hold=hold,
             times=times,
             method=method,
             path=path,
@@ -442,6 +453,8 @@ class Sandbox:
             response = self._call(app, request)
         dropped = fault is not None and fault.drop_after
         self._record(request, app, response.status, dropped, fault)
+        if fault is not None and fault.hold > 0 and self._stopping.wait(fault.hold):
+            return None
         return None if dropped else response
 
     def _route(self, path: str) -> tuple[str, App]:

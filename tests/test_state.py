@@ -1,0 +1,130 @@
+"""The SQLite state store: migrations, the run lock, snapshot versions, records."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from mappings.status import Snapshot
+from worker import state as state_module
+from worker.state import CommentRecord, Cursor, LockHeld, SQLiteState
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def snapshot(day: date, keys=("web:acme/web#1",), status="On track", blocked=None) -> Snapshot:
+    return Snapshot(
+        day=day,
+        keys=frozenset(keys),
+        dropped=frozenset(),
+        done=0,
+        total=len(keys),
+        due=date(2026, 12, 15),
+        status=status,
+        blocked=blocked or {},
+    )
+
+
+def test_a_version_1_store_is_migrated_on_open(tmp_path):
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path)
+    db.executescript(state_module._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute("INSERT INTO cursors VALUES ('web:items', ?, ?)", (NOW.isoformat(), NOW.isoformat()))
+    db.commit()
+    db.close()
+
+    store = SQLiteState(path)
+
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(state_module._MIGRATIONS)
+    assert store.cursor("web:items") == Cursor(NOW, NOW)  # kept across the migration
+    store.save_site_info("plat", {"cloud": True}, NOW)
+    assert store.site_info("plat") == ({"cloud": True}, NOW)
+
+
+def test_a_store_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "state.db"
+    sqlite3.connect(path).execute("PRAGMA user_version = 99").connection.close()
+    with pytest.raises(RuntimeError, match="newer than this delivery-sync understands"):
+        SQLiteState(path)
+
+
+def test_the_lock_is_exclusive_while_its_holder_lives(tmp_path):
+    path = tmp_path / "state.db"
+    first = SQLiteState(path)
+    first.acquire_lock(NOW)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        # Pretend the lock belongs to another live process on this host.
+        first._db.execute("UPDATE locks SET pid = ?", (holder.pid,))
+        with pytest.raises(LockHeld, match=f"pid {holder.pid}"):
+            SQLiteState(path).acquire_lock(NOW)
+    finally:
+        holder.kill()
+        holder.wait()
+    # Its holder is gone: the lock is stale and taken over.
+    second = SQLiteState(path)
+    second.acquire_lock(NOW)
+    assert second._db.execute("SELECT pid FROM locks").fetchone()[0] == os.getpid()
+
+
+def test_a_lock_from_another_host_expires_without_heartbeat(tmp_path):
+    path = tmp_path / "state.db"
+    store = SQLiteState(path)
+    store._db.execute(
+        "INSERT INTO locks VALUES ('run', 1, 'other-host', ?, ?)",
+        (NOW.isoformat(), NOW.isoformat()),
+    )
+    with pytest.raises(LockHeld, match="other-host"):
+        store.acquire_lock(NOW + timedelta(minutes=29))
+    store.acquire_lock(NOW + timedelta(minutes=31))
+    assert store._db.execute("SELECT host FROM locks").fetchone()[0] == socket.gethostname()
+
+
+def test_release_leaves_a_lock_taken_over_by_someone_else(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    store.acquire_lock(NOW)
+    store._db.execute("UPDATE locks SET host = 'other-host'")
+    store.release_lock()
+    assert store._db.execute("SELECT host FROM locks").fetchone()[0] == "other-host"
+
+
+def test_snapshots_are_versions_kept_only_when_something_changed(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    day = date(2026, 11, 20)
+    assert store.save_snapshot("d", snapshot(day))
+    assert not store.save_snapshot("d", snapshot(day + timedelta(days=1)))  # same but the day
+    assert store.save_snapshot("d", snapshot(day + timedelta(days=2), status="At risk"))
+    blocked = {"web:acme/web#1": day}
+    assert store.save_snapshot(
+        "d", snapshot(day + timedelta(days=2), status="At risk", blocked=blocked)
+    )
+    history = store.history("d")
+    assert [s.status for s in history] == ["On track", "At risk", "At risk"]
+    assert history[-1].blocked == blocked
+    assert store.history("other") == ()
+
+
+def test_old_snapshots_go_but_the_newest_old_one_stays_as_baseline(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    start = date(2026, 1, 1)
+    for n, status in enumerate(["A", "B", "C"]):
+        store.save_snapshot("d", snapshot(start + timedelta(days=n), status=status))
+    late = start + timedelta(days=state_module.SNAPSHOTS_KEPT_DAYS + 10)
+    store.save_snapshot("d", snapshot(late, status="D"))
+    assert [s.status for s in store.history("d")] == ["C", "D"]
+
+
+def test_comment_records_and_pending_creates(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    store.save_comment_record(CommentRecord("web:1", "m", None, None, None))
+    assert store.comment_record("web:1", "m").comment_id is None
+    store.save_comment_record(CommentRecord("web:1", "m", "42", "body", "hash"))
+    assert store.comment_record("web:1", "m") == CommentRecord("web:1", "m", "42", "body", "hash")
+    store.delete_comment_record("web:1", "m")
+    assert store.comment_record("web:1", "m") is None
