@@ -15,9 +15,18 @@ day, exactly as the worker would. Afterwards each forecast is checked against wh
 
 The generator is not tuned to the forecast; where the future differs from the recent past
 (stalls, scope creep) the 85 % date is expected to miss more often, and the tables show by how much.
+
+``--thin`` adds a separate check of thin evidence (1-4 items closed in the window), which the
+projects above rarely produce: each case has a constant true pace (Poisson closings per calendar
+day), drawn from a population of paces between one item per 90 days and one a day; only cases
+whose 21-day window closed 1-4 items are kept, and the forecast for 1, 3 or 10 remaining items is
+checked against the day the same pace actually closes them. Two populations are shown, paces
+spread evenly on a log scale and evenly on a linear scale, because with so little evidence what
+counts as a well-calibrated answer depends on which paces are plausible in the first place.
 """
 
 import argparse
+import itertools
 import math
 import random
 import statistics
@@ -25,11 +34,21 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from mappings.forecast import Forecast, daily_throughput, forecast_completion, seed_for
+from mappings.forecast import (
+    THIN_EVIDENCE_ITEMS,
+    THIN_EVIDENCE_RATIO,
+    Forecast,
+    daily_throughput,
+    forecast_completion,
+    seed_for,
+)
 
 WINDOW_DAYS = 21
 CHECK_EVERY_DAYS = 14
 PROFILES = ("steady", "accelerating", "stalling", "scope creep")
+THIN_CLOSED = (1, 2, 3, 4)
+THIN_REMAINING = (1, 3, 10)
+THIN_PACES = (1 / 90, 1.0)  # items per calendar day
 
 
 @dataclass(frozen=True)
@@ -148,6 +167,31 @@ def coverage_table(checks: list[Check]) -> list[str]:
     return rows
 
 
+def evidence_table(checks: list[Check]) -> list[str]:
+    """Coverage split by the strength of the evidence the forecast rests on."""
+    rows = [
+        "| evidence | forecasts | actual ≤ p85 | no p85 date | of those, done within 2 years |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, group in (
+        ("thin (< 5 closed, or > 10× as many remaining)", [c for c in checks if is_thin(c)]),
+        ("enough", [c for c in checks if c.forecast.closed_in_window and not is_thin(c)]),
+    ):
+        dated = [c for c in group if c.forecast.p85 is not None]
+        hit85 = sum(1 for c in dated if c.finished <= c.forecast.p85)
+        undated = [c for c in group if c.forecast.p85 is None]
+        soon = sum(1 for c in undated if (c.finished - c.today).days < 730)
+        rows.append(
+            f"| {label} | {len(group)} | {share(hit85, len(dated))} | {len(undated)} | {soon} |"
+        )
+    return rows
+
+
+def is_thin(check: Check) -> bool:
+    closed, remaining = check.forecast.closed_in_window, check.forecast.remaining
+    return closed > 0 and (closed < THIN_EVIDENCE_ITEMS or remaining > THIN_EVIDENCE_RATIO * closed)
+
+
 def calibration_table(checks: list[Check]) -> list[str]:
     scored = [c for c in checks if c.today <= c.due and c.forecast.probability_by_due is not None]
     rows = [
@@ -194,10 +238,69 @@ def share(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "–"
 
 
+def thin_table(population: str, per_cell: int, seed: int) -> list[str]:
+    """Coverage of the 85 % date with 1-4 items closed in the window (see the module docstring)."""
+    rng = random.Random(f"{seed}-{population}")
+    low, high = THIN_PACES
+    cells: dict[tuple[int, int], list[tuple[tuple[int, ...], int, int]]] = {
+        cell: [] for cell in itertools.product(THIN_CLOSED, THIN_REMAINING)
+    }
+    while any(len(cases) < per_cell for cases in cells.values()):
+        if population == "log scale":
+            pace = math.exp(rng.uniform(math.log(low), math.log(high)))
+        else:
+            pace = rng.uniform(low, high)
+        window = tuple(poisson(rng, pace) for _ in range(WINDOW_DAYS))
+        remaining = rng.choice(THIN_REMAINING)
+        cases = cells.get((sum(window), remaining))
+        if cases is None or len(cases) >= per_cell:
+            continue
+        days, left = 0, remaining  # day 1 is the day of the forecast, as in the worker
+        while left > 0:
+            days += 1
+            left -= poisson(rng, pace)
+        cases.append((window, remaining, days))
+
+    today = date(2026, 3, 2)
+    rows = [
+        f"| closed in window | remaining | forecasts ({population}) | actual ≤ p85 | actual ≤ p50 "
+        "| no p85 date | median p50 / p85 (days) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (closed, remaining), cases in cells.items():
+        hit85 = hit50 = undated = 0
+        p50s, p85s = [], []
+        for index, (window, remaining, days) in enumerate(cases):
+            seed_of_case = seed_for("thin", population, index, window, remaining)
+            forecast = forecast_completion(remaining, window, today, None, seed=seed_of_case)
+            finished = today + timedelta(days=days - 1)
+            if forecast.p85 is None:
+                undated += 1
+            else:
+                hit85 += finished <= forecast.p85
+                p85s.append((forecast.p85 - today).days + 1)
+            if forecast.p50 is not None:
+                hit50 += finished <= forecast.p50
+                p50s.append((forecast.p50 - today).days + 1)
+        dated = len(cases) - undated
+        medians = (
+            f"{statistics.median(p50s) if p50s else '–'} / "
+            f"{statistics.median(p85s) if p85s else '> 730'}"
+        )
+        rows.append(
+            f"| {closed} | {remaining} | {len(cases)} | {share(hit85, dated)} "
+            f"| {share(hit50, len(p50s))} | {undated} | {medians} |"
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=100, help="projects per profile")
     parser.add_argument("--seed", type=int, default=20260302)
+    parser.add_argument(
+        "--thin", type=int, metavar="N", default=0, help="also check thin evidence, N cases a cell"
+    )
     args = parser.parse_args()
 
     began = time.perf_counter()
@@ -212,6 +315,12 @@ def main() -> None:
     print("\n(b) Calibration of probability_by_due (forecasts made on or before the due date);")
     print("observed = share done by the due date, (forecasts in the band):\n")
     print("\n".join(calibration_table(checks)))
+    print("\n(c) The 85 % date by the strength of the evidence:\n")
+    print("\n".join(evidence_table(checks)))
+    if args.thin:
+        for population in ("log scale", "linear scale"):
+            print(f"\n(d) Thin evidence, true paces spread evenly on a {population}:\n")
+            print("\n".join(thin_table(population, args.thin, args.seed)))
 
 
 if __name__ == "__main__":
