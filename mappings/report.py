@@ -29,7 +29,7 @@ from connectors.document import (
 from connectors.model import WorkItem
 from mappings.config import PersonEntry
 from mappings.roles import Category, identities
-from mappings.status import DeliveryStatus, Task, TaskStatus
+from mappings.status import DeliveryStatus, Nudge, Task, TaskStatus
 
 DELIVERY_HEADING = "Delivery status — {name}"
 TASK_HEADING = "Task status — {name}"
@@ -383,3 +383,28 @@ def status_change_notice(status: DeliveryStatus, previous: str, mention: bool = 
     lines += [Line((Plain(text),)) for text in _forecast_lines(status)[:2]]
     lines.append(_footer(status.lead, "Delivery lead", status.today, mention))
     return Document(tuple(lines))
+
+
+def task_nudge(nudge: Nudge, today: date, mention: bool = True) -> Document:
+    """A comment on the task itself: what needs doing, for which deliverable, by whom."""
+    item = nudge.item
+    holds = ", ".join(f"{name} (due {due})" if due else name for name, due in nudge.deliverables)
+    blocks: list[Block] = [
+        Line((Strong("Needs action"), Plain(f" — holds up {holds}"))),
+        Section("Why", tuple((Plain(reason),) for reason in nudge.reasons)),
+    ]
+    who: list = [Plain("Assignee: ")]
+    if item.assignees:
+        for n, person in enumerate(item.assignees):
+            who += [Plain(", ")] if n else []
+            who.append(Mention(person.label, (person,) if mention else ()))
+    else:
+        who.append(Plain("nobody yet"))
+    blocks.append(Line(tuple(who)))
+    blocks.append(_footer(nudge.pm, "Project manager", today, mention))
+    return Document(tuple(blocks))
+
+
+def task_nudge_resolved() -> Document:
+    """What a nudge says once its task needs no action: stable text, so it is written once."""
+    return Document((Line((Strong("Resolved"), Plain(" — this task no longer needs action."))),))

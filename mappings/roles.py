@@ -126,6 +126,11 @@ def report_targets(deliverable: Deliverable, mapping: MappingFile) -> tuple[Targ
     return tuple(Target(t.source, str(t.issue)) for t in deliverable.report_to)
 
 
+def issue_of(item: WorkItem) -> str:
+    """The issue number (GitHub) or key (Jira) to comment on for an item."""
+    return item.key.rsplit("#", 1)[1] if "#" in item.key else item.key
+
+
 def target_key(target: Target, mapping: MappingFile) -> str:
     """The item key a report target has in the mirror."""
     source = mapping.source(target.source)

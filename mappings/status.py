@@ -8,7 +8,7 @@ Both take the calendar date `today` in the mapping file's time zone; nothing her
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -154,6 +154,50 @@ class TaskStatus:
     @property
     def name(self) -> str:
         return self.scope.deliverable.name
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    """A task that needs action, with every reason and every deliverable it holds up."""
+
+    item: WorkItem
+    reasons: tuple[str, ...]  # "Overdue: 5 days overdue", "Blocked: label blocked", …
+    deliverables: tuple[tuple[str, date | None], ...]  # (name, due)
+    due: date | None
+    pm: PersonEntry | None
+
+
+def nudges(statuses: Iterable[TaskStatus]) -> dict[str, Nudge]:
+    """Tasks that need action, by "source:key": overdue, blocked, stale, or unassigned while due
+    soon or overdue. A task in several deliverables gets one nudge naming them all."""
+    found: dict[str, Nudge] = {}
+    for status in statuses:
+        unassigned = {t.item.key for t in status.unassigned}
+        late = [(t, f"Overdue: {t.note}") for t in status.overdue]
+        late += [
+            (t, "Unassigned")
+            for t in (*status.overdue, *status.due_soon)
+            if t.item.key in unassigned
+        ]
+        flagged = [
+            *late,
+            *((t, f"Blocked: {t.note}") for t in status.blocked),
+            *((t, f"Stale: {t.note}") for t in status.stale),
+        ]
+        deliverable = (status.scope.deliverable.name, status.scope.due)
+        for task, reason in flagged:
+            key = f"{task.item.source}:{task.item.key}"
+            known = found.get(key)
+            reasons = known.reasons if known else ()
+            holds = known.deliverables if known else ()
+            found[key] = Nudge(
+                item=task.item,
+                reasons=(*reasons, reason) if reason not in reasons else reasons,
+                deliverables=(*holds, deliverable) if deliverable not in holds else holds,
+                due=task.due,
+                pm=status.pm,
+            )
+    return found
 
 
 def local_day(moment: datetime, tz: tzinfo) -> date:

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import cli_command, cli_environment, requests_to, run_cli, writes
+from tests.e2e import GITHUB_MAPPING, cli_command, cli_environment, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -244,3 +244,39 @@ def test_a_process_killed_right_after_a_create_never_duplicates_it(sandbox, stat
 
     assert_one_comment_per_role(sandbox)
     assert len(requests_to(sandbox, "POST", r"/comments$")) == 2 * len(TARGETS)
+
+
+def test_task_nudges_are_posted_once_and_resolved_in_place(sandbox, state, tmp_path):
+    config = tmp_path / "nudges.yaml"
+    config.write_text(GITHUB_MAPPING.read_text() + "  task_nudges: true\n")
+    first = run_cli(["run", "--once"], sandbox, state, config=config)
+    assert first.code == 0, first.err
+
+    nudged = {}
+    for repo in ("acme/web", "acme/api"):
+        for issue in sandbox.github.issues(repo):
+            for comment in bot_comments(sandbox, repo, issue["number"]):
+                if marker_of(comment).get("task"):
+                    nudged[(repo, issue["number"])] = comment
+    # Every blocked and stale task of a reported deliverable has exactly one nudge.
+    assert ("acme/web", 45) in nudged and ("acme/web", 52) in nudged  # blocked; stale
+    assert len(requests_to(sandbox, "POST", r"/comments$")) == 2 * len(TARGETS) + len(nudged)
+    assert marker_of(nudged[("acme/web", 45)]) == {
+        "task": "web:acme/web#45",
+        "role": "project-manager",
+    }
+    assert nudged[("acme/web", 45)]["body"].startswith("**Needs action** — holds up Checkout v2")
+    assert "Blocked: label blocked" in nudged[("acme/web", 45)]["body"]
+
+    sandbox.clear_requests()
+    assert run_cli(["run", "--once"], sandbox, state, config=config).code == 0
+    assert writes(sandbox) == []
+
+    sandbox.github.update_issue("acme/web", 45, labels=["checkout"])
+    sandbox.clear_requests()
+    assert run_cli(["run", "--once"], sandbox, state, config=config).code == 0
+
+    assert requests_to(sandbox, "POST", r".") == []
+    [resolved] = [c for c in bot_comments(sandbox, "acme/web", 45) if marker_of(c).get("task")]
+    assert resolved["id"] == nudged[("acme/web", 45)]["id"]
+    assert resolved["body"].startswith("**Resolved** — this task no longer needs action.")

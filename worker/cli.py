@@ -32,6 +32,7 @@ from worker.cycle import (
     DeliverableReport,
     compute_reports,
     fetch_sources,
+    load_mirror,
     run_cycle,
 )
 from worker.publisher import Outcome
@@ -261,7 +262,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         trackers, failed = build_trackers(mapping, settings, state, now)
         fetch_sources(mapping, trackers, state, now, failed)
         today = (as_of or now).astimezone(mapping.tz).date()
-        reports, skipped = compute_reports(mapping, state, today, failed)
+        reports, skipped = compute_reports(
+            mapping, state, today, failed, load_mirror(mapping, state)
+        )
     finally:
         state.close()
     cloud = not any(getattr(s, "deployment", "auto") == "server" for s in mapping.sources)

@@ -3,9 +3,10 @@ reconcile the comments → remember a history snapshot. DESIGN §2 is the refere
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import TextIO
@@ -13,7 +14,7 @@ from typing import TextIO
 import structlog
 
 from connectors.document import Document
-from connectors.model import Marker, WorkItem
+from connectors.model import Marker, Target, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import Deliverable, MappingFile
@@ -21,12 +22,15 @@ from mappings.report import (
     delivery_lead_report,
     project_manager_report,
     status_change_notice,
+    task_nudge,
+    task_nudge_resolved,
 )
-from mappings.roles import Scope, jql_stream, scope_of
+from mappings.roles import Scope, issue_of, jql_stream, scope_of, target_key
 from mappings.status import (
     DeliveryStatus,
     TaskStatus,
     delivery_status,
+    nudges,
     snapshot_of,
     task_status,
 )
@@ -100,7 +104,8 @@ def run_cycle(
     run_id = state.start_run(now)
     log.info("cycle.started", today=str(today), dry_run=dry_run, sources=len(mapping.sources))
     fetch_sources(mapping, trackers, state, now, result.failed_sources, stop)
-    reports, result.skipped = compute_reports(mapping, state, today, result.failed_sources)
+    items = load_mirror(mapping, state)
+    reports, result.skipped = compute_reports(mapping, state, today, result.failed_sources, items)
 
     publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes, stop=stop), out)
     for report in reports:
@@ -119,6 +124,12 @@ def run_cycle(
         # change is noticed (and the notice posted) again next cycle.
         if not dry_run and notices_done:
             state.save_snapshot(report.deliverable_id, snapshot_of(report.lead))
+
+    if mapping.rules.task_nudges:
+        healthy = not result.failed_sources and not result.skipped
+        result.published += publish_nudges(mapping, reports, publisher, state, today, healthy)
+    if not dry_run:
+        remember_touches(mapping, state, items, result.published)
 
     result.reads = sum(t.stats.reads for t in trackers.values())
     result.writes = sum(t.stats.writes for t in trackers.values())
@@ -147,6 +158,73 @@ def run_cycle(
     )
     log.info("cycle.finished", **summary, reads=result.reads, writes=result.writes)
     return result
+
+
+# GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
+TOUCH_SLACK = timedelta(minutes=5)
+
+
+def load_mirror(mapping: MappingFile, state: StateStore) -> dict[str, dict[str, WorkItem]]:
+    """The mirror, with our own comments taken out of each item's last update: a task is not
+    fresh because we nudged it, nor an epic because we reported on it."""
+    items = {s.id: state.items(s.id) for s in mapping.sources}
+    for source, by_key in items.items():
+        stale_touches = []
+        for key, (before, at) in state.touches(source).items():
+            item = by_key.get(key)
+            if item is not None and item.updated <= at + TOUCH_SLACK:
+                by_key[key] = replace(item, updated=before)
+            else:
+                stale_touches.append(key)  # changed by someone else since, or gone
+        state.forget_touches(source, stale_touches)
+    return items
+
+
+def remember_touches(
+    mapping: MappingFile,
+    state: StateStore,
+    items: Mapping[str, Mapping[str, WorkItem]],
+    published: Iterable[Published],
+) -> None:
+    at = datetime.now(UTC)
+    for done in published:
+        if done.outcome not in (Outcome.CREATED, Outcome.EDITED):
+            continue
+        key = target_key(done.target, mapping)
+        item = items.get(done.target.source, {}).get(key)
+        if item is not None:
+            state.record_touch(done.target.source, key, item.updated, at)
+
+
+def publish_nudges(
+    mapping: MappingFile,
+    reports: list[DeliverableReport],
+    publisher: Publisher,
+    state: StateStore,
+    today: date,
+    healthy: bool,
+) -> list[Published]:
+    """One project-manager comment on each task that needs action, edited in place; once the
+    task needs nothing, the comment says so. Nothing is marked resolved after a cycle in which
+    a source failed: a task missing then may only be missing from what we could read."""
+    published = []
+    needed = nudges(r.pm for r in reports)
+    for key, nudge in needed.items():
+        target = Target(nudge.item.source, issue_of(nudge.item))
+        document = task_nudge(nudge, today, mapping.rules.mention)
+        published.append(publisher.publish(target, Marker(PROJECT_MANAGER, task=key), document))
+    if not healthy:
+        return published
+    sources = {s.id for s in mapping.sources}
+    for record in state.comment_records():
+        marker = Marker.from_dict(json.loads(record.marker))
+        if marker is None or marker.task is None or marker.task in needed:
+            continue
+        source, issue = record.target.split(":", 1)
+        if source in sources and record.comment_id is not None:
+            target = Target(source, issue)
+            published.append(publisher.publish(target, marker, task_nudge_resolved()))
+    return published
 
 
 def fetch_sources(
@@ -188,10 +266,10 @@ def compute_reports(
     state: StateStore,
     today: date,
     failed_sources: Mapping[str, str],
+    items: Mapping[str, Mapping[str, WorkItem]],
 ) -> tuple[list[DeliverableReport], dict[str, str]]:
     """Both role documents for every deliverable whose sources all fetched; the others, with
     the reason, are left out so their comments keep their previous text."""
-    items = {s.id: state.items(s.id) for s in mapping.sources}
     milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
     members = memberships(mapping, state)
     scopes: dict[str, Scope] = {}

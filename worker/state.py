@@ -78,11 +78,15 @@ class StateStore(Protocol):
     def add_membership(self, stream: str, keys: Iterable[str]) -> None: ...
     def site_info(self, source: str) -> tuple[dict, datetime] | None: ...
     def save_site_info(self, source: str, info: dict, saved: datetime) -> None: ...
+    def record_touch(self, source: str, key: str, before: datetime, at: datetime) -> None: ...
+    def touches(self, source: str) -> dict[str, tuple[datetime, datetime]]: ...
+    def forget_touches(self, source: str, keys: Iterable[str]) -> None: ...
     def cursor(self, stream: str) -> Cursor | None: ...
     def save_cursor(self, stream: str, cursor: Cursor) -> None: ...
     def comment_record(self, target: str, marker: str) -> CommentRecord | None: ...
     def save_comment_record(self, record: CommentRecord) -> None: ...
     def delete_comment_record(self, target: str, marker: str) -> None: ...
+    def comment_records(self) -> list[CommentRecord]: ...
     def history(self, deliverable: str) -> tuple[Snapshot, ...]: ...
     def save_snapshot(self, deliverable: str, snapshot: Snapshot) -> bool: ...
     def start_run(self, started: datetime) -> int: ...
@@ -129,6 +133,12 @@ _MIGRATIONS = [
     """
     CREATE TABLE sites (
         source TEXT PRIMARY KEY, info TEXT NOT NULL, saved TEXT NOT NULL
+    );
+    """,
+    """
+    CREATE TABLE touches (
+        source TEXT NOT NULL, key TEXT NOT NULL, before TEXT NOT NULL, at TEXT NOT NULL,
+        PRIMARY KEY (source, key)
     );
     """,
 ]
@@ -271,6 +281,28 @@ class SQLiteState:
             (source, json.dumps(info, sort_keys=True), saved.isoformat()),
         )
 
+    def record_touch(self, source: str, key: str, before: datetime, at: datetime) -> None:
+        """We commented on an item at `at`; its own last update before that was `before`.
+        Keeps the first `before` when we write to it again before anyone else does."""
+        self._db.execute(
+            "INSERT INTO touches (source, key, before, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (source, key) DO UPDATE SET at = excluded.at",
+            (source, key, before.isoformat(), at.isoformat()),
+        )
+
+    def touches(self, source: str) -> dict[str, tuple[datetime, datetime]]:
+        rows = self._db.execute("SELECT key, before, at FROM touches WHERE source = ?", (source,))
+        return {
+            key: (datetime.fromisoformat(before), datetime.fromisoformat(at))
+            for key, before, at in rows
+        }
+
+    def forget_touches(self, source: str, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM touches WHERE source = ? AND key = ?", [(source, k) for k in keys]
+            )
+
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
             "SELECT since, full_at FROM cursors WHERE stream = ?", (stream,)
@@ -303,6 +335,12 @@ class SQLiteState:
 
     def delete_comment_record(self, target: str, marker: str) -> None:
         self._db.execute("DELETE FROM comments WHERE target = ? AND marker = ?", (target, marker))
+
+    def comment_records(self) -> list[CommentRecord]:
+        rows = self._db.execute(
+            "SELECT target, marker, comment_id, body, body_hash FROM comments ORDER BY target"
+        )
+        return [CommentRecord(*row) for row in rows]
 
     # ---- history ----------------------------------------------------------------------------
 
