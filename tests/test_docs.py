@@ -84,3 +84,13 @@ def test_the_wheel_ships_the_example_mappings_and_the_seed_data(tmp_path):
     assert "mappings/examples/demo.yaml" in names
     assert "connectors/sandbox/seeds/demo.json" in names
     assert "worker/cli.py" in names
+
+
+def test_readme_quotes_the_golden_comments_verbatim():
+    for name in (
+        "checkout-v2.delivery-lead.md",
+        "checkout-v2.delivery-lead.jira",
+        "checkout-v2.project-manager.md",
+    ):
+        golden = (ROOT / "tests" / "golden" / name).read_text(encoding="utf-8").rstrip("\n")
+        assert f"\n{golden}\n```" in README, name
