@@ -1,0 +1,236 @@
+"""Role status from items and a date: the edge cases each metric must handle honestly."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from connectors.model import Milestone, Person, TrackerState, WorkItem
+from mappings.config import parse_mapping
+from mappings.report import delivery_lead_report, project_manager_report
+from mappings.roles import Category, scope_of
+from mappings.status import Snapshot, delivery_status, snapshot_of, task_status
+
+TODAY = date(2026, 11, 25)
+NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+MAPPING = """
+version: 1
+timezone: UTC
+people:
+  - {name: Dana Lee, github: dana-lee, jira: dana.lee}
+  - {name: Sam Park, github: sam-park}
+roles: {delivery_lead: Dana Lee, project_manager: Sam Park}
+sources:
+  - {id: web, kind: github, repo: acme/web, points_label: '^sp:(\\d+)$'}
+  - {id: plat, kind: jira, project: PLAT}
+deliverables:
+  - id: alpha
+    name: Alpha
+    include: [{source: web, milestone: v1}, {source: plat, fix_version: "1.0"}]
+    report_to: [{source: web, issue: 1}]
+  - id: beta
+    name: Beta
+    due: 2026-12-31
+    budget_hours: 100
+    include: [{source: web, label: beta}]
+    report_to: [{source: web, issue: 2}]
+"""
+
+
+def gh(
+    n: int, *, closed_days_ago: float | None = None, reason: str | None = None, **kw
+) -> WorkItem:
+    fields = dict(
+        source="web",
+        key=f"acme/web#{n}",
+        title=f"Item {n}",
+        url=f"https://github.example/acme/web/issues/{n}",
+        state=TrackerState.CLOSED if closed_days_ago is not None else TrackerState.OPEN,
+        status="closed" if closed_days_ago is not None else "open",
+        created=NOON - timedelta(days=40),
+        updated=NOON - timedelta(days=1),
+        closed=NOON - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
+        resolution=reason or ("completed" if closed_days_ago is not None else None),
+        milestones=("v1",),
+    )
+    fields.update(kw)
+    return WorkItem(**fields)
+
+
+def jira(key: str, category: str = "new", **kw) -> WorkItem:
+    fields = dict(
+        source="plat",
+        key=key,
+        title=key,
+        url=f"https://jira.example/browse/{key}",
+        state=TrackerState(category),
+        status={"new": "To Do", "indeterminate": "In Progress", "done": "Done"}[category],
+        created=NOON - timedelta(days=30),
+        updated=NOON - timedelta(days=1),
+        milestones=("1.0",),
+    )
+    fields.update(kw)
+    return WorkItem(**fields)
+
+
+def run(items, milestones=None, deliverable="alpha", history=()):
+    mapping = parse_mapping(MAPPING)
+    by_source = {"web": {}, "plat": {}}
+    for item in items:
+        by_source[item.source][item.key] = item
+    stones = milestones or {
+        "web": {"v1": Milestone("web", "v1", date(2026, 12, 20))},
+        "plat": {"1.0": Milestone("plat", "1.0", date(2026, 12, 20))},
+    }
+    d = next(x for x in mapping.deliverables if x.id == deliverable)
+    scope = scope_of(d, mapping, by_source, stones, {})
+    lead = delivery_status(scope, mapping, TODAY, by_source, history)
+    pm = task_status(scope, mapping, TODAY, by_source, stones)
+    return lead, pm
+
+
+def test_empty_deliverable_is_at_risk_not_on_track():
+    lead, pm = run([])
+    assert (lead.done, lead.total, lead.status) == (0, 0, "At risk")
+    assert lead.forecast is None and lead.burnup == ()
+    assert pm.counts == {Category.TODO: 0, Category.IN_PROGRESS: 0, Category.DONE: 0}
+    body = delivery_lead_report(lead)
+    assert body.blocks  # renders without a forecast or chart
+
+
+def test_all_done_is_done_whatever_the_date():
+    lead, _ = run([gh(11, closed_days_ago=3), gh(12, closed_days_ago=50)])
+    assert (lead.done, lead.total, lead.status, lead.forecast) == (2, 2, "Done", None)
+
+
+def test_no_due_date_anywhere():
+    lead, _ = run([gh(11), gh(12, closed_days_ago=2)], milestones={"web": {}, "plat": {}})
+    assert lead.scope.due is None and lead.status == "No due date"
+    assert lead.forecast is not None and lead.forecast.probability_by_due is None
+
+
+def test_due_date_in_the_past_with_work_left_is_off_track():
+    past = {"web": {"v1": Milestone("web", "v1", TODAY - timedelta(days=2))}, "plat": {}}
+    lead, pm = run([gh(11), gh(12, closed_days_ago=1)], milestones=past)
+    assert lead.status == "Off track"
+    assert [t.item.key for t in pm.overdue] == ["acme/web#11"]
+    assert pm.overdue[0].note == "2 days overdue"
+
+
+def test_zero_throughput_says_not_enough_history():
+    lead, _ = run([gh(11), gh(12), gh(3, closed_days_ago=40)])
+    assert lead.status == "At risk"
+    assert lead.forecast.p85 is None and "not enough history" in lead.forecast.note
+
+
+def test_missing_estimates_show_no_points_line():
+    lead, _ = run([gh(11), gh(12, closed_days_ago=1)])
+    assert lead.points_total is None
+    text = "".join(str(b) for b in delivery_lead_report(lead).blocks)
+    assert "Points:" not in text
+
+
+def test_points_count_only_estimated_items():
+    lead, _ = run([gh(11, labels=("sp:3",)), gh(12, closed_days_ago=1, labels=("sp:5",)), gh(3)])
+    assert (lead.points_done, lead.points_total) == (5, 8)
+
+
+def test_dropped_items_are_not_counted_but_listed():
+    items = [gh(11), gh(12, closed_days_ago=1), gh(3, closed_days_ago=1, reason="not_planned")]
+    items.append(jira("PLAT-1", "done", resolution="Won't Do"))
+    lead, pm = run(items)
+    assert (lead.done, lead.total) == (1, 2)
+    assert {i.key for i in lead.scope.dropped} == {"acme/web#3", "PLAT-1"}
+    assert pm.dropped == 2
+
+
+def test_an_item_in_two_deliverables_counts_in_both():
+    both = gh(7, labels=("beta",))
+    alpha, _ = run([both, gh(8)])
+    beta, _ = run([both, gh(8)], deliverable="beta")
+    assert "acme/web#7" in {i.key for i in alpha.scope.items}
+    assert {i.key for i in beta.scope.items} == {"acme/web#7"}
+
+
+def test_report_targets_are_not_counted():
+    lead, _ = run([gh(1), gh(2), gh(5)])
+    assert {i.key for i in lead.scope.items} == {"acme/web#5"}
+
+
+def test_budget_from_time_tracking():
+    items = [
+        gh(11, labels=("beta",), milestones=(), spent_seconds=30 * 3600, closed_days_ago=1),
+        gh(3, labels=("beta",), milestones=(), spent_seconds=40 * 3600),
+    ]
+    lead, _ = run(items, deliverable="beta")
+    b = lead.budget
+    assert (b.spent_hours, b.earned_hours) == (70, 50)
+    assert b.cpi == pytest.approx(50 / 70) and b.projected_hours == pytest.approx(140)
+    assert b.at_risk  # 140 h projected > 100 h × 1.1
+
+
+def test_pm_sections():
+    dana = Person("github", "dana-lee", "dana-lee")
+    items = [
+        gh(3, assignees=(dana,), labels=("in progress",), updated=NOON - timedelta(days=9)),
+        gh(4, labels=("blocked",)),
+        jira("PLAT-2", "indeterminate", assignees=(Person("jira", "dana.lee"),), due=TODAY),
+        jira("PLAT-3", "new", blocked_by=("PLAT-9",), due=TODAY + timedelta(days=10)),
+        jira("PLAT-9", "new", milestones=("2.0",), due=TODAY + timedelta(days=30)),
+    ]
+    _, pm = run(items)
+    assert [t.item.key for t in pm.stale] == ["acme/web#3"]
+    assert [t.note for t in pm.stale] == ["in progress, no update for 9 days"]
+    assert {t.item.key: t.note for t in pm.blocked} == {
+        "acme/web#4": "label blocked",
+        "PLAT-3": "blocked by PLAT-9",
+    }
+    assert [(t.item.key, t.note) for t in pm.due_soon] == [("PLAT-2", "due today")]
+    assert {t.item.key for t in pm.unassigned} == {"acme/web#4", "PLAT-3"}
+    # one person across both trackers, through `people`
+    assert [(w.person, w.open, w.in_progress) for w in pm.workload] == [("Dana Lee", 2, 2)]
+    assert [(t.item.key, t.note) for t in pm.conflicts] == [
+        ("PLAT-3", f"blocked by PLAT-9, which is due later ({TODAY + timedelta(days=30)})")
+    ]
+    doc = project_manager_report(pm)
+    assert doc.blocks[0].text == "Task status — Alpha"
+
+
+def test_scope_change_against_last_weeks_snapshot():
+    week_ago = Snapshot(
+        day=TODAY - timedelta(days=8),
+        keys=frozenset({"web:acme/web#3", "web:acme/web#4"}),
+        dropped=frozenset(),
+        done=0,
+        total=2,
+        due=date(2026, 12, 10),
+        status="On track",
+    )
+    items = [gh(3), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
+    lead, _ = run(items, history=(week_ago,))
+    change = lead.scope_change
+    assert [i.key for i in change.added] == ["acme/web#5"]
+    assert [i.key for i in change.dropped] == ["acme/web#4"]
+    assert change.removed == ()
+    assert change.due_moved == (date(2026, 12, 10), date(2026, 12, 20))
+    assert change.since == TODAY - timedelta(days=7)
+
+
+def test_first_report_today_has_no_scope_change_until_something_changes():
+    lead, _ = run([gh(3)])
+    first = snapshot_of(lead)
+    again, _ = run([gh(3)], history=(first,))
+    assert again.scope_change is None
+    later, _ = run([gh(3), gh(4)], history=(first,))
+    assert [i.key for i in later.scope_change.added] == ["acme/web#4"]
+
+
+def test_blocked_age_carries_over_from_the_last_snapshot():
+    item = gh(4, labels=("blocked",), updated=NOON - timedelta(days=2))
+    lead, _ = run([item])
+    assert lead.blockers[0].since == TODAY - timedelta(days=2)
+    touched = gh(4, labels=("blocked",), updated=NOON)
+    later, _ = run([touched], history=(snapshot_of(lead),))
+    assert later.blockers[0].since == TODAY - timedelta(days=2)
