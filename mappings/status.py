@@ -48,17 +48,15 @@ class Snapshot:
     due: date | None
     status: str | None = None
     blocked: Mapping[str, date] = field(default_factory=dict)  # "source:key" → blocked since
+    points_done: float | None = None
+    points_total: float | None = None
 
     def same_as(self, other: Snapshot) -> bool:
         """Equal in everything but the day: no new version needed."""
-        return (self.keys, self.dropped, self.done, self.total, self.due, self.status) == (
-            other.keys,
-            other.dropped,
-            other.done,
-            other.total,
-            other.due,
-            other.status,
-        ) and dict(self.blocked) == dict(other.blocked)
+        mine = (self.keys, self.dropped, self.done, self.total, self.due, self.status)
+        theirs = (other.keys, other.dropped, other.done, other.total, other.due, other.status)
+        points = (self.points_done, self.points_total) == (other.points_done, other.points_total)
+        return mine == theirs and points and dict(self.blocked) == dict(other.blocked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +342,8 @@ def snapshot_of(status: DeliveryStatus) -> Snapshot:
         due=scope.due,
         status=status.status,
         blocked={f"{b.item.source}:{b.item.key}": b.since for b in status.blockers},
+        points_done=status.points_done,
+        points_total=status.points_total,
     )
 
 

@@ -442,6 +442,8 @@ def _snapshot_data(snapshot: Snapshot) -> dict:
         "due": snapshot.due.isoformat() if snapshot.due else None,
         "status": snapshot.status,
         "blocked": {key: day.isoformat() for key, day in sorted(snapshot.blocked.items())},
+        "points_done": snapshot.points_done,
+        "points_total": snapshot.points_total,
     }
 
 
@@ -455,6 +457,8 @@ def _snapshot(data: dict) -> Snapshot:
         due=date.fromisoformat(data["due"]) if data.get("due") else None,
         status=data.get("status"),
         blocked={k: date.fromisoformat(v) for k, v in data.get("blocked", {}).items()},
+        points_done=data.get("points_done"),
+        points_total=data.get("points_total"),
     )
 
 
