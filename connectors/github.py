@@ -145,6 +145,28 @@ def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
     raise exc
 
 
+class GitHubAccount:
+    """One GitHub identity (API base and credentials) shared by all its repositories: one
+    client, so GitHub's pause between writes holds across them, and one lookup of our login."""
+
+    def __init__(
+        self, base_url: str, auth: Auth.Auth, *, write_pause: float = 1.0, timeout: int = 30
+    ):
+        self.base_url = base_url
+        self.auth = auth
+        self.client = Github(
+            base_url=base_url,
+            auth=auth,
+            per_page=PAGE_SIZE,
+            retry=None,
+            lazy=True,
+            timeout=timeout,
+            seconds_between_requests=None,
+            seconds_between_writes=write_pause or None,
+        )
+        self.login: str | None = None
+
+
 class GitHubTracker:
     """One GitHub repository of the mapping file."""
 
@@ -156,29 +178,15 @@ class GitHubTracker:
         source_id: str,
         repo: str,
         *,
-        base_url: str,
-        auth: Auth.Auth,
-        write_pause: float = 1.0,
-        timeout: int = 30,
+        account: GitHubAccount,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.source_id = source_id
         self.repo = repo
         self.stats = RequestStats()
-        self._auth = auth
-        self._base_url = base_url
+        self._account = account
+        self._github = account.client
         self._sleep = sleep
-        self._github = Github(
-            base_url=base_url,
-            auth=auth,
-            per_page=PAGE_SIZE,
-            retry=None,
-            lazy=True,
-            timeout=timeout,
-            seconds_between_requests=None,
-            seconds_between_writes=write_pause or None,
-        )
-        self._login: str | None = None
 
     # ---- reads -----------------------------------------------------------------------------
 
@@ -264,25 +272,26 @@ class GitHubTracker:
 
     def login(self) -> str:
         """Our own account: comments by anyone else are never touched."""
-        if self._login is None:
-            if isinstance(self._auth, Auth.AppInstallationAuth):
+        account = self._account
+        if account.login is None:
+            if isinstance(account.auth, Auth.AppInstallationAuth):
                 self.stats.reads += 1
                 app = GithubIntegration(
-                    base_url=self._base_url, auth=self._auth._app_auth
+                    base_url=account.base_url, auth=account.auth._app_auth
                 ).get_app()
-                self._login = f"{app.slug}[bot]"
+                account.login = f"{app.slug}[bot]"
             else:
                 try:
                     _, raw = self._get("/user", None, "get the authenticated user")
-                    self._login = raw["login"]
+                    account.login = raw["login"]
                 except TrackerError as exc:
                     if exc.status != 403:
                         raise
                     # An installation token (e.g. GitHub Actions' GITHUB_TOKEN) may not read
                     # /user; its comments are written by an "...[bot]" account.
                     log.warning("github.identity_unknown", source=self.source_id, error=str(exc))
-                    self._login = ANY_BOT
-        return self._login
+                    account.login = ANY_BOT
+        return account.login
 
     def _is_ours(self, author: str) -> bool:
         me = self.login()

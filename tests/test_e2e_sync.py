@@ -145,6 +145,8 @@ def test_deleting_the_state_finds_the_comments_again_instead_of_reposting(sandbo
     assert_one_comment_per_role(sandbox)
     listings = requests_to(sandbox, "GET", r"/issues/\d+/comments$")
     assert len(listings) == len(TARGETS)
+    # Both repositories use one token: our login is asked for once, not per repository.
+    assert len(requests_to(sandbox, "GET", r"/github/user$")) == 1
 
 
 def test_max_writes_defers_the_rest_to_the_next_cycle(sandbox, state):

@@ -12,7 +12,7 @@ from github import Auth
 from responses import matchers
 from structlog.testing import capture_logs
 
-from connectors.github import GitHubTracker, marker_line, parse_marker, task_list
+from connectors.github import GitHubAccount, GitHubTracker, marker_line, parse_marker, task_list
 from connectors.model import Marker, TrackerState
 from connectors.retry import AmbiguousWrite, NotFound, RateLimited, TrackerError
 from tests.github_payloads import API, comment, issue, milestone, user
@@ -35,14 +35,8 @@ def sleeps():
 
 @pytest.fixture
 def tracker(sleeps):
-    return GitHubTracker(
-        "web",
-        "acme/web",
-        base_url=API,
-        auth=Auth.Token("ghp_secret_token_value"),
-        write_pause=0,
-        sleep=sleeps.append,
-    )
+    account = GitHubAccount(API, Auth.Token("ghp_secret_token_value"), write_pause=0)
+    return GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
 
 
 def page_link(page: int, last: int) -> dict[str, str]:

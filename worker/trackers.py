@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -9,7 +10,7 @@ from urllib.parse import urlparse
 
 from github import Auth
 
-from connectors.github import GitHubTracker
+from connectors.github import GitHubAccount, GitHubTracker
 from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, JiraSource, MappingFile
@@ -64,23 +65,35 @@ def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
     )
 
 
+def github_account(
+    source: GitHubSource, settings: Settings, accounts: dict[tuple, GitHubAccount]
+) -> GitHubAccount:
+    """The shared account for a source's API base and credentials."""
+    base_url = source.base_url or settings.github_api_url
+    auth = github_auth(source, settings)
+    credential = (
+        auth.token
+        if isinstance(auth, Auth.Token)
+        else repr((settings.github_app_id, settings.github_app_installation_id))
+    )
+    key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
+    if key not in accounts:
+        # GitHub asks for a pause between content-creating requests; the sandbox does not.
+        pause = 0.0 if is_loopback(base_url) else 1.0
+        accounts[key] = GitHubAccount(base_url, auth, write_pause=pause)
+    return accounts[key]
+
+
 def build_tracker(
     source: GitHubSource | JiraSource,
     settings: Settings,
     site: dict | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    accounts: dict[tuple, GitHubAccount] | None = None,
 ) -> Tracker:
     if isinstance(source, GitHubSource):
-        base_url = source.base_url or settings.github_api_url
-        return GitHubTracker(
-            source.id,
-            source.repo,
-            base_url=base_url,
-            auth=github_auth(source, settings),
-            # GitHub asks for a pause between content-creating requests; the sandbox does not.
-            write_pause=0.0 if is_loopback(base_url) else 1.0,
-            sleep=sleep,
-        )
+        account = github_account(source, settings, {} if accounts is None else accounts)
+        return GitHubTracker(source.id, source.repo, account=account, sleep=sleep)
     url = source.url or settings.jira_url
     if not url:
         raise MissingCredentials(f"source {source.id!r}: set JIRA_URL (or `url` in the source)")
@@ -111,13 +124,14 @@ def build_trackers(
     trackers: dict[str, Tracker] = {}
     failed: dict[str, str] = {}
     fresh_for = timedelta(hours=mapping.rules.full_resync_hours)
+    accounts: dict[tuple, GitHubAccount] = {}
     for source in mapping.sources:
         site = None
         stored = state.site_info(source.id) if state is not None else None
         if stored is not None and now is not None and now - stored[1] < fresh_for:
             site = stored[0]
         try:
-            trackers[source.id] = build_tracker(source, settings, site, sleep)
+            trackers[source.id] = build_tracker(source, settings, site, sleep, accounts)
         except MissingCredentials as exc:
             failed[source.id] = str(exc)
     return trackers, failed
