@@ -31,7 +31,7 @@ from connectors.retry import (
     connection_error,
     wait_seconds_from_headers,
 )
-from connectors.tracker import RequestStats
+from connectors.tracker import RequestStats, skip_malformed
 
 log = structlog.get_logger("delivery_sync.github")
 
@@ -224,34 +224,28 @@ class GitHubTracker:
         for page in self._pages(
             f"/repos/{self.repo}/issues", parameters, f"list {self.repo} issues"
         ):
-            for raw in page:
-                if isinstance(raw, dict) and "pull_request" in raw:
-                    continue  # the issues endpoint lists pull requests too; they are not work items
-                try:
-                    yield normalise_issue(raw, self.source_id, self.repo)
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    log.warning(
-                        "item.malformed",
-                        source=self.source_id,
-                        item=raw.get("number") if isinstance(raw, dict) else None,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
+            # The issues endpoint lists pull requests too; they are not work items.
+            issues = (r for r in page if not (isinstance(r, dict) and "pull_request" in r))
+            yield from skip_malformed(
+                issues,
+                lambda raw: normalise_issue(raw, self.source_id, self.repo),
+                event="item.malformed",
+                source=self.source_id,
+                name=lambda raw: raw.get("number"),
+            )
 
     def fetch_milestones(self) -> list[Milestone]:
         found = []
         parameters = {"state": "all", "per_page": PAGE_SIZE}
-        for page in self._pages(
-            f"/repos/{self.repo}/milestones", parameters, f"list {self.repo} milestones"
-        ):
-            for raw in page:
-                try:
-                    found.append(normalise_milestone(raw, self.source_id))
-                except (KeyError, TypeError, ValueError) as exc:
-                    log.warning(
-                        "milestone.malformed",
-                        source=self.source_id,
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
+        url = f"/repos/{self.repo}/milestones"
+        for page in self._pages(url, parameters, f"list {self.repo} milestones"):
+            found += skip_malformed(
+                page,
+                lambda raw: normalise_milestone(raw, self.source_id),
+                event="milestone.malformed",
+                source=self.source_id,
+                name=lambda raw: raw.get("title"),
+            )
         return found
 
     def site(self) -> dict | None:

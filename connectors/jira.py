@@ -43,7 +43,7 @@ from connectors.retry import (
     connection_error,
     wait_seconds_from_headers,
 )
-from connectors.tracker import RequestStats
+from connectors.tracker import RequestStats, skip_malformed
 
 log = structlog.get_logger("delivery_sync.jira")
 
@@ -555,37 +555,32 @@ class JiraTracker:
         )
         seen: set[str] = set()
         search = self._search_cloud if site.cloud else self._search_server
-        for raw in search(query, search_fields(site)):
-            try:
-                item = normalise_issue(raw, self.source_id, self._base, site)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                log.warning(
-                    "item.malformed",
-                    source=self.source_id,
-                    key=raw.get("key") if isinstance(raw, dict) else None,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-                continue
+        items = skip_malformed(
+            search(query, search_fields(site)),
+            lambda raw: normalise_issue(raw, self.source_id, self._base, site),
+            event="item.malformed",
+            source=self.source_id,
+            name=lambda raw: raw.get("key"),
+        )
+        for item in items:
             if item.key not in seen:
                 seen.add(item.key)
                 yield item
 
     def fetch_milestones(self) -> list[Milestone]:
         """The project's fix versions, in one request."""
-        found = []
         raw_versions = self._get(
             f"project/{self.project}/versions", f"list {self.project} versions"
         )
-        for raw in raw_versions or ():
-            try:
-                found.append(normalise_version(raw, self.source_id, self._base, self.project))
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning(
-                    "milestone.malformed",
-                    source=self.source_id,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-        return found
+        return list(
+            skip_malformed(
+                raw_versions or (),
+                lambda raw: normalise_version(raw, self.source_id, self._base, self.project),
+                event="milestone.malformed",
+                source=self.source_id,
+                name=lambda raw: raw.get("name"),
+            )
+        )
 
     def site(self) -> dict | None:
         return self._info.to_dict() if self._info is not None else None

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+import structlog
 
 from connectors.document import Document
 from connectors.model import Comment, Marker, Milestone, WorkItem
+
+T = TypeVar("T")
+log = structlog.get_logger("delivery_sync.tracker")
+
+
+def skip_malformed(
+    raws: Iterable[Any],
+    normalise: Callable[[Any], T],
+    *,
+    event: str,
+    source: str,
+    name: Callable[[dict], object],
+) -> Iterator[T]:
+    """Normalise each payload entry; a malformed one is skipped with a warning naming it."""
+    for raw in raws:
+        try:
+            yield normalise(raw)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning(
+                event,
+                source=source,
+                item=name(raw) if isinstance(raw, dict) else None,
+                error=f"{type(exc).__name__}: {exc}",
+            )
 
 
 @dataclass

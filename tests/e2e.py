@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -77,3 +78,20 @@ def writes(sandbox: Sandbox) -> list:
 
 def requests_to(sandbox: Sandbox, method: str, pattern: str) -> list:
     return [r for r in sandbox.requests if r.method == method and re.search(pattern, r.path)]
+
+
+# The GitHub demo: report targets, and how to tell our comments there.
+GITHUB_TARGETS = [("acme/web", 1), ("acme/web", 2), ("acme/api", 1)]
+
+
+def bot_comments(sandbox: Sandbox, repo: str, number: int) -> list[dict]:
+    return [
+        c
+        for c in sandbox.github.comments(repo, number)
+        if c["user"]["login"] == "delivery-sync-bot"
+    ]
+
+
+def marker_of(comment: dict) -> dict:
+    """The marker of a GitHub comment of ours, parsed from its last line."""
+    return json.loads(comment["body"].rsplit("<!-- delivery-sync ", 1)[1].removesuffix(" -->"))

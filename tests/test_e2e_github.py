@@ -8,11 +8,11 @@ import math
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import requests_to, run_cli, writes
+from tests.e2e import GITHUB_TARGETS, bot_comments, marker_of, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
-TARGETS = [("acme/web", 1), ("acme/web", 2), ("acme/api", 1)]
+TARGETS = GITHUB_TARGETS
 
 
 @pytest.fixture
@@ -26,19 +26,6 @@ def state(tmp_path):
     return tmp_path / "state.db"
 
 
-def bot_comments(sb: Sandbox, repo: str, number: int) -> list[dict]:
-    return [
-        c for c in sb.github.comments(repo, number) if c["user"]["login"] == "delivery-sync-bot"
-    ]
-
-
-def markers(comments: list[dict]) -> list[dict]:
-    return [
-        json.loads(c["body"].rsplit("<!-- delivery-sync ", 1)[1].removesuffix(" -->"))
-        for c in comments
-    ]
-
-
 def test_first_cycle_creates_two_comments_per_target_then_idle_cycle_writes_nothing(sandbox, state):
     first = run_cli(["run", "--once"], sandbox, state)
     assert first.code == 0, first.err
@@ -48,7 +35,7 @@ def test_first_cycle_creates_two_comments_per_target_then_idle_cycle_writes_noth
     for repo, number in TARGETS:
         comments = bot_comments(sandbox, repo, number)
         assert len(comments) == 2
-        roles = sorted(m["role"] for m in markers(comments))
+        roles = sorted(marker_of(c)["role"] for c in comments)
         assert roles == ["delivery-lead", "project-manager"]
         lead, pm = sorted(comments, key=lambda c: "Task status" in c["body"])
         assert lead["body"].startswith("### Delivery status — ")

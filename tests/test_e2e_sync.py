@@ -6,7 +6,6 @@ the sandbox's request log.
 
 from __future__ import annotations
 
-import json
 import math
 import signal
 import subprocess
@@ -15,11 +14,21 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import GITHUB_MAPPING, cli_command, cli_environment, requests_to, run_cli, writes
+from tests.e2e import (
+    GITHUB_MAPPING,
+    GITHUB_TARGETS,
+    bot_comments,
+    cli_command,
+    cli_environment,
+    marker_of,
+    requests_to,
+    run_cli,
+    writes,
+)
 
 pytestmark = pytest.mark.e2e
 
-TARGETS = [("acme/web", 1), ("acme/web", 2), ("acme/api", 1)]
+TARGETS = GITHUB_TARGETS
 
 
 @pytest.fixture
@@ -31,16 +40,6 @@ def sandbox():
 @pytest.fixture
 def state(tmp_path):
     return tmp_path / "state.db"
-
-
-def bot_comments(sb: Sandbox, repo: str, number: int) -> list[dict]:
-    return [
-        c for c in sb.github.comments(repo, number) if c["user"]["login"] == "delivery-sync-bot"
-    ]
-
-
-def marker_of(comment: dict) -> dict:
-    return json.loads(comment["body"].rsplit("<!-- delivery-sync ", 1)[1].removesuffix(" -->"))
 
 
 def assert_one_comment_per_role(sb: Sandbox) -> None:

@@ -398,7 +398,7 @@ def test_a_malformed_item_is_skipped_with_a_warning(cloud):
         items = list(cloud.fetch_items(None))
     assert [i.key for i in items] == ["PLAT-1", "PLAT-4"]
     warnings = [e for e in logs if e["event"] == "item.malformed"]
-    assert [w["key"] for w in warnings] == ["PLAT-2", "PLAT-3", None]
+    assert [w["item"] for w in warnings] == ["PLAT-2", "PLAT-3", None]
     assert all(w["source"] == "plat" and w["log_level"] == "warning" for w in warnings)
 
 
