@@ -281,3 +281,33 @@ def test_task_nudges_are_posted_once_and_resolved_in_place(sandbox, state, tmp_p
     [resolved] = [c for c in bot_comments(sandbox, "acme/web", 45) if marker_of(c).get("task")]
     assert resolved["id"] == nudged[("acme/web", 45)]["id"]
     assert resolved["body"].startswith("**Resolved** — this task no longer needs action.")
+
+
+def test_loop_mode_runs_cycle_after_cycle_and_picks_up_mapping_edits(sandbox, state, tmp_path):
+    config = tmp_path / "loop.yaml"
+    config.write_text(GITHUB_MAPPING.read_text())
+    loop = subprocess.Popen(
+        [*cli_command(), "run", "--interval", "1s"],
+        env=cli_environment(sandbox, state, config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(requests_to(sandbox, "POST", r"/comments$")) == 6)
+        # An edit that breaks the file is ignored; the loop keeps the last good mapping.
+        config.write_text("version: 1\nsources: []\n")
+        wait_for(lambda: sum(1 for r in sandbox.requests if r.path.endswith("/milestones")) >= 6)
+        # A good edit is picked up: a new deliverable gets its comments on the next cycle.
+        config.write_text(
+            GITHUB_MAPPING.read_text().replace(
+                "deliverables:\n",
+                "deliverables:\n  - id: bugs\n    name: Bugs\n"
+                "    include: [{source: web, label: bug}]\n"
+                "    report_to: [{source: web, issue: 3}]\n",
+            )
+        )
+        wait_for(lambda: len(bot_comments(sandbox, "acme/web", 3)) == 2)
+    finally:
+        loop.send_signal(signal.SIGTERM)
+        assert loop.wait(timeout=60) == 0
+    assert_one_comment_per_role(sandbox)

@@ -311,3 +311,38 @@ def test_an_installation_token_that_cannot_read_user_accepts_bot_authors(tracker
     with capture_logs() as logs:
         assert [(c.id, c.marker) for c in tracker.own_comments("1")] == [("1", marker)]
     assert [e["event"] for e in logs] == ["github.identity_unknown"]
+
+
+@responses.activate
+def test_a_github_app_comments_as_its_bot_account():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    auth = Auth.AppInstallationAuth(Auth.AppAuth("12345", pem), 678)
+    tracker = GitHubTracker("web", "acme/web", account=GitHubAccount(API, auth, write_pause=0))
+    responses.post(
+        url("/app/installations/678/access_tokens"),
+        status=201,
+        json={"token": "ghs_installation_token", "expires_at": "2099-01-01T00:00:00Z"},
+    )
+    responses.get(url("/app"), json={"id": 12345, "slug": "acme-delivery", "name": "ACME delivery"})
+    marker = Marker("delivery-lead", deliverable="a")
+    responses.get(
+        url("/repos/acme/web/issues/1/comments"),
+        json=[
+            comment(1, "x\n" + marker_line(marker), login="acme-delivery[bot]"),
+            comment(2, "x\n" + marker_line(marker), login="other-app[bot]"),
+        ],
+    )
+    assert [c.id for c in tracker.own_comments("1")] == ["1"]
+    listing = next(c for c in responses.calls if c.request.url.endswith("/comments?per_page=100"))
+    assert listing.request.headers["Authorization"] == "token ghs_installation_token"
+    app_call = next(c for c in responses.calls if c.request.url.endswith("/app"))
+    assert app_call.request.headers["Authorization"].startswith("Bearer ")  # a JWT, not the key
+    assert "PRIVATE KEY" not in str([c.request.headers for c in responses.calls])
