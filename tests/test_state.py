@@ -128,3 +128,18 @@ def test_comment_records_and_pending_creates(tmp_path):
     assert store.comment_record("web:1", "m") == CommentRecord("web:1", "m", "42", "body", "hash")
     store.delete_comment_record("web:1", "m")
     assert store.comment_record("web:1", "m") is None
+
+
+def test_an_unusable_state_location_exits_2_with_the_reason(tmp_path, capsys):
+    from tests.test_config import VALID, write
+    from worker.cli import main
+
+    config = write(tmp_path, VALID)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    for location, reason in (
+        (str(blocker / "state.db"), "cannot open the state store"),
+        ("postgresql://db/state", "PostgreSQL state stores are not implemented yet"),
+    ):
+        assert main(["run", "--once", "--config", str(config), "--state", location]) == 2
+        assert reason in capsys.readouterr().err

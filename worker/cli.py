@@ -37,7 +37,7 @@ from worker.cycle import (
 )
 from worker.publisher import Outcome
 from worker.settings import Settings
-from worker.state import LockHeld, open_state
+from worker.state import LockHeld, StateUnavailable, open_state
 from worker.trackers import build_trackers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -72,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except UsageError as exc:
+        print(f"delivery-sync: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StateUnavailable as exc:
         print(f"delivery-sync: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockHeld as exc:
@@ -161,11 +164,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
     interval = parse_duration(args.interval) if args.interval else None
     stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        # Finish the write in flight, start no new one, exit 0.
-        signal.signal(signum, lambda *_: stop.set())
-    state = open_state(args.state or settings.delivery_sync_state)
+    # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
+    state = None
     try:
+        state = open_state(args.state or settings.delivery_sync_state)
         state.acquire_lock(datetime.now(UTC))
         jitter = random.Random()
         while True:
@@ -193,7 +196,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 break
             mapping = _reload(args, settings, mapping)
     finally:
-        state.close()
+        if state is not None:
+            state.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if stop.is_set():
         log.info("run.stopped", reason="signal")
         return EXIT_OK

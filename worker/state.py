@@ -474,12 +474,20 @@ def _lock_is_stale(pid: int, host: str, heartbeat: str, my_host: str, now: datet
     return now - datetime.fromisoformat(heartbeat) > LOCK_STALE
 
 
+class StateUnavailable(Exception):
+    """The state store named by --state / DELIVERY_SYNC_STATE cannot be opened."""
+
+
 def open_state(location: str) -> SQLiteState:
     """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL)."""
     if location.startswith(("postgres://", "postgresql://")):
-        raise ValueError(
+        raise StateUnavailable(
             "PostgreSQL state stores are not implemented yet; use a SQLite path for now"
         )
-    if location.startswith("sqlite:///"):
-        location = location.removeprefix("sqlite:///")
-    return SQLiteState(location)
+    path = location.removeprefix("sqlite:///")
+    try:
+        return SQLiteState(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise StateUnavailable(f"cannot open the state store {path}: {exc}") from None
+    except RuntimeError as exc:  # a schema from a newer delivery-sync
+        raise StateUnavailable(str(exc)) from None
