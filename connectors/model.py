@@ -154,6 +154,7 @@ class Marker:
     deliverable: str | None = None
     task: str | None = None
     notice: str | None = None
+    change: str | None = None  # which status change a notice announces (an extra key)
 
     def to_dict(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -164,6 +165,8 @@ class Marker:
         out["role"] = self.role
         if self.notice is not None:
             out["notice"] = self.notice
+        if self.change is not None:
+            out["change"] = self.change
         return out
 
     @property
@@ -176,7 +179,7 @@ class Marker:
         """Read a marker's JSON value; None when it is not one of ours. Extra keys are allowed."""
         if not isinstance(raw, dict) or not isinstance(raw.get("role"), str):
             return None
-        values = {k: raw.get(k) for k in ("deliverable", "task", "notice")}
+        values = {k: raw.get(k) for k in ("deliverable", "task", "notice", "change")}
         if not all(v is None or isinstance(v, str) for v in values.values()):
             return None
         if values["deliverable"] is None and values["task"] is None:

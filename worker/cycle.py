@@ -77,6 +77,7 @@ class DeliverableReport:
     pm: TaskStatus
     documents: tuple[tuple[Marker, Document], ...]
     notice: Document | None = None  # the overall status changed since the last report
+    change: str | None = None  # which change: "<day of the last snapshot>:<old>-><new>"
 
     @property
     def deliverable_id(self) -> str:
@@ -115,7 +116,12 @@ def run_cycle(
                 result.published.append(publisher.publish(target, marker, document))
         notices_done = True
         if report.notice is not None:
-            marker = Marker(DELIVERY_LEAD, deliverable=report.deliverable_id, notice=STATUS_CHANGE)
+            marker = Marker(
+                DELIVERY_LEAD,
+                deliverable=report.deliverable_id,
+                notice=STATUS_CHANGE,
+                change=report.change,
+            )
             for target in report.scope.targets:
                 posted = publisher.post_once(target, marker, report.notice)
                 result.published.append(posted)
@@ -299,10 +305,12 @@ def compute_reports(
             ),
         )
         previous = history[-1].status if history else None
-        notice = None
+        notice = change = None
         if mapping.rules.notify_on_status_change and previous and previous != lead.status:
             notice = status_change_notice(lead, previous, mapping.rules.mention)
-        reports.append(DeliverableReport(scope, lead, pm, documents, notice))
+            # Stable until the change is remembered, however many cycles it takes to post.
+            change = f"{history[-1].day}:{previous}->{lead.status}"
+        reports.append(DeliverableReport(scope, lead, pm, documents, notice, change))
     return reports, skipped
 
 

@@ -4,8 +4,8 @@ create it only when it is truly absent, and never post twice.
 The state store's comment record answers "which comment, what text" without a request. Without
 a record, or while a create is in flight (record without comment id), our comments on the target
 are listed and matched by marker before anything is created; after a create whose outcome is
-unknown they are listed again before any second attempt. Status-change notices are posted once
-and never edited: their record is keyed by the notice's text as well as its marker.
+unknown they are listed again, and if it is not there the next cycle decides. Status-change
+notices are posted once and never edited: their marker names the change they announce.
 """
 
 from __future__ import annotations
@@ -113,13 +113,14 @@ class Publisher:
         return self._run(slot, body, self._reconcile)
 
     def post_once(self, target: Target, marker: Marker, document: Document) -> Published:
-        """Post a comment that is never edited (a notice), at most once for the same text."""
+        """Post a comment that is never edited (a notice), at most once per marker: the marker
+        names what it announces, so a later day's retry elsewhere never repeats it here."""
         body = self.trackers[target.source].body(document, marker)
         slot = _Slot(
             target,
             marker,
-            f"{marker.key}#{body_hash(body)[:16]}",
-            lambda c: c.marker == marker and c.body == body,
+            marker.key,
+            lambda c: c.marker == marker,
             lambda c: c.marker is None and c.body == body,
         )
         return self._run(slot, body, self._post_once)
@@ -233,7 +234,9 @@ class Publisher:
             if existing is not None:
                 self._remember(slot, existing.id, existing.body)
                 return Outcome.CREATED
-            created = tracker.create_comment(slot.target.issue, body, slot.marker)
+            # Not listed (yet): it may still appear. The record stays pending, so the next
+            # cycle looks again before it creates anything; never a second POST now.
+            raise TrackerError(f"{exc}; not found afterwards, the next cycle looks again") from None
         self._remember(slot, created.id, body)
         self._listed.setdefault(slot.target, []).append(created)
         return Outcome.CREATED

@@ -1,0 +1,127 @@
+"""The publisher against an in-memory tracker: what it creates, edits, and refuses to repeat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from connectors.document import Document, Line, Plain
+from connectors.model import Comment, Marker, Target
+from connectors.retry import AmbiguousWrite, TrackerError
+from worker.publisher import Outcome, Publisher
+from worker.state import SQLiteState
+
+NOTICE = Marker("delivery-lead", deliverable="d", notice="status-change", change="2026-11-24:A->B")
+REPORT = Marker("delivery-lead", deliverable="d")
+
+
+@dataclass
+class FakeTracker:
+    """Comments in memory; `fail` makes the next creates on an issue fail in a given way."""
+
+    kind: str = "github"
+    source_id: str = "web"
+    comments: dict[str, list[Comment]] = field(default_factory=dict)
+    fail: dict[str, list[str]] = field(default_factory=dict)
+    creates: int = 0
+    next_id: int = 100
+
+    def body(self, document: Document, marker: Marker) -> str:
+        return "\n".join(p.text for b in document.blocks for p in b.parts)
+
+    def own_comments(self, issue: str) -> list[Comment]:
+        return list(self.comments.get(issue, []))
+
+    def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
+        self.comments[issue] = [
+            Comment(c.id, c.body, c.author, marker) if c.id == comment_id else c
+            for c in self.comments[issue]
+        ]
+
+    def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
+        self.creates += 1
+        queue = self.fail.get(issue)
+        mode = queue.pop(0) if queue else None
+        if mode == "refused":
+            raise TrackerError("HTTP 500", status=500)
+        self.next_id += 1
+        comment = Comment(str(self.next_id), body, "bot", marker)
+        if mode != "lost":  # "lost": the server dropped it, as a 502 from a proxy may
+            self.comments.setdefault(issue, []).append(comment)
+        if mode in ("lost", "unanswered"):
+            raise AmbiguousWrite("connection reset")
+        return comment
+
+    def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
+        self.comments[issue] = [
+            Comment(c.id, body, c.author, c.marker) if c.id == comment_id else c
+            for c in self.comments[issue]
+        ]
+
+
+def doc(text: str) -> Document:
+    return Document((Line((Plain(text),)),))
+
+
+def publisher(tracker: FakeTracker, state: SQLiteState) -> Publisher:
+    return Publisher({"web": tracker}, state)
+
+
+def test_a_notice_reaches_every_target_once_even_when_one_fails_for_days(tmp_path):
+    tracker, state = FakeTracker(fail={"2": ["refused"]}), SQLiteState(tmp_path / "s.db")
+    first = [
+        publisher(tracker, state).post_once(Target("web", i), NOTICE, doc("A → B on day 1"))
+        for i in ("1", "2")
+    ]
+    assert [p.outcome for p in first] == [Outcome.CREATED, Outcome.FAILED]
+    # Next day the text differs (its date did), the change it announces does not.
+    second = [
+        publisher(tracker, state).post_once(Target("web", i), NOTICE, doc("A → B on day 2"))
+        for i in ("1", "2")
+    ]
+    assert [p.outcome for p in second] == [Outcome.UNCHANGED, Outcome.CREATED]
+    assert [len(tracker.comments[i]) for i in ("1", "2")] == [1, 1]
+
+
+def test_a_lost_create_is_not_repeated_in_the_same_cycle(tmp_path):
+    tracker, state = FakeTracker(fail={"1": ["lost"]}), SQLiteState(tmp_path / "s.db")
+    result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("report"))
+    assert result.outcome is Outcome.FAILED and "next cycle looks again" in result.error
+    assert tracker.creates == 1
+    assert state.comment_record("web:1", REPORT.key).comment_id is None  # still pending
+    again = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("report"))
+    assert again.outcome is Outcome.CREATED and tracker.creates == 2
+    assert len(tracker.comments["1"]) == 1
+
+
+def test_an_unanswered_create_that_landed_is_found_not_repeated(tmp_path):
+    tracker, state = FakeTracker(fail={"1": ["unanswered"]}), SQLiteState(tmp_path / "s.db")
+    result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("report"))
+    assert result.outcome is Outcome.CREATED and tracker.creates == 1
+    assert state.comment_record("web:1", REPORT.key).comment_id == tracker.comments["1"][0].id
+
+
+def test_an_unmarked_comment_of_ours_with_the_same_heading_is_adopted(tmp_path):
+    tracker, state = FakeTracker(), SQLiteState(tmp_path / "s.db")
+    tracker.comments["1"] = [Comment("7", "Delivery status — D\nold figures", "bot", None)]
+    result = publisher(tracker, state).publish(
+        Target("web", "1"), REPORT, doc("Delivery status — D\nnew figures")
+    )
+    assert result.outcome is Outcome.EDITED and tracker.creates == 0
+    [comment] = tracker.comments["1"]
+    assert comment.marker == REPORT and comment.body.endswith("new figures")
+
+
+def test_a_deleted_report_is_posted_again_once_its_edit_finds_it_gone(tmp_path):
+    tracker, state = FakeTracker(), SQLiteState(tmp_path / "s.db")
+    publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v1"))
+    tracker.comments["1"] = []
+
+    def gone(*_):
+        from connectors.retry import NotFound
+
+        raise NotFound("HTTP 404", status=404)
+
+    tracker.edit_comment = gone
+    result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v2"))
+    assert result.outcome is Outcome.CREATED
+    assert [c.body for c in tracker.comments["1"]] == ["v2"]
