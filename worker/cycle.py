@@ -3,6 +3,7 @@ reconcile the comments → remember a history snapshot. DESIGN §2 is the refere
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -259,6 +260,9 @@ def fetch_sources(
                 now,
                 mapping.rules.full_resync_hours,
                 jql_selectors(mapping, source.id),
+                source.model_dump_json(
+                    include={"kind", "repo", "project", "jql", "base_url", "url"}
+                ),
             )
         except TrackerError as exc:
             failed[source.id] = str(exc)
@@ -321,11 +325,16 @@ def sync_source(
     now: datetime,
     full_resync_hours: float,
     jqls: Iterable[str] = (),
+    query: str = "",
 ) -> dict[str, int | bool]:
     """Bring the mirror of one source up to date: incremental from the cursor, or in full when
     the last full fetch is older than `full_resync_hours` (catching deletions and moves).
-    Each selector JQL is a stream of its own whose matches are kept as a membership set."""
-    stream = f"{source_id}:items"
+
+    Each stream has its own cursor, named after what it asks for: the source's items (`query`
+    describes the repository or project and filter) and each selector JQL, whose matches are
+    kept as a membership set. A stream with no cursor yet (new, or its query was edited) is
+    fetched in full, so nothing is missing until the next full resync."""
+    stream = f"{source_id}:items:{_digest(query)}"
     cursor = state.cursor(stream)
     full = cursor is None or now - cursor.full_at >= timedelta(hours=full_resync_hours)
     since = None if full or cursor is None else cursor.since - LOOKBACK
@@ -336,23 +345,31 @@ def sync_source(
         gone = state.item_keys(source_id) - seen
         state.delete_items(source_id, gone)
         removed = len(gone)
+    cursors = {stream: Cursor(now, now if full or cursor is None else cursor.full_at)}
     for jql in jqls:
         member_stream = jql_stream(source_id, jql)
-        matching = _fetch_into_mirror(source_id, tracker.fetch_items(since, jql=jql), state)
-        if not full:
+        member_cursor = state.cursor(member_stream)
+        member_full = full or member_cursor is None
+        member_since = None if member_full else member_cursor.since - LOOKBACK
+        matching = _fetch_into_mirror(source_id, tracker.fetch_items(member_since, jql=jql), state)
+        if not member_full:
             # Changed items that no longer match left the selector; unchanged ones stay.
             matching |= state.membership(member_stream) - seen
         state.replace_membership(member_stream, matching)
+        cursors[member_stream] = Cursor(now, now if member_full else member_cursor.full_at)
     state.replace_milestones(source_id, tracker.fetch_milestones())
     site = tracker.site()
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
         state.save_site_info(source_id, site, now)
-    # The cursor never passes the cycle's start: items changed while we read are fetched again.
-    state.save_cursor(
-        stream, Cursor(since=now, full_at=now if full or cursor is None else cursor.full_at)
-    )
+    # A cursor never passes the cycle's start: items changed while we read are fetched again.
+    for name, new in cursors.items():
+        state.save_cursor(name, new)
     return {"full": full, "fetched": len(seen), "removed": removed}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def _fetch_into_mirror(source_id: str, items: Iterable[WorkItem], state: StateStore) -> set[str]:
