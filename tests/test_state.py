@@ -143,3 +143,37 @@ def test_an_unusable_state_location_exits_2_with_the_reason(tmp_path, capsys):
     ):
         assert main(["run", "--once", "--config", str(config), "--state", location]) == 2
         assert reason in capsys.readouterr().err
+
+
+def test_a_lock_not_refreshed_for_half_an_hour_is_abandoned_even_on_this_host(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        store._db.execute(
+            "INSERT INTO locks VALUES ('run', ?, ?, ?, ?)",
+            (holder.pid, socket.gethostname(), NOW.isoformat(), NOW.isoformat()),
+        )
+        with pytest.raises(LockHeld):
+            store.acquire_lock(NOW + timedelta(minutes=29))
+        store.acquire_lock(NOW + timedelta(minutes=31))  # a reused PID, not a live holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_lock_left_under_our_own_pid_is_ours_to_take(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    store._db.execute(
+        "INSERT INTO locks VALUES ('run', ?, ?, ?, ?)",
+        (os.getpid(), socket.gethostname(), NOW.isoformat(), NOW.isoformat()),
+    )
+    store.acquire_lock(NOW)  # a restarted container runs as the same PID 1
+
+
+def test_refresh_tells_when_the_lock_was_taken_over(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    store.acquire_lock(NOW)
+    assert store.refresh_lock(NOW + timedelta(minutes=1))
+    store._db.execute("UPDATE locks SET host = 'other-host'")
+    assert not store.refresh_lock(NOW + timedelta(minutes=2))
+    assert SQLiteState(tmp_path / "other.db").refresh_lock(NOW)  # never held: nothing lost

@@ -37,10 +37,11 @@ from worker.cycle import (
 )
 from worker.publisher import Outcome
 from worker.settings import Settings
-from worker.state import LockHeld, StateUnavailable, open_state
+from worker.state import LockHeld, StateStore, StateUnavailable, open_state
 from worker.trackers import build_trackers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+LOCK_REFRESH_SECONDS = 300
 log = structlog.get_logger("delivery_sync.cli")
 
 
@@ -192,7 +193,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             # Jitter keeps many replicas from hitting the trackers in the same second.
             pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
             log.info("loop.sleeping", seconds=round(pause, 1))
-            if stop.wait(pause):
+            if _sleep_holding_lock(pause, stop, state):
                 break
             mapping = _reload(args, settings, mapping)
     finally:
@@ -204,6 +205,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("run.stopped", reason="signal")
         return EXIT_OK
     return result.exit_code
+
+
+def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
+    """Wait between cycles, refreshing the lock; True when it is time to stop."""
+    deadline = datetime.now(UTC) + timedelta(seconds=seconds)
+    while (left := (deadline - datetime.now(UTC)).total_seconds()) > 0:
+        if stop.wait(min(left, LOCK_REFRESH_SECONDS)):
+            return True
+        if not state.refresh_lock(datetime.now(UTC)):
+            raise LockHeld("another run took the state lock over while this one slept")
+    return False
 
 
 def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) -> MappingFile:

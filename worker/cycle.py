@@ -36,7 +36,7 @@ from mappings.status import (
     task_status,
 )
 from worker.publisher import Outcome, Published, Publisher, WriteBudget
-from worker.state import Cursor, RunRecord, StateStore
+from worker.state import Cursor, LockHeld, RunRecord, StateStore
 
 log = structlog.get_logger("delivery_sync.cycle")
 
@@ -111,6 +111,7 @@ def run_cycle(
 
     publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes, stop=stop), out)
     for report in reports:
+        keep_lock(state)
         result.statuses[report.deliverable_id] = (report.lead, report.pm)
         for target in report.scope.targets:
             for marker, document in report.documents:
@@ -150,7 +151,7 @@ def run_cycle(
         "skipped_deliverables": sorted(result.skipped),
     }
     finished = datetime.now(UTC)
-    state.refresh_lock(finished)
+    keep_lock(state)
     state.finish_run(
         run_id,
         RunRecord(
@@ -234,6 +235,14 @@ def publish_nudges(
     return published
 
 
+def keep_lock(state: StateStore) -> None:
+    """Refresh the run lock between steps; if another run took it over, stop here (no write
+    is in flight between steps)."""
+    if not state.refresh_lock(datetime.now(UTC)):
+        log.error("lock.lost")
+        raise LockHeld("another run took the state lock over while this one ran")
+
+
 def fetch_sources(
     mapping: MappingFile,
     trackers: Mapping[str, Tracker],
@@ -245,6 +254,7 @@ def fetch_sources(
     """Bring every source's mirror up to date; a failing source is recorded in `failed` and
     never stops the others. Once `stop` is set the remaining sources are left for next time."""
     for source in mapping.sources:
+        keep_lock(state)
         if stop is not None and stop.is_set():
             failed[source.id] = "not fetched: stopping"
             continue

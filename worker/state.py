@@ -21,7 +21,7 @@ from connectors.model import Milestone, WorkItem
 from mappings.status import Snapshot
 
 LOCK_NAME = "run"
-# A lock held from another host counts as abandoned when not refreshed for this long.
+# A lock counts as abandoned when not refreshed for this long (runs refresh it as they go).
 LOCK_STALE = timedelta(minutes=30)
 
 
@@ -65,7 +65,7 @@ class LockHeld(Exception):
 
 class StateStore(Protocol):
     def acquire_lock(self, now: datetime) -> None: ...
-    def refresh_lock(self, now: datetime) -> None: ...
+    def refresh_lock(self, now: datetime) -> bool: ...
     def release_lock(self) -> None: ...
     def items(self, source: str) -> dict[str, WorkItem]: ...
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int: ...
@@ -194,13 +194,16 @@ class SQLiteState:
             )
         self._owns_lock = True
 
-    def refresh_lock(self, now: datetime) -> None:
-        """Tell other hosts we are alive (long runs and loop mode)."""
-        if self._owns_lock:
-            self._db.execute(
-                "UPDATE locks SET heartbeat = ? WHERE name = ? AND pid = ? AND host = ?",
-                (now.isoformat(), LOCK_NAME, os.getpid(), socket.gethostname()),
-            )
+    def refresh_lock(self, now: datetime) -> bool:
+        """Tell others we are alive; False when the lock we held was taken over."""
+        if not self._owns_lock:
+            return True  # nothing held, nothing lost
+        updated = self._db.execute(
+            "UPDATE locks SET heartbeat = ? WHERE name = ? AND pid = ? AND host = ?",
+            (now.isoformat(), LOCK_NAME, os.getpid(), socket.gethostname()),
+        ).rowcount
+        self._owns_lock = updated == 1
+        return self._owns_lock
 
     def release_lock(self) -> None:
         if self._owns_lock:
@@ -463,15 +466,21 @@ def _snapshot(data: dict) -> Snapshot:
 
 
 def _lock_is_stale(pid: int, host: str, heartbeat: str, my_host: str, now: datetime) -> bool:
-    if host == my_host:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
+    """Abandoned: not refreshed for LOCK_STALE, or held on this host by a process that is gone
+    (or by our own PID, which a restarted container reuses)."""
+    if now - datetime.fromisoformat(heartbeat) > LOCK_STALE:
+        return True
+    if host != my_host:
         return False
-    return now - datetime.fromisoformat(heartbeat) > LOCK_STALE
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class StateUnavailable(Exception):
