@@ -150,10 +150,17 @@ class GitHubAccount:
     client, so GitHub's pause between writes holds across them, and one lookup of our login."""
 
     def __init__(
-        self, base_url: str, auth: Auth.Auth, *, write_pause: float = 1.0, timeout: int = 30
+        self,
+        base_url: str,
+        auth: Auth.Auth,
+        *,
+        app: Auth.AppAuth | None = None,
+        write_pause: float = 1.0,
+        timeout: int = 30,
     ):
         self.base_url = base_url
         self.auth = auth
+        self.app = app  # with an installation token: the app, whose slug names our bot
         self.client = Github(
             base_url=base_url,
             auth=auth,
@@ -195,7 +202,7 @@ class GitHubTracker:
             self.stats.reads += 1
             try:
                 return self._github.requester.requestJsonAndCheck("GET", url, parameters)
-            except Exception as exc:
+            except Exception as exc:  # _classify re-raises what it does not know
                 raise _classify(exc, what, create=False) from None
 
         return call(request, what=what, sleep=self._sleep)
@@ -215,7 +222,9 @@ class GitHubTracker:
             raise ValueError("GitHub sources have no JQL")
         parameters: dict[str, Any] = {
             "state": "all",
-            "sort": "updated",
+            # Creation order: an issue updated while we page cannot move and shift another
+            # past a page boundary, as it would in `updated` order.
+            "sort": "created",
             "direction": "asc",
             "per_page": PAGE_SIZE,
         }
@@ -268,12 +277,8 @@ class GitHubTracker:
         """Our own account: comments by anyone else are never touched."""
         account = self._account
         if account.login is None:
-            if isinstance(account.auth, Auth.AppInstallationAuth):
-                self.stats.reads += 1
-                app = GithubIntegration(
-                    base_url=account.base_url, auth=account.auth._app_auth
-                ).get_app()
-                account.login = f"{app.slug}[bot]"
+            if account.app is not None:
+                account.login = f"{self._app_slug(account)}[bot]"
             else:
                 try:
                     _, raw = self._get("/user", None, "get the authenticated user")
@@ -286,6 +291,19 @@ class GitHubTracker:
                     log.warning("github.identity_unknown", source=self.source_id, error=str(exc))
                     account.login = ANY_BOT
         return account.login
+
+    def _app_slug(self, account: GitHubAccount) -> str:
+        what = "read the GitHub App"
+
+        def request() -> str:
+            self.stats.reads += 1
+            try:
+                integration = GithubIntegration(base_url=account.base_url, auth=account.app)
+                return integration.get_app().slug
+            except Exception as exc:  # _classify re-raises what it does not know
+                raise _classify(exc, what, create=False) from None
+
+        return call(request, what=what, sleep=self._sleep)
 
     def _is_ours(self, author: str) -> bool:
         me = self.login()
@@ -321,7 +339,7 @@ class GitHubTracker:
                 created = (
                     self._github.get_repo(self.repo).get_issue(int(issue)).create_comment(body)
                 )
-            except Exception as exc:
+            except Exception as exc:  # _classify re-raises what it does not know
                 raise _classify(exc, what, create=True) from None
             return _normalise_comment(created.raw_data)
 
@@ -338,7 +356,7 @@ class GitHubTracker:
             try:
                 issue_obj = self._github.get_repo(self.repo).get_issue(int(issue))
                 issue_obj.get_comment(int(comment_id)).edit(body)
-            except Exception as exc:
+            except Exception as exc:  # _classify re-raises what it does not know
                 raise _classify(exc, what, create=False) from None
 
         call(request, what=what, sleep=self._sleep)

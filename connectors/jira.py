@@ -458,7 +458,7 @@ class JiraTracker:
                     data=None if payload is None else json.dumps(payload),
                 )
                 return response.json() if response.content else None
-            except Exception as exc:
+            except Exception as exc:  # _classify re-raises what it does not know
                 raise _classify(exc, what, create) from None
 
         return call(attempt, what=what, sleep=self._sleep)

@@ -40,10 +40,11 @@ _SPARK = "▁▂▃▄▅▆▇█"
 
 def escape_text(text: str) -> str:
     """Untrusted text: inert in any position of a comment, table cells included."""
-    text = one_line(_MACRO.sub("", text))
-    text = text.replace("\\", "&#92;")
+    text = one_line(_MACRO.sub("", text)).replace("\0", "")
     text = _SCHEME.sub(lambda m: (m[1] or m[3]) + ZWSP + (m[2] or m[4]), text)
-    text = _SPECIAL.sub(r"\\\1", text)
+    # Backslashes first become a placeholder, so the escapes added next stay the only ones.
+    text = _SPECIAL.sub(r"\\\1", text.replace("\\", "\0"))
+    text = text.replace("\0", "&#92;")
     return _LINE_START.sub(lambda m: m[1] + ZWSP + ".", text)
 
 

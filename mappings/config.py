@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -144,7 +145,7 @@ class ReportTarget(_Strict):
     """An issue that carries both role comments: a GitHub issue number or a Jira key."""
 
     source: str
-    issue: int | str
+    issue: StrictInt | str  # strict: YAML's `true` must not become issue 1
 
 
 class Deliverable(_Strict):
@@ -512,10 +513,14 @@ def _line(lines: dict[str, int], path: str) -> int | None:
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
-    seen: set[tuple[str, str]] = set()
-    out = []
+    """One problem per field: a union's alternatives become "a valid X or a valid Y"."""
+    by_path: dict[str, Problem] = {}
     for problem in problems:
-        if (problem.path, problem.message) not in seen:
-            seen.add((problem.path, problem.message))
-            out.append(problem)
-    return out
+        known = by_path.get(problem.path)
+        if known is None:
+            by_path[problem.path] = problem
+        elif problem.message != known.message:
+            first = re.sub(r" \(got .*\)$", "", known.message)
+            rest = problem.message.removeprefix("Input should be ")
+            by_path[problem.path] = Problem(problem.path, f"{first} or {rest}", known.line)
+    return list(by_path.values())

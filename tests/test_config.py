@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import structlog
 
 from mappings.config import MappingError, json_schema, load_mapping, parse_mapping
 from worker.cli import example_path, main
@@ -214,3 +215,25 @@ def test_schema_is_json_schema_with_every_section(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert set(schema["properties"]) >= {"version", "sources", "deliverables", "rules", "people"}
     assert schema == json.loads(json.dumps(json_schema()))
+
+
+def test_a_secret_named_by_token_env_never_reaches_the_log(tmp_path, capsys, monkeypatch):
+    config = write(
+        tmp_path,
+        VALID.replace("    repo: acme/web\n", "    repo: acme/web\n    token_env: WEB_TOKEN\n"),
+    )
+    monkeypatch.setenv("WEB_TOKEN", "ghp_very_secret_web_token")
+    monkeypatch.setenv("DELIVERY_SYNC_LOG_FORMAT", "json")
+    assert main(["validate", "--config", str(config)]) == 0
+    structlog.get_logger("test").error("probe", nested={"url": "x?t=ghp_very_secret_web_token"})
+    captured = capsys.readouterr()
+    assert "ghp_very_secret_web_token" not in captured.err + captured.out
+    assert '"url": "x?t=***"' in captured.err
+
+
+def test_a_boolean_is_not_an_issue_number():
+    [problem] = problems_of(VALID.replace("{source: web, issue: 42}", "{source: web, issue: true}"))
+    assert problem == (
+        "deliverables[0].report_to[0].issue (line 28): "
+        "Input should be a valid integer or a valid string (got True)"
+    )

@@ -128,3 +128,35 @@ def test_editing_the_source_filter_refetches_and_drops_what_it_excludes(sandbox,
     )
     assert cycle_with(sandbox, state, narrowed).exit_code == 0
     assert not any(i.issue_type == "Epic" for i in state.items("plat").values())
+
+
+def test_an_unexpected_error_in_one_source_leaves_the_others_reporting(tmp_path, monkeypatch):
+    from connectors.github import GitHubTracker
+
+    def broken(self):
+        raise RuntimeError("bug in a payload nobody expected")
+
+    mapping = parse_mapping(
+        MAPPING.replace(
+            "sources:\n",
+            "sources:\n  - {id: web, kind: github, repo: acme/web}\n",
+        )
+    )
+    monkeypatch.setattr(GitHubTracker, "fetch_milestones", broken)
+    with Sandbox(seed="demo") as sb:
+        settings = Settings(
+            github_token=sb.github_token,
+            github_api_url=sb.github_url,
+            jira_url=sb.jira_url,
+            jira_email=sb.jira_email,
+            jira_api_token=sb.jira_api_token,
+        )
+        state = SQLiteState(tmp_path / "state.db")
+        now = datetime.now(UTC)
+        trackers, failures = build_trackers(mapping, settings, state, now)
+        result = run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
+    assert result.exit_code == 1
+    assert result.failed_sources == {
+        "web": "unexpected RuntimeError: bug in a payload nobody expected"
+    }
+    assert "api-backlog" in result.statuses  # the Jira deliverable was still reported

@@ -55,7 +55,7 @@ def test_issues_are_listed_in_pages_of_100_without_per_item_requests(tracker):
         payload = [issue(n, pull_request=(n % 10 == 0)) for n in chunk]
         params = {"state": "all", "per_page": "100", "page": str(page)}
         if page == 1:
-            params = {"state": "all", "sort": "updated", "direction": "asc", "per_page": "100"}
+            params = {"state": "all", "sort": "created", "direction": "asc", "per_page": "100"}
         responses.get(
             url("/repos/acme/web/issues"),
             json=payload,
@@ -78,7 +78,7 @@ def test_since_is_sent_in_utc(tracker):
             matchers.query_param_matcher(
                 {
                     "state": "all",
-                    "sort": "updated",
+                    "sort": "created",
                     "direction": "asc",
                     "per_page": "100",
                     "since": "2026-11-20T09:00:00Z",
@@ -324,8 +324,10 @@ def test_a_github_app_comments_as_its_bot_account():
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    auth = Auth.AppInstallationAuth(Auth.AppAuth("12345", pem), 678)
-    tracker = GitHubTracker("web", "acme/web", account=GitHubAccount(API, auth, write_pause=0))
+    app = Auth.AppAuth("12345", pem)
+    auth = Auth.AppInstallationAuth(app, 678)
+    account = GitHubAccount(API, auth, app=app, write_pause=0)
+    tracker = GitHubTracker("web", "acme/web", account=account)
     responses.post(
         url("/app/installations/678/access_tokens"),
         status=201,

@@ -132,7 +132,7 @@ WIKI_SPECIAL = set("-#*_+?^~|%{}[]()!@")
 
 def unescaped_specials(text: str) -> list[str]:
     out, escaped = [], False
-    for ch in text:
+    for ch in text.replace("&#92;", ""):  # the backslash entity is ours
         if escaped:
             escaped = False
             continue
@@ -155,6 +155,11 @@ def test_wiki_escapes_every_markup_character():
         assert "\\\\" not in escaped
         assert "://" not in escaped and "www." not in escaped
         assert not escaped.startswith(("h1.", "bq."))
+
+
+def test_wiki_shows_backslashes_as_an_entity_and_nothing_else_changes():
+    assert wiki.escape_text("C:\\path\\to *x*") == "C:&#92;path&#92;to \\*x\\*"
+    assert wiki.escape_text("a\0b") == "ab"
 
 
 def test_wiki_mentions_by_deployment():

@@ -379,7 +379,10 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
-    return load_mapping(_config_path(args, settings))
+    mapping = load_mapping(_config_path(args, settings))
+    named = (settings.secret_from(s.token_env) for s in mapping.sources if s.token_env)
+    ds_logging.add_secrets(secret.get_secret_value() for secret in named if secret)
+    return mapping
 
 
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

@@ -260,6 +260,7 @@ def fetch_sources(
             continue
         tracker = trackers.get(source.id)
         if tracker is None:
+            failed.setdefault(source.id, "no tracker could be set up")
             log.error("source.failed", source=source.id, error=failed[source.id])
             continue
         try:
@@ -277,6 +278,10 @@ def fetch_sources(
         except TrackerError as exc:
             failed[source.id] = str(exc)
             log.error("source.failed", source=source.id, error=str(exc))
+            continue
+        except Exception as exc:  # one broken source must not stop the others
+            failed[source.id] = f"unexpected {type(exc).__name__}: {exc}"
+            log.exception("source.failed", source=source.id, error=failed[source.id])
             continue
         log.info("source.fetched", source=source.id, **fetched)
 

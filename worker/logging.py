@@ -22,23 +22,36 @@ LEVELS = {
 REDACTED = "***"
 
 
-def _scrubber(secrets: Iterable[str]):
-    values = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+_secrets: set[str] = set()
 
-    def scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
-        if not values:
-            return event
-        for key, value in event.items():
-            if isinstance(value, str):
-                for secret in values:
-                    value = value.replace(secret, REDACTED)
-                event[key] = value
+
+def add_secrets(values: Iterable[str]) -> None:
+    """More values to scrub (e.g. tokens named by a mapping file's `token_env`)."""
+    _secrets.update(v for v in values if v and len(v) >= 4)
+
+
+def _clean(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: _clean(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_clean(v, secrets) for v in value)
+    return value
+
+
+def _scrub(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    if not _secrets:
         return event
-
-    return scrub
+    secrets = sorted(_secrets, key=len, reverse=True)  # a longer secret may contain a shorter one
+    return {key: _clean(value, secrets) for key, value in event.items()}
 
 
 def configure(level: str = "info", fmt: str | None = None, secrets: Iterable[str] = ()) -> None:
+    _secrets.clear()
+    add_secrets(secrets)
     as_json = fmt == "json" or (fmt is None and not sys.stderr.isatty())
     renderer = (
         structlog.processors.JSONRenderer()
@@ -50,7 +63,8 @@ def configure(level: str = "info", fmt: str | None = None, secrets: Iterable[str
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
-            _scrubber(secrets),
+            structlog.processors.format_exc_info,
+            _scrub,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(LEVELS.get(level, logging.INFO)),

@@ -28,6 +28,13 @@ def is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in LOOPBACK
 
 
+def github_app(settings: Settings) -> Auth.AppAuth | None:
+    app_id, key = settings.github_app_id, settings.github_app_private_key
+    if app_id and key and settings.github_app_installation_id:
+        return Auth.AppAuth(app_id, key.get_secret_value())
+    return None
+
+
 def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
     if source.token_env:
         token = settings.secret_from(source.token_env)
@@ -36,9 +43,8 @@ def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
         return Auth.Token(token.get_secret_value())
     if settings.github_token is not None:
         return Auth.Token(settings.github_token.get_secret_value())
-    app_id, key = settings.github_app_id, settings.github_app_private_key
-    if app_id and key and settings.github_app_installation_id:
-        app = Auth.AppAuth(app_id, key.get_secret_value())
+    app = github_app(settings)
+    if app is not None:
         return Auth.AppInstallationAuth(app, settings.github_app_installation_id)
     raise MissingCredentials(
         f"source {source.id!r}: set GITHUB_TOKEN (or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
@@ -80,7 +86,8 @@ def github_account(
     if key not in accounts:
         # GitHub asks for a pause between content-creating requests; the sandbox does not.
         pause = 0.0 if is_loopback(base_url) else 1.0
-        accounts[key] = GitHubAccount(base_url, auth, write_pause=pause)
+        app = github_app(settings) if isinstance(auth, Auth.AppInstallationAuth) else None
+        accounts[key] = GitHubAccount(base_url, auth, app=app, write_pause=pause)
     return accounts[key]
 
 
