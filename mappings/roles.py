@@ -49,15 +49,24 @@ def jql_stream(source_id: str, jql: str) -> str:
     return f"{source_id}:jql:{digest}"
 
 
+def carried_label(
+    item: WorkItem, labels: Iterable[str], source: GitHubSource | JiraSource
+) -> str | None:
+    """The first of `labels` (as configured) that the item carries. GitHub labels compare
+    case-insensitively, Jira labels exactly (DESIGN §5)."""
+    if isinstance(source, GitHubSource):
+        have = {label.casefold() for label in item.labels}
+        return next((label for label in labels if label.casefold() in have), None)
+    return next((label for label in labels if label in item.labels), None)
+
+
 def category(item: WorkItem, source: GitHubSource | JiraSource) -> Category:
     if item.state in (TrackerState.CLOSED, TrackerState.DONE):
         return Category.DONE
     if item.state is TrackerState.INDETERMINATE:
         return Category.IN_PROGRESS
-    if isinstance(source, GitHubSource):
-        wanted = {label.casefold() for label in source.in_progress_labels}
-        if any(label.casefold() in wanted for label in item.labels):
-            return Category.IN_PROGRESS
+    if isinstance(source, GitHubSource) and carried_label(item, source.in_progress_labels, source):
+        return Category.IN_PROGRESS
     return Category.TODO
 
 
@@ -70,15 +79,12 @@ def is_dropped(item: WorkItem, source: GitHubSource | JiraSource) -> bool:
 
 
 def is_blocked_by_marking(item: WorkItem, source: GitHubSource | JiraSource) -> str | None:
-    """Why the item is marked blocked in its tracker (label or status), if it is."""
-    if isinstance(source, JiraSource):
-        if item.status in source.blocked_statuses:
-            return f"status {item.status}"
-        marked = [label for label in item.labels if label in source.blocked_labels]
-    else:
-        wanted = {label.casefold() for label in source.blocked_labels}
-        marked = [label for label in item.labels if label.casefold() in wanted]
-    return f"label {marked[0]}" if marked else None
+    """Why the item is marked blocked in its tracker (label or status), if it is. The reason
+    names the status or label as the mapping file spells it: our text, not the tracker's."""
+    if isinstance(source, JiraSource) and item.status in source.blocked_statuses:
+        return f"status {item.status}"  # equal to a configured name
+    label = carried_label(item, source.blocked_labels, source)
+    return f"label {label}" if label else None
 
 
 def points(item: WorkItem, source: GitHubSource | JiraSource) -> float | None:
@@ -108,13 +114,8 @@ def matches(
         return False
     if selector.fix_version is not None and selector.fix_version not in item.milestones:
         return False
-    if selector.label is not None:
-        if isinstance(source, GitHubSource):
-            wanted = selector.label.casefold()
-            if all(label.casefold() != wanted for label in item.labels):
-                return False
-        elif selector.label not in item.labels:
-            return False
+    if selector.label is not None and not carried_label(item, (selector.label,), source):
+        return False
     if selector.epic is not None and item.parent != selector.epic:
         return False
     if selector.jql is not None:
@@ -122,7 +123,7 @@ def matches(
     return True
 
 
-def report_targets(deliverable: Deliverable, mapping: MappingFile) -> tuple[Target, ...]:
+def report_targets(deliverable: Deliverable) -> tuple[Target, ...]:
     return tuple(Target(t.source, str(t.issue)) for t in deliverable.report_to)
 
 
@@ -150,9 +151,7 @@ def scope_of(
     deliverable's report-target issues (pull requests never reach the mirror); items closed as
     not planned are dropped."""
     excluded = {
-        (t.source, target_key(t, mapping))
-        for d in mapping.deliverables
-        for t in report_targets(d, mapping)
+        (t.source, target_key(t, mapping)) for d in mapping.deliverables for t in report_targets(d)
     }
     selected: dict[tuple[str, str], WorkItem] = {}
     for selector in deliverable.include:
@@ -166,7 +165,7 @@ def scope_of(
     for item in sorted(selected.values(), key=_order):
         (dropped if is_dropped(item, mapping.source(item.source)) else counted).append(item)
     due, due_from = deliverable_due(deliverable, items, milestones)
-    targets = report_targets(deliverable, mapping)
+    targets = report_targets(deliverable)
     ticked = total = 0
     for target in targets:
         item = items.get(target.source, {}).get(target_key(target, mapping))

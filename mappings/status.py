@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from connectors.model import Milestone, WorkItem
-from mappings.config import GitHubSource, MappingFile, PersonEntry
+from mappings.config import MappingFile, PersonEntry
 from mappings.forecast import (
     Forecast,
     daily_throughput,
@@ -24,6 +24,7 @@ from mappings.forecast import (
 from mappings.roles import (
     Category,
     Scope,
+    carried_label,
     category,
     is_blocked_by_marking,
     person_name,
@@ -367,16 +368,11 @@ def _budget(scope: Scope, done: int, total: int, at_risk_ratio: float) -> Budget
 
 
 def _requirements(items: tuple[WorkItem, ...], mapping: MappingFile) -> tuple[int, int]:
-    wanted = set(mapping.rules.requirement_labels)
-    folded = {label.casefold() for label in wanted}
+    wanted = mapping.rules.requirement_labels
     done = total = 0
     for item in items:
         source = mapping.source(item.source)
-        if isinstance(source, GitHubSource):
-            hit = any(label.casefold() in folded for label in item.labels)
-        else:
-            hit = any(label in wanted for label in item.labels)
-        if hit:
+        if carried_label(item, wanted, source):
             total += 1
             done += category(item, source) is Category.DONE
     return done, total

@@ -75,7 +75,6 @@ class StateStore(Protocol):
     def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None: ...
     def membership(self, stream: str) -> frozenset[str]: ...
     def replace_membership(self, stream: str, keys: Iterable[str]) -> None: ...
-    def add_membership(self, stream: str, keys: Iterable[str]) -> None: ...
     def site_info(self, source: str) -> tuple[dict, datetime] | None: ...
     def save_site_info(self, source: str, info: dict, saved: datetime) -> None: ...
     def record_touch(self, source: str, key: str, before: datetime, at: datetime) -> None: ...
@@ -91,7 +90,6 @@ class StateStore(Protocol):
     def save_snapshot(self, deliverable: str, snapshot: Snapshot) -> bool: ...
     def start_run(self, started: datetime) -> int: ...
     def finish_run(self, run_id: int, record: RunRecord) -> None: ...
-    def last_run(self) -> RunRecord | None: ...
     def close(self) -> None: ...
 
 
@@ -264,13 +262,6 @@ class SQLiteState:
                 [(stream, k) for k in keys],
             )
 
-    def add_membership(self, stream: str, keys: Iterable[str]) -> None:
-        with self._transaction():
-            self._db.executemany(
-                "INSERT OR IGNORE INTO memberships (stream, key) VALUES (?, ?)",
-                [(stream, k) for k in keys],
-            )
-
     def site_info(self, source: str) -> tuple[dict, datetime] | None:
         """What an adapter discovered about its site (Jira: deployment, fields, our account)."""
         row = self._db.execute(
@@ -400,23 +391,6 @@ class SQLiteState:
                 json.dumps(record.summary),
                 run_id,
             ),
-        )
-
-    def last_run(self) -> RunRecord | None:
-        row = self._db.execute(
-            "SELECT id, started, finished, reads, writes, failures, summary FROM runs "
-            "ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return None
-        return RunRecord(
-            row[0],
-            datetime.fromisoformat(row[1]),
-            datetime.fromisoformat(row[2]) if row[2] else None,
-            row[3],
-            row[4],
-            row[5],
-            json.loads(row[6]),
         )
 
     def close(self) -> None:
