@@ -56,13 +56,12 @@ def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Docume
         blocks.append(Line((Plain("Client: "), Text(d.client))))
 
     blocks.append(
-        Section(
-            f"Open blockers ({len(status.blockers)})",
+        _section(
+            "Open blockers",
             tuple(
                 (*_item_ref(b.item), Plain(f" — {b.reason}, {_age(status.today, b.since)}"))
                 for b in status.blockers
             ),
-            empty="none",
         )
     )
     blocks += _scope_change_blocks(status)
@@ -98,8 +97,8 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
         _task_section("Blocked", status.blocked),
         _task_section("Unassigned", status.unassigned),
         _task_section("Stale", status.stale),
-        Section(
-            f"Over WIP limit ({len(status.over_wip)})",
+        _section(
+            "Over WIP limit",
             tuple(
                 (
                     Text(w.person),
@@ -109,7 +108,9 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
             ),
         ),
     ]
-    if status.workload:
+    if not status.workload:
+        blocks.append(Line((Strong("Workload:"), Plain(" nobody has open tasks here"))))
+    else:
         blocks.append(Line((Strong("Workload"),)))
         blocks.append(
             Table(
@@ -129,7 +130,7 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
         )
     blocks.append(_task_section("Conflicts", status.conflicts))
     blocks.append(_footer(status.pm, "Project manager", status.today, mention))
-    return Document(tuple(b for b in blocks if not (isinstance(b, Section) and not b.items)))
+    return Document(tuple(blocks))
 
 
 # ---- pieces -------------------------------------------------------------------------------
@@ -153,8 +154,14 @@ def _task_line(task: Task) -> Inlines:
     return tuple(parts)
 
 
+def _section(title: str, items: tuple[Inlines, ...]) -> Section:
+    """A list under its title and count; an empty one still shows, saying "none", so readers
+    and scripts can tell "nothing" from "not reported"."""
+    return Section(f"{title} ({len(items)})" if items else title, items, empty="none")
+
+
 def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
-    return Section(f"{title} ({len(tasks)})", tuple(_task_line(t) for t in tasks))
+    return _section(title, tuple(_task_line(t) for t in tasks))
 
 
 def _due_line(status: DeliveryStatus) -> str:
