@@ -8,8 +8,8 @@ Cloud searches `GET /search/jql` and follows `nextPageToken` (Cloud removed `/se
 Center pages `GET /search` with `startAt`. Both always ask for an explicit field list.
 
 What a site looks like (Cloud or not, our account, the Agile custom fields) is a `SiteInfo`,
-found once by `discover()` and handed back by the worker on later runs, so an idle cycle costs one
-search request and nothing else.
+found once by `discover()` and handed back by the worker on later runs, so an idle cycle asks
+nothing but its searches and the version listing.
 
 Our comments carry the marker as the comment property `delivery-sync`, set in the create request
 itself. Data Center may not honour properties sent with the create, so there it is also PUT right

@@ -285,7 +285,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         state.close()
-    cloud = not any(getattr(s, "deployment", "auto") == "server" for s in mapping.sources)
+    # Mentions differ between Jira Cloud and Data Center: ask what the sites turned out to be.
+    sites = [t.site() for t in trackers.values() if t.kind == "jira"]
+    cloud = all(site.get("cloud", True) for site in sites if site)
     text = format_reports(reports, args.format, cloud)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
