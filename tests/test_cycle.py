@@ -34,8 +34,8 @@ def sandbox(request):
         yield sb
 
 
-def cycle(sb: Sandbox, state: SQLiteState):
-    mapping = parse_mapping(MAPPING)
+def cycle(sb: Sandbox, state: SQLiteState, mapping_text: str = MAPPING):
+    mapping = parse_mapping(mapping_text)
     settings = Settings(
         jira_url=sb.jira_url,
         jira_email=sb.jira_email if sb.jira_mode == "cloud" else None,
@@ -81,28 +81,15 @@ def test_jql_selector_membership_follows_the_tracker(sandbox, tmp_path):
     assert len(reads) == 3
 
 
-def cycle_with(sb: Sandbox, state: SQLiteState, mapping_text: str):
-    mapping = parse_mapping(mapping_text)
-    settings = Settings(
-        jira_url=sb.jira_url,
-        jira_email=sb.jira_email if sb.jira_mode == "cloud" else None,
-        jira_api_token=sb.jira_api_token if sb.jira_mode == "cloud" else None,
-        jira_pat=sb.jira_pat if sb.jira_mode == "server" else None,
-    )
-    now = datetime.now(UTC)
-    trackers, failures = build_trackers(mapping, settings, state, now)
-    return run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
-
-
 def test_a_selector_added_later_is_complete_on_its_first_cycle(sandbox, tmp_path):
     state = SQLiteState(tmp_path / "state.db")
-    assert cycle_with(sandbox, state, MAPPING).exit_code == 0
+    assert cycle(sandbox, state, MAPPING).exit_code == 0
     added = MAPPING + (
         "  - id: checkout\n    name: Checkout\n"
         '    include: [{source: plat, jql: "component = Checkout"}]\n'
         "    report_to: [{source: plat, issue: PLAT-1}]\n"
     )
-    result = cycle_with(sandbox, state, added)
+    result = cycle(sandbox, state, added)
     expected = {
         f"plat:{i['key']}"
         for i in sandbox.jira.issues("PLAT")
@@ -120,13 +107,13 @@ def test_a_selector_added_later_is_complete_on_its_first_cycle(sandbox, tmp_path
 
 def test_editing_the_source_filter_refetches_and_drops_what_it_excludes(sandbox, tmp_path):
     state = SQLiteState(tmp_path / "state.db")
-    assert cycle_with(sandbox, state, MAPPING).exit_code == 0
+    assert cycle(sandbox, state, MAPPING).exit_code == 0
     assert any(i.issue_type == "Epic" for i in state.items("plat").values())
     narrowed = MAPPING.replace(
         "{id: plat, kind: jira, project: PLAT}",
         '{id: plat, kind: jira, project: PLAT, jql: "issuetype != Epic"}',
     )
-    assert cycle_with(sandbox, state, narrowed).exit_code == 0
+    assert cycle(sandbox, state, narrowed).exit_code == 0
     assert not any(i.issue_type == "Epic" for i in state.items("plat").values())
 
 
