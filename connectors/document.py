@@ -7,10 +7,24 @@ wording and is emitted as is, every other node carries text from a tracker and i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from connectors.model import Person
+
+ZWSP = "\u200b"
+_AUTOLINK = re.compile(r"(?i)(:)(//)|(www)(\.)")
+
+
+def defuse_autolinks(text: str) -> str:
+    """A zero-width space inside `://` and `www.`: both trackers auto-link those in plain text."""
+    return _AUTOLINK.sub(lambda m: (m[1] or m[3]) + ZWSP + (m[2] or m[4]), text)
+
+
+def is_web_url(url: str) -> bool:
+    """Only http(s) targets become links; anything else (javascript:, data:) is shown as text."""
+    return re.match(r"(?i)^https?://", url) is not None
 
 
 @dataclass(frozen=True, slots=True)

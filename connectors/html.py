@@ -19,6 +19,7 @@ from connectors.document import (
     Table,
     Text,
     Title,
+    is_web_url,
     more_line,
     visible,
 )
@@ -46,7 +47,7 @@ def _inline(node: Inline) -> str:
         case Title(text):
             return f"<code>{escape(' '.join(text.split()))}</code>"
         case Link(label, url):
-            if not url.lower().startswith(("http://", "https://")):
+            if not is_web_url(url):
                 return escape(label)
             return f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
         case Mention(name, _):

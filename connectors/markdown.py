@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from connectors.document import (
+    ZWSP,
     Chart,
     Document,
     Heading,
@@ -25,17 +26,17 @@ from connectors.document import (
     Table,
     Text,
     Title,
+    defuse_autolinks,
+    is_web_url,
     more_line,
     visible,
 )
 
 MAX_BODY = 65_536
-ZWSP = "\u200b"
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 # Everything CommonMark lets us escape, minus characters that are harmless in running text.
 _ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&=$:])")
 _NEUTRALISE = re.compile(r"([@#＠＃])")
-_SCHEME = re.compile(r"(?i)(:)(//)|(www)(\.)")
 
 
 def one_line(text: str) -> str:
@@ -46,7 +47,7 @@ def one_line(text: str) -> str:
 def escape_text(text: str) -> str:
     """Untrusted running text: no markup, HTML, mention, reference or auto-link survives."""
     text = one_line(text)
-    text = _SCHEME.sub(lambda m: (m[1] or m[3]) + ZWSP + (m[2] or m[4]), text)
+    text = defuse_autolinks(text)
     text = _ESCAPE.sub(r"\\\1", text)
     return _NEUTRALISE.sub(lambda m: m[1] + ZWSP, text)
 
@@ -67,7 +68,7 @@ def code_span(text: str, in_table: bool = False) -> str:
 
 
 def _url(url: str) -> str:
-    if not re.match(r"(?i)^https?://", url):
+    if not is_web_url(url):
         return ""
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C")
 

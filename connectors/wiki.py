@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from connectors.document import (
+    ZWSP,
     Chart,
     Document,
     Heading,
@@ -25,15 +26,16 @@ from connectors.document import (
     Table,
     Text,
     Title,
+    defuse_autolinks,
+    is_web_url,
     more_line,
     visible,
 )
-from connectors.markdown import ZWSP, one_line
+from connectors.markdown import one_line
 
 MAX_BODY = 32_767
 _MACRO = re.compile(r"\{(noformat|code|quote|panel|color|html|anchor)(:[^}]*)?\}", re.IGNORECASE)
 _SPECIAL = re.compile(r"([-#*_+?^~|%{}\[\]()!@])")
-_SCHEME = re.compile(r"(?i)(:)(//)|(www)(\.)")
 _LINE_START = re.compile(r"^(h[1-6]|bq)\.", re.IGNORECASE)
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -41,7 +43,7 @@ _SPARK = "▁▂▃▄▅▆▇█"
 def escape_text(text: str) -> str:
     """Untrusted text: inert in any position of a comment, table cells included."""
     text = one_line(_MACRO.sub("", text)).replace("\0", "")
-    text = _SCHEME.sub(lambda m: (m[1] or m[3]) + ZWSP + (m[2] or m[4]), text)
+    text = defuse_autolinks(text)
     # Backslashes first become a placeholder, so the escapes added next stay the only ones.
     text = _SPECIAL.sub(r"\\\1", text.replace("\\", "\0"))
     text = text.replace("\0", "&#92;")
@@ -58,7 +60,7 @@ def _inline(node: Inline, cloud: bool) -> str:
             return escape_text(text) or "(no title)"
         case Link(label, url):
             shown = escape_text(label)
-            if not re.match(r"(?i)^https?://", url):
+            if not is_web_url(url):
                 return shown
             return f"[{shown}|{url.replace('|', '%7C').replace(']', '%5D')}]"
         case Mention(name, identities):

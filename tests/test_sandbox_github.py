@@ -17,20 +17,7 @@ import requests
 
 from connectors.sandbox import seed
 from connectors.sandbox.server import Sandbox
-
-ANCHOR = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
+from tests.sandbox_clock import ANCHOR, FakeClock
 
 
 @pytest.fixture

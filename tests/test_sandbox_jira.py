@@ -17,22 +17,10 @@ import requests
 
 from connectors.sandbox import seed
 from connectors.sandbox.server import Sandbox
+from tests.sandbox_clock import ANCHOR, FakeClock
 
-ANCHOR = datetime(2026, 3, 2, 12, 0, 0, tzinfo=UTC)
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")
 EPIC_CHILDREN = 20
-
-
-class FakeClock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture
