@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from connectors.model import Milestone, WorkItem
@@ -287,7 +287,7 @@ def task_status(
         )
 
     def note(task: Task, text: str) -> Task:
-        return Task(task.item, task.category, task.assignees, task.due, text)
+        return replace(task, note=text)
 
     overdue = [
         note(t, _overdue_note(today - t.due)) for t in tasks if t.due is not None and t.due < today
@@ -525,13 +525,7 @@ def _conflicts(
     for task in tasks:
         if scope.due is not None and task.due is not None and task.due > scope.due:
             found.append(
-                Task(
-                    task.item,
-                    task.category,
-                    task.assignees,
-                    task.due,
-                    f"due {task.due}, after the deliverable's due date {scope.due}",
-                )
+                replace(task, note=f"due {task.due}, after the deliverable's due date {scope.due}")
             )
         for key in task.item.blocked_by:
             blocker = all_items.get(task.item.source, {}).get(key)
@@ -551,5 +545,5 @@ def _conflicts(
                 note = f"blocked by {key}, planned in a later deliverable (due {later})"
             else:
                 continue
-            found.append(Task(task.item, task.category, task.assignees, task.due, note))
+            found.append(replace(task, note=note))
     return found
