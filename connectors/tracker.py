@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,22 @@ T = TypeVar("T")
 log = structlog.get_logger("delivery_sync.tracker")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """A parsed JSON answer with every string made valid Unicode (a lone surrogate, which JSON
+    allows as `\\ud800` but UTF-8 cannot encode, becomes U+FFFD). Applied to every answer before
+    anything else touches it, so one broken title cannot stop a hash, a store or a render."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    return value
+
+
 def skip_malformed(
     raws: Iterable[Any],
     normalise: Callable[[Any], T],
@@ -23,18 +40,28 @@ def skip_malformed(
     event: str,
     source: str,
     name: Callable[[dict], object],
+    unreadable: dict[str, str] | None = None,
 ) -> Iterator[T]:
-    """Normalise each payload entry; a malformed one is skipped with a warning naming it."""
+    """Normalise each payload entry; a malformed one is skipped with a warning naming it, and
+    recorded in `unreadable` (its name → why) so the cycle can say which items it could not read."""
     for raw in raws:
         try:
             yield normalise(raw)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            log.warning(
-                event,
-                source=source,
-                item=name(raw) if isinstance(raw, dict) else None,
-                error=f"{type(exc).__name__}: {exc}",
-            )
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            item = _safe_name(name, raw)
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning(event, source=source, item=item, error=error)
+            if unreadable is not None and item is not None:
+                unreadable[str(item)] = error
+
+
+def _safe_name(name: Callable[[dict], object], raw: Any) -> object:
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return name(raw)
+    except Exception:  # a payload too broken to name is still skipped, just anonymously
+        return None
 
 
 @dataclass
@@ -49,6 +76,10 @@ class Tracker(Protocol):
     kind: str  # "github" | "jira"
     source_id: str
     stats: RequestStats
+    # Items this adapter object skipped as malformed since it was built, by the key the mirror
+    # knows them under ("acme/web#45", "PLAT-9") → why. The cycle keeps their last good version
+    # and says in the deliverable's comments that they could not be read.
+    unreadable: dict[str, str]
 
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
         """Items updated at or after `since` (all items when None), each once.
@@ -84,4 +115,21 @@ class Tracker(Protocol):
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment: ...
 
-    def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None: ...
+    def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
+        """Replace the body. Notifies nobody where the tracker allows it (Jira Cloud:
+        `notifyUsers=false`). Raises NotFound when the comment (or its issue) is gone."""
+        ...
+
+    def delete_comment(self, issue: str, comment_id: str) -> None:
+        """Delete one of our comments (`run --prune`). Raises NotFound when already gone."""
+        ...
+
+    def fetch_labels(self) -> list[str]:
+        """The label names the source knows (GitHub: the repository's labels), for
+        `validate --online`. Jira has no label list worth reading: returns []."""
+        ...
+
+    def check_jql(self, jql: str) -> None:
+        """Jira: run a selector's JQL once (bounded by the project), raising TrackerError with
+        Jira's own message when the query is refused. GitHub: raises ValueError."""
+        ...
