@@ -125,3 +125,30 @@ def test_a_deleted_report_is_posted_again_once_its_edit_finds_it_gone(tmp_path):
     result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v2"))
     assert result.outcome is Outcome.CREATED
     assert [c.body for c in tracker.comments["1"]] == ["v2"]
+
+
+def test_an_edit_answering_404_while_the_comment_is_still_listed_is_tried_once(tmp_path):
+    """A Jira issue moved to another project still lists its comments under the old key but
+    answers 404 to edits: one edit, one listing, then give up for this cycle — never a loop,
+    never a second comment."""
+    from connectors.retry import NotFound
+
+    tracker, state = FakeTracker(), SQLiteState(tmp_path / "s.db")
+    publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v1"))
+    edits = []
+
+    def moved(issue, comment_id, body, marker):
+        edits.append(comment_id)
+        raise NotFound("HTTP 404", status=404)
+
+    tracker.edit_comment = moved
+    listings = []
+    own = tracker.own_comments
+    tracker.own_comments = lambda issue: listings.append(issue) or own(issue)
+
+    result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v2"))
+    assert result.outcome is Outcome.FAILED
+    assert "still listed" in result.error
+    assert len(edits) == 1 and len(listings) == 1
+    assert tracker.creates == 1  # the original create only
+    assert len(tracker.comments["1"]) == 1

@@ -97,6 +97,7 @@ class Publisher:
     budget: WriteBudget = field(default_factory=WriteBudget)
     out: TextIO | None = None  # dry-run diffs go here
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
+    _relisted: set[Target] = field(default_factory=set)
 
     def publish(self, target: Target, marker: Marker, document: Document) -> Published:
         """Create or edit the one comment this marker names on the target."""
@@ -191,8 +192,17 @@ class Publisher:
         return adopted
 
     def _edit(
-        self, tracker: Tracker, slot: _Slot, body: str, comment_id: str, old_body: str | None
+        self,
+        tracker: Tracker,
+        slot: _Slot,
+        body: str,
+        comment_id: str,
+        old_body: str | None,
+        *,
+        retry_gone: bool = True,
     ) -> Outcome:
+        """Edit once. A 404 means the comment is gone or moved: look once more, then create it
+        once, edit the one found instead, or give up for this cycle — never a loop."""
         if self.dry_run:
             self._diff(slot, old_body or "", body, f"edit comment {comment_id}")
             return Outcome.WOULD_EDIT
@@ -200,16 +210,29 @@ class Publisher:
             return Outcome.DEFERRED
         try:
             tracker.edit_comment(slot.target.issue, comment_id, body, slot.marker)
-        except NotFound:
-            # Someone deleted our comment: forget it and post it again (after looking once more).
+        except NotFound as exc:
+            if not retry_gone:
+                raise TrackerError(f"{exc}; given up for this cycle") from None
+            # Deleted by someone, or its issue moved: forget it and look once more.
             self.state.delete_comment_record(str(slot.target), slot.record)
-            self._listed.pop(slot.target, None)
-            self.budget.give_back()
+            if slot.target not in self._relisted:  # one fresh listing per target and cycle
+                self._relisted.add(slot.target)
+                self._listed.pop(slot.target, None)
             existing = self._find(tracker, slot)
-            if existing is not None:
+            if existing is None:
+                return self._create(tracker, slot, body)
+            if existing.id == comment_id:
+                # Listed, yet not editable (a Jira issue moved to another project answers
+                # reads under its old key): posting another would only duplicate it.
                 self._remember(slot, existing.id, existing.body)
-                return self._edit(tracker, slot, body, existing.id, existing.body)
-            return self._create(tracker, slot, body)
+                raise TrackerError(
+                    f"{exc}; comment {comment_id} is still listed on {slot.target}, so it is "
+                    "not posted again (was the issue moved?); the next cycle tries again"
+                ) from None
+            self._remember(slot, existing.id, existing.body)
+            if existing.body == body:
+                return Outcome.UNCHANGED
+            return self._edit(tracker, slot, body, existing.id, existing.body, retry_gone=False)
         self._remember(slot, comment_id, body)
         return Outcome.EDITED
 
