@@ -11,7 +11,7 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import GITHUB_MAPPING, JIRA_MAPPING, bot_comments, requests_to, run_cli
+from tests.e2e import JIRA_MAPPING, bot_comments, requests_to, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +59,7 @@ def test_jira_edit_answering_404_while_still_listed_is_tried_once_per_cycle(stat
     with Sandbox(seed="demo", jira_mode=mode) as sandbox:
         assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
         close_open_issues(sandbox, "2.1")
-        sandbox.inject(
-            status=404, method="PUT", path=r"/issue/[^/]+/comment/\d+$", times=None
-        )
+        sandbox.inject(status=404, method="PUT", path=r"/issue/[^/]+/comment/\d+$", times=None)
         sandbox.clear_requests()
 
         result = run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING)
