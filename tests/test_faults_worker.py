@@ -6,6 +6,12 @@ code, requests sent, comments left behind.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -76,3 +82,91 @@ def test_jira_edit_answering_404_while_still_listed_is_tried_once_per_cycle(stat
         assert again.code == 1
         assert len(requests_to(sandbox, "PUT", r"/issue/[^/]+/comment/\d+$")) == len(puts)
         assert len(requests_to(sandbox, "GET", r"/issue/[^/]+/comment$")) <= 2
+
+
+def test_report_and_dry_run_work_while_a_run_holds_the_lock(state):
+    """Read-only commands take no lock: they work on a copy of the state and write nothing."""
+    from tests.e2e import cli_command, cli_environment
+
+    with Sandbox(seed="demo") as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state).code == 0
+        holder = subprocess.Popen(
+            [*cli_command(), "run", "--interval", "1h"],
+            env=cli_environment(sandbox, state),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while not _locked(state):
+                assert time.monotonic() < deadline, "the loop never took the lock"
+                time.sleep(0.05)
+            assert run_cli(["run", "--once"], sandbox, state).code == 3
+            sandbox.clear_requests()
+            report = run_cli(["report", "--format", "json"], sandbox, state)
+            dry = run_cli(["run", "--once", "--dry-run"], sandbox, state)
+            assert report.code == 0, report.err
+            assert dry.code == 0, dry.err
+            assert json.loads(report.out)
+            assert [r for r in sandbox.requests if r.method != "GET"] == []
+        finally:
+            holder.send_signal(signal.SIGTERM)
+            holder.wait(timeout=30)
+
+
+def _locked(state) -> bool:
+    if not state.exists():
+        return False
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        try:
+            return db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 1
+        except sqlite3.Error:
+            return False
+
+
+def test_a_corrupt_state_store_exits_2_with_the_reason_and_no_traceback(state):
+    with Sandbox(seed="demo") as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state).code == 0
+        size = state.stat().st_size
+        with state.open("r+b") as file:  # garbage over the pages after the first ones
+            file.seek(4096 * 4)
+            file.write(os.urandom(size - 4096 * 4))
+        sandbox.clear_requests()
+
+        result = run_cli(["run", "--once"], sandbox, state)
+
+        assert result.code == 2, (result.out, result.err)
+        assert "state store" in result.err and str(state) in result.err
+        assert "Traceback" not in result.err
+        assert [r for r in sandbox.requests if r.method != "GET"] == []
+
+        # A fresh state repairs without a duplicate: our comments are found, not posted again.
+        state.unlink()
+        assert run_cli(["run", "--once"], sandbox, state).code == 0
+        assert requests_to(sandbox, "POST", r"/comments$") == []
+
+
+def test_a_full_disk_mid_cycle_stops_the_run_with_exit_2(tmp_path, monkeypatch, capsys):
+    """The disk fills while the mirror is written: exit 2 with the reason, no traceback, and
+    no comment was posted from half-written state."""
+    from tests.e2e import cli_environment
+    from worker import cli
+
+    with Sandbox(seed="demo") as sandbox:
+        for key, value in cli_environment(sandbox, tmp_path / "state.db").items():
+            monkeypatch.setenv(key, value)
+        opened = cli.open_state
+
+        def nearly_full(location, **kwargs):
+            store = opened(location, **kwargs)
+            pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+            store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+            return store
+
+        monkeypatch.setattr(cli, "open_state", nearly_full)
+        code = cli.main(["run", "--once"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert "database or disk is full" in err
+        assert "Traceback" not in err
+        assert [r for r in sandbox.requests if r.method != "GET"] == []

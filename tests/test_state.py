@@ -73,23 +73,27 @@ def test_the_lock_is_exclusive_while_its_holder_lives(tmp_path):
     assert second._db.execute("SELECT pid FROM locks").fetchone()[0] == os.getpid()
 
 
-def test_a_lock_from_another_host_expires_without_heartbeat(tmp_path):
+LOCK_ROW = "INSERT INTO locks (name, pid, host, acquired, heartbeat, owner) VALUES (?,?,?,?,?,?)"
+
+
+def test_a_lock_from_another_host_expires_after_a_few_missed_heartbeats(tmp_path):
+    """A pod killed hard leaves its lease behind under a hostname no later pod shares: the
+    next scheduled run takes it over after LOCK_STALE (90 s), not half an hour."""
     path = tmp_path / "state.db"
     store = SQLiteState(path)
     store._db.execute(
-        "INSERT INTO locks VALUES ('run', 1, 'other-host', ?, ?)",
-        (NOW.isoformat(), NOW.isoformat()),
+        LOCK_ROW, ("run", 1, "other-host", NOW.isoformat(), NOW.isoformat(), "someone")
     )
     with pytest.raises(LockHeld, match="other-host"):
-        store.acquire_lock(NOW + timedelta(minutes=29))
-    store.acquire_lock(NOW + timedelta(minutes=31))
+        store.acquire_lock(NOW + timedelta(seconds=80))
+    store.acquire_lock(NOW + timedelta(seconds=100))
     assert store._db.execute("SELECT host FROM locks").fetchone()[0] == socket.gethostname()
 
 
 def test_release_leaves_a_lock_taken_over_by_someone_else(tmp_path):
     store = SQLiteState(tmp_path / "state.db")
     store.acquire_lock(NOW)
-    store._db.execute("UPDATE locks SET host = 'other-host'")
+    store._db.execute("UPDATE locks SET host = 'other-host', owner = 'another run'")
     store.release_lock()
     assert store._db.execute("SELECT host FROM locks").fetchone()[0] == "other-host"
 
@@ -145,17 +149,17 @@ def test_an_unusable_state_location_exits_2_with_the_reason(tmp_path, capsys):
         assert reason in capsys.readouterr().err
 
 
-def test_a_lock_not_refreshed_for_half_an_hour_is_abandoned_even_on_this_host(tmp_path):
+def test_a_lease_not_renewed_is_abandoned_even_on_this_host(tmp_path):
     store = SQLiteState(tmp_path / "state.db")
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         store._db.execute(
-            "INSERT INTO locks VALUES ('run', ?, ?, ?, ?)",
-            (holder.pid, socket.gethostname(), NOW.isoformat(), NOW.isoformat()),
+            LOCK_ROW,
+            ("run", holder.pid, socket.gethostname(), NOW.isoformat(), NOW.isoformat(), "x"),
         )
         with pytest.raises(LockHeld):
-            store.acquire_lock(NOW + timedelta(minutes=29))
-        store.acquire_lock(NOW + timedelta(minutes=31))  # a reused PID, not a live holder
+            store.acquire_lock(NOW + timedelta(seconds=60))
+        store.acquire_lock(NOW + timedelta(seconds=120))  # a reused PID, not a live holder
     finally:
         holder.kill()
         holder.wait()
@@ -164,8 +168,7 @@ def test_a_lock_not_refreshed_for_half_an_hour_is_abandoned_even_on_this_host(tm
 def test_a_lock_left_under_our_own_pid_is_ours_to_take(tmp_path):
     store = SQLiteState(tmp_path / "state.db")
     store._db.execute(
-        "INSERT INTO locks VALUES ('run', ?, ?, ?, ?)",
-        (os.getpid(), socket.gethostname(), NOW.isoformat(), NOW.isoformat()),
+        LOCK_ROW, ("run", os.getpid(), socket.gethostname(), NOW.isoformat(), NOW.isoformat(), "x")
     )
     store.acquire_lock(NOW)  # a restarted container runs as the same PID 1
 
@@ -174,6 +177,79 @@ def test_refresh_tells_when_the_lock_was_taken_over(tmp_path):
     store = SQLiteState(tmp_path / "state.db")
     store.acquire_lock(NOW)
     assert store.refresh_lock(NOW + timedelta(minutes=1))
-    store._db.execute("UPDATE locks SET host = 'other-host'")
+    store._db.execute("UPDATE locks SET host = 'other-host', owner = 'another run'")
     assert not store.refresh_lock(NOW + timedelta(minutes=2))
     assert SQLiteState(tmp_path / "other.db").refresh_lock(NOW)  # never held: nothing lost
+
+
+def test_the_heartbeat_renews_the_lease_while_the_run_is_busy(tmp_path, monkeypatch):
+    monkeypatch.setattr(state_module, "LOCK_HEARTBEAT", timedelta(seconds=0.05))
+    path = tmp_path / "state.db"
+    store = SQLiteState(path)
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    store.acquire_lock(long_ago, heartbeat=True)
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while datetime.now(UTC) < deadline:
+        beat = store._db.execute("SELECT heartbeat FROM locks").fetchone()[0]
+        if datetime.fromisoformat(beat) > long_ago + timedelta(minutes=30):
+            break
+    else:
+        raise AssertionError("the heartbeat never renewed the lease")
+    store.close()
+    assert SQLiteState(path)._db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+
+
+def test_a_heartbeat_that_finds_its_lease_taken_stops_the_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(state_module, "LOCK_HEARTBEAT", timedelta(seconds=0.05))
+    path = tmp_path / "state.db"
+    store = SQLiteState(path)
+    store.acquire_lock(datetime.now(UTC), heartbeat=True)
+    SQLiteState(path)._db.execute("UPDATE locks SET owner = 'another run'")
+    deadline = datetime.now(UTC) + timedelta(seconds=5)
+    while not store._heartbeat.lost.is_set() and datetime.now(UTC) < deadline:
+        pass
+    assert not store.refresh_lock(datetime.now(UTC))
+
+
+def test_a_read_only_copy_sees_the_store_but_writes_nothing_back(tmp_path):
+    path = tmp_path / "state.db"
+    store = SQLiteState(path)
+    store.save_cursor("web:items", Cursor(NOW, NOW))
+    store.acquire_lock(NOW)  # a real run holds the lock meanwhile
+    copy = state_module.open_state(str(path), read_only=True)
+    assert copy.cursor("web:items") == Cursor(NOW, NOW)
+    copy.save_cursor("web:items", Cursor(NOW + timedelta(days=1), NOW))
+    copy.close()
+    assert store.cursor("web:items") == Cursor(NOW, NOW)
+    assert state_module.open_state(str(tmp_path / "none.db"), read_only=True).cursor("x") is None
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_a_failure_inside_the_store_is_a_state_error_naming_it(tmp_path):
+    path = tmp_path / "state.db"
+    store = SQLiteState(path)
+    store._db.execute("PRAGMA max_page_count = 1")  # the disk is full from here on
+    item_json = "x" * 100_000
+    with pytest.raises(state_module.StateError, match=r"state\.db failed: .*full"):
+        store.save_site_info("web", {"blob": item_json}, NOW)
+
+
+def test_publications_announcements_unreadable_and_verifications_round_trip(tmp_path):
+    store = SQLiteState(tmp_path / "state.db")
+    pub = state_module.Publication("d", "D", "abc", {"s0": 3}, ("web:1",), date(2026, 11, 2))
+    store.save_publication(pub)
+    assert store.publication("d") == pub and store.publication("x") is None
+    news = state_module.Announcement("At risk", NOW)
+    store.save_announcement("d", "web:1", news)
+    assert store.announcement("d", "web:1") == news
+    store.save_announcement("d", "web:1", state_module.Announcement("Done", None))
+    assert store.announcement("d", "web:1") == state_module.Announcement("Done", None)
+    store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW)
+    assert store.unreadable("web") == {"acme/web#4": "KeyError"}
+    store.forget_unreadable("web", ["acme/web#4"])
+    assert store.unreadable("web") == {}
+    store.save_verified("web:1", NOW)
+    assert store.verified("web:1") == NOW and store.verified("web:2") is None
+    record = CommentRecord("web:1", "m", "7", "b", "h", retired=date(2026, 11, 3))
+    store.save_comment_record(record)
+    assert store.comment_record("web:1", "m") == record

@@ -37,7 +37,7 @@ from worker.cycle import (
 )
 from worker.publisher import Outcome
 from worker.settings import Settings
-from worker.state import LockHeld, StateStore, StateUnavailable, open_state
+from worker.state import LockHeld, StateError, StateStore, open_state
 from worker.trackers import build_trackers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"delivery-sync: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except StateUnavailable as exc:
+    except StateError as exc:
         print(f"delivery-sync: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except LockHeld as exc:
@@ -169,8 +169,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
     try:
-        state = open_state(args.state or settings.delivery_sync_state)
-        state.acquire_lock(datetime.now(UTC))
+        # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
+        state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
+        if not args.dry_run:
+            state.acquire_lock(datetime.now(UTC), heartbeat=True)
         jitter = random.Random()
         while True:
             trackers, failures = build_trackers(mapping, settings, state, datetime.now(UTC))
@@ -273,10 +275,10 @@ def check_access(mapping: MappingFile, settings: Settings) -> list[tuple[str, st
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _load(args, settings)
     as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
-    state = open_state(args.state or settings.delivery_sync_state)
+    # A copy of the state: `report` takes no lock and leaves nothing behind.
+    state = open_state(args.state or settings.delivery_sync_state, read_only=True)
     try:
         now = datetime.now(UTC)
-        state.acquire_lock(now)
         trackers, failed = build_trackers(mapping, settings, state, now)
         fetch_sources(mapping, trackers, state, now, failed)
         today = (as_of or now).astimezone(mapping.tz).date()

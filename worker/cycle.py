@@ -36,7 +36,7 @@ from mappings.status import (
     task_status,
 )
 from worker.publisher import Outcome, Published, Publisher, WriteBudget
-from worker.state import Cursor, LockHeld, RunRecord, StateStore
+from worker.state import Cursor, LockHeld, RunRecord, StateError, StateStore
 
 log = structlog.get_logger("delivery_sync.cycle")
 
@@ -279,6 +279,8 @@ def fetch_sources(
             failed[source.id] = str(exc)
             log.error("source.failed", source=source.id, error=str(exc))
             continue
+        except (StateError, LockHeld):
+            raise  # not this source's fault: the run stops (exit 2 / 3)
         except Exception as exc:  # one broken source must not stop the others
             failed[source.id] = f"unexpected {type(exc).__name__}: {exc}"
             log.exception("source.failed", source=source.id, error=failed[source.id])

@@ -7,22 +7,28 @@ the same methods, not a rewrite of the cycle.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from connectors.model import Milestone, WorkItem
 from mappings.status import Snapshot
 
 LOCK_NAME = "run"
-# A lock counts as abandoned when not refreshed for this long (runs refresh it as they go).
-LOCK_STALE = timedelta(minutes=30)
+# The run lock is a lease: its holder renews it every LOCK_HEARTBEAT from a background thread,
+# and a lease not renewed for LOCK_STALE (a few missed beats) belongs to a run that is gone — a
+# pod killed hard, whose hostname the next pod never shares — and is taken over.
+LOCK_HEARTBEAT = timedelta(seconds=15)
+LOCK_STALE = timedelta(seconds=90)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +41,40 @@ class Cursor:
 
 @dataclass(frozen=True, slots=True)
 class CommentRecord:
-    """Which comment holds a report, and what it says. `comment_id` None: a create is in flight."""
+    """Which comment holds a report, and what it says. `comment_id` None: a create is in flight.
+    `retired`: the day the report was retired (its deliverable or target left the mapping);
+    a retired comment is never edited again."""
 
     target: str
     marker: str
     comment_id: str | None
     body: str | None
     body_hash: str | None
+    retired: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """What a deliverable looked like when its reports were last published: its name (for the
+    note that retires them), a digest of its selectors (a mapping edit is not news), how many
+    items each selector matched (a selector matching nothing now, after matching some, is held
+    back as a likely rename), and its report targets."""
+
+    deliverable: str
+    name: str
+    selectors: str
+    matched: dict[str, int]
+    targets: tuple[str, ...]
+    day: date
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """The status last announced on a target (or the baseline set silently by a first report
+    or a mapping edit: `at` is None then), for status-change notices and their cool-down."""
+
+    status: str
+    at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +96,17 @@ class LockHeld(Exception):
         self.holder = holder
 
 
+class StateError(Exception):
+    """The state store failed (cannot be opened, a corrupt page, a full disk). The run stops
+    cleanly with exit 2; what was written is whole, and the next healthy run repairs the rest."""
+
+
+class StateUnavailable(StateError):
+    """The state store named by --state / DELIVERY_SYNC_STATE cannot be opened."""
+
+
 class StateStore(Protocol):
-    def acquire_lock(self, now: datetime) -> None: ...
+    def acquire_lock(self, now: datetime, *, heartbeat: bool = False) -> None: ...
     def refresh_lock(self, now: datetime) -> bool: ...
     def release_lock(self) -> None: ...
     def items(self, source: str) -> dict[str, WorkItem]: ...
@@ -86,6 +128,15 @@ class StateStore(Protocol):
     def save_comment_record(self, record: CommentRecord) -> None: ...
     def delete_comment_record(self, target: str, marker: str) -> None: ...
     def comment_records(self) -> list[CommentRecord]: ...
+    def publication(self, deliverable: str) -> Publication | None: ...
+    def save_publication(self, publication: Publication) -> None: ...
+    def announcement(self, deliverable: str, target: str) -> Announcement | None: ...
+    def save_announcement(self, deliverable: str, target: str, news: Announcement) -> None: ...
+    def unreadable(self, source: str) -> dict[str, str]: ...
+    def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None: ...
+    def forget_unreadable(self, source: str, keys: Iterable[str]) -> None: ...
+    def verified(self, target: str) -> datetime | None: ...
+    def save_verified(self, target: str, at: datetime) -> None: ...
     def history(self, deliverable: str) -> tuple[Snapshot, ...]: ...
     def save_snapshot(self, deliverable: str, snapshot: Snapshot) -> bool: ...
     def start_run(self, started: datetime) -> int: ...
@@ -139,23 +190,60 @@ _MIGRATIONS = [
         PRIMARY KEY (source, key)
     );
     """,
+    """
+    ALTER TABLE comments ADD COLUMN retired TEXT;
+    ALTER TABLE locks ADD COLUMN owner TEXT;
+    CREATE TABLE publications (
+        deliverable TEXT PRIMARY KEY, data TEXT NOT NULL
+    );
+    CREATE TABLE announcements (
+        deliverable TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, at TEXT,
+        PRIMARY KEY (deliverable, target)
+    );
+    CREATE TABLE unreadable (
+        source TEXT NOT NULL, key TEXT NOT NULL, error TEXT NOT NULL, since TEXT NOT NULL,
+        PRIMARY KEY (source, key)
+    );
+    CREATE TABLE verifications (
+        target TEXT PRIMARY KEY, at TEXT NOT NULL
+    );
+    """,
 ]
 SNAPSHOTS_KEPT_DAYS = 120
 
 
 class SQLiteState:
-    """SQLite implementation of StateStore. One connection, used by one thread."""
+    """SQLite implementation of StateStore. One connection, used by one thread (the lock's
+    heartbeat opens its own)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, connection: sqlite3.Connection | None = None):
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        if connection is None:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=5000")
+        self._db = _Guarded(connection, self.path)
         self._owns_lock = False
+        self._owner = uuid.uuid4().hex
+        self._heartbeat: _Heartbeat | None = None
         self._migrate()
+
+    @classmethod
+    def read_only_copy(cls, path: str | Path) -> SQLiteState:
+        """An in-memory copy of the store at `path` (empty when there is none yet), for the
+        commands that write nothing that lasts (`report`, `run --dry-run`): they take no lock
+        and can run beside a real run without touching its state."""
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        if Path(path).exists():
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                source.backup(memory)
+            finally:
+                source.close()
+        return cls(":memory:", connection=memory)
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -175,9 +263,10 @@ class SQLiteState:
 
     # ---- lock -------------------------------------------------------------------------------
 
-    def acquire_lock(self, now: datetime) -> None:
+    def acquire_lock(self, now: datetime, *, heartbeat: bool = False) -> None:
         """Take the run lock or raise LockHeld. A lock is taken over when its holder is a dead
-        process on this host, or when it has not been refreshed for LOCK_STALE (another host)."""
+        process on this host, or when its lease was not renewed for LOCK_STALE. With
+        `heartbeat`, a background thread renews the lease until `release_lock`."""
         host, pid = socket.gethostname(), os.getpid()
         with self._transaction():
             row = self._db.execute(
@@ -186,28 +275,36 @@ class SQLiteState:
             if row is not None and not _lock_is_stale(row[0], row[1], row[3], host, now):
                 raise LockHeld(f"pid {row[0]} on {row[1]} since {row[2]}")
             self._db.execute(
-                "INSERT OR REPLACE INTO locks (name, pid, host, acquired, heartbeat) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (LOCK_NAME, pid, host, now.isoformat(), now.isoformat()),
+                "INSERT OR REPLACE INTO locks (name, pid, host, acquired, heartbeat, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (LOCK_NAME, pid, host, now.isoformat(), now.isoformat(), self._owner),
             )
         self._owns_lock = True
+        if heartbeat and self.path != ":memory:":
+            self._heartbeat = _Heartbeat(self.path, self._owner, LOCK_HEARTBEAT.total_seconds())
+            self._heartbeat.start()
 
     def refresh_lock(self, now: datetime) -> bool:
         """Tell others we are alive; False when the lock we held was taken over."""
         if not self._owns_lock:
             return True  # nothing held, nothing lost
+        if self._heartbeat is not None and self._heartbeat.lost.is_set():
+            self._owns_lock = False
+            return False
         updated = self._db.execute(
-            "UPDATE locks SET heartbeat = ? WHERE name = ? AND pid = ? AND host = ?",
-            (now.isoformat(), LOCK_NAME, os.getpid(), socket.gethostname()),
+            "UPDATE locks SET heartbeat = ? WHERE name = ? AND owner = ?",
+            (now.isoformat(), LOCK_NAME, self._owner),
         ).rowcount
         self._owns_lock = updated == 1
         return self._owns_lock
 
     def release_lock(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
+            self._heartbeat = None
         if self._owns_lock:
             self._db.execute(
-                "DELETE FROM locks WHERE name = ? AND pid = ? AND host = ?",
-                (LOCK_NAME, os.getpid(), socket.gethostname()),
+                "DELETE FROM locks WHERE name = ? AND owner = ?", (LOCK_NAME, self._owner)
             )
             self._owns_lock = False
 
@@ -315,16 +412,24 @@ class SQLiteState:
 
     def comment_record(self, target: str, marker: str) -> CommentRecord | None:
         row = self._db.execute(
-            "SELECT comment_id, body, body_hash FROM comments WHERE target = ? AND marker = ?",
+            "SELECT target, marker, comment_id, body, body_hash, retired FROM comments "
+            "WHERE target = ? AND marker = ?",
             (target, marker),
         ).fetchone()
-        return None if row is None else CommentRecord(target, marker, *row)
+        return None if row is None else _record(row)
 
     def save_comment_record(self, record: CommentRecord) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO comments (target, marker, comment_id, body, body_hash) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (record.target, record.marker, record.comment_id, record.body, record.body_hash),
+            "INSERT OR REPLACE INTO comments "
+            "(target, marker, comment_id, body, body_hash, retired) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                record.target,
+                record.marker,
+                record.comment_id,
+                record.body,
+                record.body_hash,
+                record.retired.isoformat() if record.retired else None,
+            ),
         )
 
     def delete_comment_record(self, target: str, marker: str) -> None:
@@ -332,9 +437,89 @@ class SQLiteState:
 
     def comment_records(self) -> list[CommentRecord]:
         rows = self._db.execute(
-            "SELECT target, marker, comment_id, body, body_hash FROM comments ORDER BY target"
+            "SELECT target, marker, comment_id, body, body_hash, retired FROM comments "
+            "ORDER BY target, marker"
         )
-        return [CommentRecord(*row) for row in rows]
+        return [_record(row) for row in rows]
+
+    # ---- publications, announcements, unreadable items, verifications -------------------------
+
+    def publication(self, deliverable: str) -> Publication | None:
+        row = self._db.execute(
+            "SELECT data FROM publications WHERE deliverable = ?", (deliverable,)
+        ).fetchone()
+        if row is None:
+            return None
+        raw = json.loads(row[0])
+        return Publication(
+            deliverable,
+            raw["name"],
+            raw["selectors"],
+            dict(raw["matched"]),
+            tuple(raw["targets"]),
+            date.fromisoformat(raw["day"]),
+        )
+
+    def save_publication(self, publication: Publication) -> None:
+        data = {
+            "name": publication.name,
+            "selectors": publication.selectors,
+            "matched": publication.matched,
+            "targets": list(publication.targets),
+            "day": publication.day.isoformat(),
+        }
+        self._db.execute(
+            "INSERT OR REPLACE INTO publications (deliverable, data) VALUES (?, ?)",
+            (publication.deliverable, json.dumps(data, sort_keys=True)),
+        )
+
+    def announcement(self, deliverable: str, target: str) -> Announcement | None:
+        row = self._db.execute(
+            "SELECT status, at FROM announcements WHERE deliverable = ? AND target = ?",
+            (deliverable, target),
+        ).fetchone()
+        if row is None:
+            return None
+        return Announcement(row[0], datetime.fromisoformat(row[1]) if row[1] else None)
+
+    def save_announcement(self, deliverable: str, target: str, news: Announcement) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO announcements (deliverable, target, status, at) "
+            "VALUES (?, ?, ?, ?)",
+            (deliverable, target, news.status, news.at.isoformat() if news.at else None),
+        )
+
+    def unreadable(self, source: str) -> dict[str, str]:
+        """Items of the source that came back malformed and have not been read well since."""
+        rows = self._db.execute("SELECT key, error FROM unreadable WHERE source = ?", (source,))
+        return dict(rows)
+
+    def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT INTO unreadable (source, key, error, since) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, key) DO UPDATE SET error = excluded.error",
+                [(source, key, error, since.isoformat()) for key, error in problems.items()],
+            )
+
+    def forget_unreadable(self, source: str, keys: Iterable[str]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "DELETE FROM unreadable WHERE source = ? AND key = ?", [(source, k) for k in keys]
+            )
+
+    def verified(self, target: str) -> datetime | None:
+        """When the comments on a target were last checked against what we wrote."""
+        row = self._db.execute(
+            "SELECT at FROM verifications WHERE target = ?", (target,)
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def save_verified(self, target: str, at: datetime) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO verifications (target, at) VALUES (?, ?)",
+            (target, at.isoformat()),
+        )
 
     # ---- history ----------------------------------------------------------------------------
 
@@ -394,19 +579,128 @@ class SQLiteState:
         )
 
     def close(self) -> None:
-        self.release_lock()
-        self._db.close()
+        try:
+            self.release_lock()
+        finally:
+            self._db.close()
 
 
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: _Guarded):
         self._db = db
 
     def __enter__(self) -> None:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind, value, traceback) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")
+        if kind is None:
+            self._db.execute("COMMIT")
+            return
+        # The original failure is what matters; SQLite has rolled back on its own if it could not.
+        with contextlib.suppress(StateError):
+            self._db.execute("ROLLBACK")
+
+
+class _Guarded:
+    """The SQLite connection, with every failure — also one met while reading rows — turned
+    into a StateError naming the store, so no caller mistakes it for a tracker's failure."""
+
+    def __init__(self, connection: sqlite3.Connection, path: str):
+        self._connection = connection
+        self._path = path
+
+    def _fail(self, exc: sqlite3.Error) -> StateError:
+        return StateError(f"the state store {self._path} failed: {exc}")
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Rows:
+        try:
+            return _Rows(self._connection.execute(sql, tuple(parameters)), self._fail)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> _Rows:
+        try:
+            return _Rows(self._connection.executemany(sql, rows), self._fail)
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class _Rows:
+    def __init__(self, cursor: sqlite3.Cursor, fail: Callable[[sqlite3.Error], StateError]):
+        self._cursor = cursor
+        self._fail = fail
+        self.rowcount = cursor.rowcount
+        self.lastrowid = cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        try:
+            return self._cursor.fetchone()
+        except sqlite3.Error as exc:
+            raise self._fail(exc) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            try:
+                row = self._cursor.fetchone()
+            except sqlite3.Error as exc:
+                raise self._fail(exc) from None
+            if row is None:
+                return
+            yield row
+
+
+@dataclass
+class _Heartbeat:
+    """Renews the run lock's lease from its own thread and connection, so a long tracker
+    request or rate-limit wait never lets the lease lapse while the run is alive."""
+
+    path: str
+    owner: str
+    every: float  # seconds between renewals
+    lost: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="lock-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        try:
+            while not self._stop.wait(self.every):
+                try:
+                    renewed = db.execute(
+                        "UPDATE locks SET heartbeat = ? WHERE name = ? AND owner = ?",
+                        (datetime.now(UTC).isoformat(), LOCK_NAME, self.owner),
+                    ).rowcount
+                except sqlite3.Error:
+                    continue  # busy or briefly unwritable: the next beat tries again
+                if renewed != 1:
+                    self.lost.set()  # taken over: the run stops before its next write
+                    return
+        finally:
+            db.close()
+
+
+def _record(row: tuple) -> CommentRecord:
+    target, marker, comment_id, body, body_hash, retired = row
+    return CommentRecord(
+        target,
+        marker,
+        comment_id,
+        body,
+        body_hash,
+        date.fromisoformat(retired) if retired else None,
+    )
 
 
 def _snapshot_data(snapshot: Snapshot) -> dict:
@@ -457,20 +751,18 @@ def _lock_is_stale(pid: int, host: str, heartbeat: str, my_host: str, now: datet
     return False
 
 
-class StateUnavailable(Exception):
-    """The state store named by --state / DELIVERY_SYNC_STATE cannot be opened."""
-
-
-def open_state(location: str) -> SQLiteState:
-    """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL)."""
+def open_state(location: str, *, read_only: bool = False) -> SQLiteState:
+    """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL).
+    `read_only`: an in-memory copy, for commands whose writes must not last."""
     if location.startswith(("postgres://", "postgresql://")):
         raise StateUnavailable(
             "PostgreSQL state stores are not implemented yet; use a SQLite path for now"
         )
     path = location.removeprefix("sqlite:///")
     try:
-        return SQLiteState(path)
-    except (OSError, sqlite3.Error) as exc:
-        raise StateUnavailable(f"cannot open the state store {path}: {exc}") from None
+        return SQLiteState.read_only_copy(path) if read_only else SQLiteState(path)
+    except (OSError, sqlite3.Error, StateError) as exc:
+        reason = str(exc).removeprefix(f"the state store {path} failed: ")
+        raise StateUnavailable(f"cannot open the state store {path}: {reason}") from None
     except RuntimeError as exc:  # a schema from a newer delivery-sync
         raise StateUnavailable(str(exc)) from None
