@@ -1,4 +1,8 @@
-"""HTML dialect for `delivery-sync report --format html`: a standalone page, every text escaped."""
+"""HTML dialect for `delivery-sync report --format html`: a standalone page, every text escaped.
+
+Tracker text loses its invisible characters first (`strip_invisible`), as in the other dialects:
+a bidi override would reorder the page as it would a comment.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from connectors.document import (
     Title,
     is_web_url,
     more_line,
+    strip_invisible,
     visible,
 )
 
@@ -38,20 +43,24 @@ article{{border-bottom:1px solid #ddd;margin-bottom:2rem}}
 """
 
 
+def _untrusted(text: str) -> str:
+    return escape(strip_invisible(text))
+
+
 def _inline(node: Inline) -> str:
     match node:
-        case Plain(text) | Text(text):
+        case Plain(text):
             return escape(text)
+        case Text(text) | Mention(text, _):
+            return _untrusted(text)
         case Strong(text):
             return f"<strong>{escape(text)}</strong>"
         case Title(text):
-            return f"<code>{escape(' '.join(text.split()))}</code>"
+            return f"<code>{_untrusted(' '.join(text.split()))}</code>"
         case Link(label, url):
             if not is_web_url(url):
-                return escape(label)
-            return f'<a href="{escape(url, quote=True)}">{escape(label)}</a>'
-        case Mention(name, _):
-            return escape(name)
+                return _untrusted(label)
+            return f'<a href="{escape(url, quote=True)}">{_untrusted(label)}</a>'
     raise TypeError(f"unknown inline {node!r}")
 
 

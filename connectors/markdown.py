@@ -1,9 +1,10 @@
 """GitHub-flavoured Markdown dialect: renders a neutral document with untrusted text made inert.
 
 Untrusted text must not mention anyone, link a reference, or break out of where it is shown:
-titles go into code spans (fence longer than any backtick run inside), other text is
-backslash-escaped, and a zero-width space after `@`, `#` and in `://` defeats GitHub's mention,
-reference and URL auto-linking, which backslashes do not stop.
+invisible characters are stripped first (`strip_invisible`), titles go into code spans (fence
+longer than any backtick run inside), other text is backslash-escaped, and a zero-width space
+after `@`, `#` and in `://` defeats GitHub's mention, reference and URL auto-linking, which
+backslashes do not stop.
 """
 
 from __future__ import annotations
@@ -29,14 +30,23 @@ from connectors.document import (
     defuse_autolinks,
     is_web_url,
     more_line,
+    strip_invisible,
     visible,
 )
 
+# GitHub says "maximum is 65536 characters". We count code points (Python's len): that is the
+# unit of the message, and 65,536 code points are at most 262,144 UTF-8 bytes, the byte limit
+# people have measured on comment bodies, so a body within it is accepted on either reading.
 MAX_BODY = 65_536
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 # Everything CommonMark lets us escape, minus characters that are harmless in running text.
 _ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&=$:])")
 _NEUTRALISE = re.compile(r"([@#＠＃])")
+
+
+def measure(body: str) -> int:
+    """A body's size in GitHub's unit for `MAX_BODY`: characters (code points)."""
+    return len(body)
 
 
 def one_line(text: str) -> str:
@@ -46,7 +56,7 @@ def one_line(text: str) -> str:
 
 def escape_text(text: str) -> str:
     """Untrusted running text: no markup, HTML, mention, reference or auto-link survives."""
-    text = one_line(text)
+    text = one_line(strip_invisible(text))
     text = defuse_autolinks(text)
     text = _ESCAPE.sub(r"\\\1", text)
     return _NEUTRALISE.sub(lambda m: m[1] + ZWSP, text)
@@ -54,7 +64,7 @@ def escape_text(text: str) -> str:
 
 def code_span(text: str, in_table: bool = False) -> str:
     """Untrusted text shown literally: nothing inside a code span renders or notifies."""
-    text = one_line(text)
+    text = one_line(strip_invisible(text))
     if not text:
         return "*(no title)*"
     runs = [len(r) for r in re.findall(r"`+", text)]
@@ -85,9 +95,11 @@ def _inline(node: Inline, in_table: bool) -> str:
             return code_span(text, in_table)
         case Link(label, url):
             target = _url(url)
+            if not target:
+                return escape_text(label)
             # GitHub neither mentions nor cross-links inside a link; escaping markup is enough.
-            shown = _ESCAPE.sub(r"\\\1", one_line(label))
-            return f"[{shown}]({target})" if target else shown
+            shown = _ESCAPE.sub(r"\\\1", one_line(strip_invisible(label)))
+            return f"[{shown}]({target})"
         case Mention(name, identities):
             for person in identities:
                 if person.tracker == "github" and _LOGIN.match(person.id):

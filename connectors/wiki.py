@@ -1,9 +1,10 @@
 """Jira wiki-markup dialect (REST v2 comment bodies): a neutral document, untrusted text escaped.
 
-Every character Jira treats as markup is backslash-escaped; a backslash itself becomes an HTML
-entity (two backslashes would be a line break); `{noformat}`-style macros are removed outright;
-URLs get a zero-width space so they do not auto-link. Mentions are `[~accountid:…]` on Cloud and
-`[~name]` on Data Center.
+Untrusted text first loses its invisible characters (`strip_invisible`). Then every character
+Jira treats as markup is backslash-escaped, braces included, so `{noformat}` or `{code:java}` in a
+title shows as written and starts no macro; a backslash itself becomes an HTML entity (two
+backslashes would be a line break); URLs get a zero-width space so they do not auto-link.
+Mentions are `[~accountid:…]` on Cloud and `[~name]` on Data Center.
 """
 
 from __future__ import annotations
@@ -29,22 +30,33 @@ from connectors.document import (
     defuse_autolinks,
     is_web_url,
     more_line,
+    strip_invisible,
+    utf16_units,
     visible,
 )
 from connectors.markdown import one_line
 
+# Jira's limit counts Java string length: UTF-16 code units, so an emoji beyond U+FFFF counts 2.
 MAX_BODY = 32_767
-_MACRO = re.compile(r"\{(noformat|code|quote|panel|color|html|anchor)(:[^}]*)?\}", re.IGNORECASE)
 _SPECIAL = re.compile(r"([-#*_+?^~|%{}\[\]()!@])")
 _LINE_START = re.compile(r"^(h[1-6]|bq)\.", re.IGNORECASE)
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
+def measure(body: str) -> int:
+    """A body's size in Jira's unit for `MAX_BODY`: UTF-16 code units."""
+    return utf16_units(body)
+
+
 def escape_text(text: str) -> str:
-    """Untrusted text: inert in any position of a comment, table cells included."""
-    text = one_line(_MACRO.sub("", text)).replace("\0", "")
+    """Untrusted text: inert in any position of a comment, table cells included, and all shown.
+
+    `\\{` is how Jira writes a literal brace, so a macro name reads as typed and does nothing.
+    """
+    text = one_line(strip_invisible(text))
     text = defuse_autolinks(text)
-    # Backslashes first become a placeholder, so the escapes added next stay the only ones.
+    # Backslashes first become a placeholder (NUL: strip_invisible removed any), so the escapes
+    # added next stay the only ones.
     text = _SPECIAL.sub(r"\\\1", text.replace("\\", "\0"))
     text = text.replace("\0", "&#92;")
     return _LINE_START.sub(lambda m: m[1] + ZWSP + ".", text)
