@@ -287,6 +287,64 @@ def test_server_pages_with_start_at_and_total(server: Sandbox) -> None:
     assert len(api.get(url, params={"jql": jql}).json()["issues"]) == 50
 
 
+def test_repeat_page_token_offers_the_first_pages_token_on_every_page(cloud: Sandbox) -> None:
+    api = session(cloud)
+    url = rest(cloud) + "/search/jql"
+    params = {"jql": "project = PLAT ORDER BY key ASC", "maxResults": 100, "fields": "summary"}
+    honest = api.get(url, params=params).json()
+    assert honest["isLast"] and "nextPageToken" not in honest  # the demo fits one page
+
+    cloud.jira.repeat_page_token = True
+    first = api.get(url, params=params).json()
+    again = api.get(url, params={**params, "nextPageToken": first["nextPageToken"]}).json()
+    assert first["isLast"] is False and again["isLast"] is False
+    assert again["nextPageToken"] == first["nextPageToken"]
+    assert [i["key"] for i in again["issues"]] == [i["key"] for i in honest["issues"]]
+
+
+def test_ignore_start_at_answers_the_first_page_whatever_is_asked(server: Sandbox) -> None:
+    api = session(server)
+    url = rest(server) + "/search"
+    params = {"jql": "project = PLAT ORDER BY key ASC", "maxResults": 10}
+    first = api.get(url, params={**params, "startAt": 0}).json()
+    assert api.get(url, params={**params, "startAt": 10}).json()["issues"] != first["issues"]
+
+    server.jira.ignore_start_at = True
+    stuck = api.get(url, params={**params, "startAt": 10}).json()
+    assert (stuck["startAt"], stuck["total"]) == (0, first["total"])
+    assert stuck["issues"] == first["issues"]
+
+
+def test_foreign_issues_join_the_first_page_of_every_search(sb: Sandbox, api) -> None:
+    sb.jira.add_project("OPS", "Operations")
+    foreign = [sb.jira.add_issue(f"Ops {n}", project="OPS")["key"] for n in (1, 2)]
+    jql = "project = PLAT AND labels = nothing-has-this"
+    assert keys(sb, api, jql) == []
+
+    sb.jira.foreign_issues = foreign
+    assert keys(sb, api, jql) == ["OPS-1", "OPS-2"]
+    everything = keys(sb, api, "project = PLAT ORDER BY key ASC")
+    assert everything[-2:] == foreign and everything.count("OPS-1") == 1  # first page only
+
+
+def test_comment_notifications_follow_each_modes_rules(sb: Sandbox, api) -> None:
+    url = rest(sb) + "/issue/PLAT-3/comment"
+    created = api.post(url, json={"body": "v1"}).json()
+    edit = f"{url}/{created['id']}"
+    assert api.put(edit, json={"body": "v2"}, params={"notifyUsers": "false"}).ok
+    assert api.put(edit, json={"body": "v3"}).ok
+    assert api.get(rest(sb) + "/issue/PLAT-3/comment").ok  # reading notifies nobody
+
+    events = [(n.event, n.comment) for n in sb.jira.notifications_for("PLAT-3")]
+    cid = int(created["id"])
+    # Cloud honours notifyUsers=false; Data Center's comment edit has no such parameter.
+    edits = 1 if sb.jira_mode == "cloud" else 2
+    assert events == [("comment_created", cid)] + [("comment_edited", cid)] * edits
+    assert [n.event for n in sb.jira.notifications_for("PLAT-3", "comment_created")] == [
+        "comment_created"
+    ]
+
+
 def test_fields_parameter_picks_fields(sb: Sandbox, api) -> None:
     def fields_of(fields: str) -> set[str]:
         page = search(sb, api, "key = PLAT-1", fields=fields).json()

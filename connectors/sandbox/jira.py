@@ -28,7 +28,7 @@ Endpoints (under `/rest/api/2`, also `/rest/api/latest`):
     GET POST   /search (Data Center)         jql startAt maxResults fields expand
     GET PUT    /issue/{idOrKey}              fields expand (PUT: {"fields": {…}}, 204)
     GET POST   /issue/{idOrKey}/comment      startAt maxResults orderBy expand=properties
-    GET PUT DELETE /issue/{idOrKey}/comment/{id}
+    GET PUT DELETE /issue/{idOrKey}/comment/{id}   PUT: notifyUsers (Cloud) expand
     GET        /comment/{id}/properties
     GET PUT DELETE /comment/{id}/properties/{key}
     GET        /project/{key}, /project/{key}/versions, /version/{id}
@@ -53,6 +53,15 @@ Behaviour worth knowing (each pinned by tests/test_sandbox_jira.py):
   or deleting one moves the issue's `updated`; setting a property does not.
 - Faults (`Sandbox.inject`) answer in Jira's error shape; a 429 carries `Retry-After` (10 s
   unless the fault sets one) and, on Cloud, `X-RateLimit-Reset` as `yyyy-MM-ddTHH:mmZ`.
+- Jira's own faults, set on the app in-process: `repeat_page_token` (every `/search/jql` page
+  offers the first page's token again, so a client that trusts it never stops),
+  `ignore_start_at` (`/search` answers the first page whatever `startAt` asks, as a broken
+  cache would), `foreign_issues` (keys of other projects' issues added to the first page of
+  every search, whatever the JQL says).
+- Notifications (`notifications`, `notifications_for`): the e-mails Jira would send about
+  comments. Creating one notifies; editing one notifies on Cloud unless the PUT carries
+  `notifyUsers=false`, and always on Data Center, whose comment edit has no such parameter (the
+  project's notification scheme decides; its default e-mails the watchers).
 
 State is in memory and guarded by one lock; mutations stamp times from the injectable clock.
 Search results for one query are cached until the next change. Users are named in seeds and
@@ -344,6 +353,16 @@ class Link:
     target: int  # the issue that "is blocked by" (inward)
 
 
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """An e-mail Jira would send the issue's watchers about a comment."""
+
+    issue: str  # the issue key
+    event: str  # "comment_created" | "comment_edited"
+    comment: int
+    at: datetime
+
+
 @dataclass(slots=True)
 class RateLimit:
     """Cloud's limit for the one account: `limit` requests per hour from the first."""
@@ -458,6 +477,11 @@ class JiraApp:
             ]
         }
         self._payloads: dict[tuple[Any, ...], Any] = {}
+        # Jira's own faults and what Jira would e-mail (see the module docstring).
+        self.repeat_page_token = False
+        self.ignore_start_at = False
+        self.foreign_issues: list[str] = []
+        self.notifications: list[Notification] = []
         self._base = "http://127.0.0.1/jira"
         self._jql_fields = self._jql_catalogue()
         self._field_builders = self._builders()
@@ -861,11 +885,13 @@ class JiraApp:
         size = min(size, CLOUD_ID_PAGE_CAP if few else CLOUD_PAGE_CAP)
         ids = self._search_ids(text, bounded=True)
         offset = _read_token(params.get("nextPageToken"), text)
-        page = ids[offset : offset + size]
+        page = ids[offset : offset + size] + (self._foreign_ids() if offset == 0 else [])
         out: dict[str, Any] = {"issues": self._issue_payloads(page, selection, request.base_url)}
         if offset + size < len(ids):
             out["nextPageToken"] = _token(offset + size, text)
         out["isLast"] = offset + size >= len(ids)
+        if self.repeat_page_token:
+            out |= {"nextPageToken": _token(0, text), "isLast": False}
         return out
 
     def _approximate_count(self, request: Request) -> Any:
@@ -883,11 +909,12 @@ class JiraApp:
             ("validateQuery", "fieldsByKeys"),
         )
         start = max(_int_param(params.get("startAt"), "startAt", 0), 0)
+        start = 0 if self.ignore_start_at else start
         size = _int_param(params.get("maxResults"), "maxResults", 50)
         size = SERVER_PAGE_CAP if size < 0 else min(size, SERVER_PAGE_CAP)
         selection = self._selection(params.get("fields"), "*navigable")
         ids = self._search_ids(params.get("jql") or "", bounded=False)
-        page = ids[start : start + size]
+        page = ids[start : start + size] + (self._foreign_ids() if start == 0 else [])
         return {
             "expand": "schema,names",
             "startAt": start,
@@ -895,6 +922,10 @@ class JiraApp:
             "total": len(ids),
             "issues": self._issue_payloads(page, selection, request.base_url),
         }
+
+    def _foreign_ids(self) -> list[int]:
+        """The issues `foreign_issues` adds to a first search page, whatever the query."""
+        return [self._issue_by_ref(key).id for key in self.foreign_issues]
 
     def _search_ids(self, text: str, *, bounded: bool) -> list[int]:
         """The ids of the issues `text` selects, in its order (cached until the next change)."""
@@ -1096,6 +1127,7 @@ class JiraApp:
         comment = self._new_comment(issue, self.bot, body)
         comment.properties.update(properties)
         issue.updated = comment.created  # a new comment bumps the issue
+        self._notify(issue, "comment_created", comment)
         return 201, self._comment_json(comment, request.base_url)
 
     def _comment_for(self, issue: Issue, cid: str) -> Comment:
@@ -1121,7 +1153,14 @@ class JiraApp:
         comment.properties.update(properties)
         issue.updated = now
         self._changed()
+        # Cloud honours notifyUsers=false; Data Center's comment edit has no such parameter.
+        quiet = self.cloud and (request.param("notifyUsers") or "").lower() == "false"
+        if not quiet:
+            self._notify(issue, "comment_edited", comment)
         return self._comment_json(comment, request.base_url)
+
+    def _notify(self, issue: Issue, event: str, comment: Comment) -> None:
+        self.notifications.append(Notification(issue.key, event, comment.id, self.clock()))
 
     def _delete_comment(self, request: Request, ref: str, cid: str) -> Any:
         issue = self._issue_or_404(ref)
@@ -2335,6 +2374,15 @@ class JiraApp:
     def delete_comment(self, comment_id: int | str) -> None:
         with self.lock:
             self._remove_comment(self.comments_by_id[int(comment_id)])
+
+    def notifications_for(self, key: str, event: str | None = None) -> list[Notification]:
+        """The e-mails Jira would have sent about the issue's comments (of one `event`)."""
+        with self.lock:
+            return [
+                n
+                for n in self.notifications
+                if n.issue == key and (event is None or n.event == event)
+            ]
 
     def comment_properties(self, comment_id: int | str) -> dict[str, Any]:
         with self.lock:
