@@ -155,9 +155,10 @@ class Marker:
     task: str | None = None
     notice: str | None = None
     change: str | None = None  # which status change a notice announces (an extra key)
+    retired: bool = False  # a report no longer kept up to date (its deliverable or target left)
 
-    def to_dict(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def to_dict(self) -> dict[str, str | bool]:
+        out: dict[str, str | bool] = {}
         if self.deliverable is not None:
             out["deliverable"] = self.deliverable
         if self.task is not None:
@@ -167,6 +168,8 @@ class Marker:
             out["notice"] = self.notice
         if self.change is not None:
             out["change"] = self.change
+        if self.retired:
+            out["retired"] = True
         return out
 
     @property
@@ -184,7 +187,7 @@ class Marker:
             return None
         if values["deliverable"] is None and values["task"] is None:
             return None
-        return cls(role=raw["role"], **values)
+        return cls(role=raw["role"], **values, retired=raw.get("retired") is True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,7 @@ class Comment:
     marker: Marker | None = None
     created: datetime | None = None
     updated: datetime | None = None
+    editor: str | None = None  # who last edited it, where the tracker says (Jira updateAuthor)
 
 
 def _opt(parse, value):

@@ -28,7 +28,7 @@ from connectors.document import (
 )
 from connectors.model import WorkItem
 from mappings.config import PersonEntry
-from mappings.roles import Category, identities
+from mappings.roles import Category, Scope, identities
 from mappings.status import DeliveryStatus, Nudge, Task, TaskStatus
 
 DELIVERY_HEADING = "Delivery status — {name}"
@@ -41,6 +41,7 @@ def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Docume
     blocks: list[Block] = [Heading(DELIVERY_HEADING.format(name=d.name))]
     blocks.append(Line((Plain(f"Status: {status.status}"),)))
     blocks.append(Line((Plain(f"Progress: {status.done} of {status.total} items done"),)))
+    blocks += _unreadable_lines(scope)
     if status.points_total is not None:
         blocks.append(
             Line(
@@ -91,6 +92,7 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
     blocks: list[Block] = [
         Heading(TASK_HEADING.format(name=d.name)),
         Line((Plain(summary),)),
+        *_unreadable_lines(status.scope),
         Line((Plain(_due_line_pm(status)),)),
         _task_section("Overdue", status.overdue),
         _task_section("Due soon", status.due_soon),
@@ -133,7 +135,36 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
     return Document(tuple(blocks))
 
 
+def retired_report(name: str, role: str, since: date, why: str, successor: bool) -> Document:
+    """What a report says once it is no longer kept up to date: no figures (a stale figure read
+    as current is worse than none), since when, why, and where the report went if it moved."""
+    lines: list[Block] = [
+        Line((Strong(f"Retired report — {name} ({role})"),)),
+        Line((Plain(f"This comment is no longer updated since {since}: {why}."),)),
+    ]
+    if successor:
+        lines.append(Line((Plain(f"{name} is now reported in another comment on this issue."),)))
+    lines.append(Line((Plain("Left in place by delivery-sync for the record"),)))
+    return Document(tuple(lines))
+
+
 # ---- pieces -------------------------------------------------------------------------------
+
+
+def _unreadable_lines(scope: Scope) -> list[Block]:
+    if not scope.unreadable:
+        return []
+    count = len(scope.unreadable)
+    refs: list = [
+        Plain(
+            f"{count} item{'s' if count != 1 else ''} could not be read "
+            "(their last readable version is counted): "
+        )
+    ]
+    for n, item in enumerate(scope.unreadable):
+        refs += [Plain(", ")] if n else []
+        refs.append(Link(item.short_key, item.url))
+    return [Line(tuple(refs))]
 
 
 def _item_ref(item: WorkItem) -> Inlines:

@@ -6,7 +6,9 @@ Pure: the items, milestones and JQL memberships come in as arguments.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ class Scope:
     due_from: str  # "deliverable", "milestone v2.0", "fix version 2.0", "epic PLAT-1" or "none"
     targets: tuple[Target, ...]
     checklist: tuple[int, int]  # ticked / total task-list boxes in the report targets' descriptions
+    matched: tuple[int, ...] = ()  # items each selector matched (by position in `include`)
+    # Items whose latest version the tracker sent malformed: their last good version is counted.
+    unreadable: tuple[WorkItem, ...] = ()
 
 
 def jql_stream(source_id: str, jql: str) -> str:
@@ -146,6 +151,7 @@ def scope_of(
     items: Mapping[str, Mapping[str, WorkItem]],
     milestones: Mapping[str, Mapping[str, Milestone]],
     memberships: Mapping[str, frozenset[str]],
+    unreadable: Mapping[str, Iterable[str]] | None = None,
 ) -> Scope:
     """Apply the counting rule: union of selector matches, de-duplicated, minus every
     deliverable's report-target issues (pull requests never reach the mirror); items closed as
@@ -154,13 +160,17 @@ def scope_of(
         (t.source, target_key(t, mapping)) for d in mapping.deliverables for t in report_targets(d)
     }
     selected: dict[tuple[str, str], WorkItem] = {}
+    matched = []
     for selector in deliverable.include:
         source = mapping.source(selector.source)
+        count = 0
         for item in items.get(selector.source, {}).values():
             if (item.source, item.key) in excluded:
                 continue
             if matches(item, selector, source, memberships):
                 selected[(item.source, item.key)] = item
+                count += 1
+        matched.append(count)
     counted, dropped = [], []
     for item in sorted(selected.values(), key=_order):
         (dropped if is_dropped(item, mapping.source(item.source)) else counted).append(item)
@@ -180,7 +190,125 @@ def scope_of(
         due_from=due_from,
         targets=targets,
         checklist=(ticked, total),
+        matched=tuple(matched),
+        unreadable=tuple(
+            item
+            for item in (*counted, *dropped)
+            if item.key in set((unreadable or {}).get(item.source, ()))
+        ),
     )
+
+
+def selector_key(selector: Selector) -> str:
+    """A selector as a stable string: the same criteria give the same key wherever they sit."""
+    return json.dumps({"source": selector.source, **selector.criteria()}, sort_keys=True)
+
+
+def mapping_digest(deliverable: Deliverable) -> str:
+    """What the delivery lead set for a deliverable in the mapping file and the status depends
+    on: selectors (in any order), due, start and budget. A status that changes with these is
+    the mapping's doing, not the trackers' news."""
+    entry = {
+        "include": sorted(selector_key(s) for s in deliverable.include),
+        "due": str(deliverable.due),
+        "start": str(deliverable.start),
+        "budget_hours": deliverable.budget_hours,
+    }
+    return hashlib.sha1(json.dumps(entry, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class SelectorProblem:
+    """Why a deliverable must not be published: its field path in the mapping file, what is
+    wrong, and the closest names the tracker has."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def selector_problems(
+    deliverable: Deliverable,
+    index: int,
+    mapping: MappingFile,
+    items: Mapping[str, Mapping[str, WorkItem]],
+    milestones: Mapping[str, Mapping[str, Milestone]],
+    matched: tuple[int, ...],
+    matched_before: Mapping[str, int] | None,
+    published_on: date | None = None,
+) -> list[SelectorProblem]:
+    """Selectors that name a milestone, fix version or epic the tracker does not have, or that
+    matched items at the last publication (`matched_before`, by `selector_key`) and match none
+    now: a typo or a rename, which must never be published as "0 of 0 items done"."""
+    problems = []
+    for number, selector in enumerate(deliverable.include):
+        path = f"deliverables[{index}].include[{number}]"
+        source = mapping.source(selector.source)
+        names = milestones.get(selector.source, {})
+        where = source.repo if isinstance(source, GitHubSource) else source.project
+        for field, what in (("milestone", "milestone"), ("fix_version", "fix version")):
+            wanted = getattr(selector, field)
+            if wanted is not None and wanted not in names:
+                problems.append(
+                    SelectorProblem(
+                        f"{path}.{field}",
+                        f"{where} has no {what} {wanted!r}{closest(wanted, names)}",
+                    )
+                )
+        if (
+            selector.epic is not None
+            and isinstance(source, JiraSource)
+            and source.jql is None  # a filtered mirror may simply not hold the epic
+            and selector.epic.rsplit("-", 1)[0] == source.project
+            and selector.epic not in items.get(selector.source, {})
+        ):
+            problems.append(
+                SelectorProblem(f"{path}.epic", f"{where} has no issue {selector.epic}")
+            )
+        before = (matched_before or {}).get(selector_key(selector), 0)
+        if before and number < len(matched) and matched[number] == 0:
+            when = f" on {published_on}" if published_on else ""
+            problems.append(
+                SelectorProblem(
+                    path,
+                    f"matched {before} item{'s' if before != 1 else ''} at the last report{when} "
+                    "and matches none now: was a milestone, version, label or epic renamed? "
+                    "If the change is intended, edit this selector",
+                )
+            )
+    return problems
+
+
+def closest(name: str, choices: Iterable[str]) -> str:
+    """A "did you mean" hint naming the closest existing names, or the ones there are."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(name, choices, n=3, cutoff=0.5)
+    if close:
+        return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    if choices:
+        shown = ", ".join(repr(c) for c in choices[:8])
+        return f"; it has {shown}{' …' if len(choices) > 8 else ''}"
+    return ""
+
+
+def unlisted_people(scopes: Iterable[Scope], people: Iterable[PersonEntry]) -> list[Person]:
+    """Assignees of counted items that no `people` entry names, each once: their work is
+    shown under their tracker name and split from the same person's work elsewhere."""
+    known = {
+        (tracker, getattr(entry, tracker))
+        for entry in people
+        for tracker in ("github", "jira")
+        if getattr(entry, tracker)
+    }
+    found: dict[tuple[str, str], Person] = {}
+    for scope in scopes:
+        for item in scope.items:
+            for person in item.assignees:
+                if (person.tracker, person.id) not in known:
+                    found.setdefault((person.tracker, person.id), person)
+    return sorted(found.values(), key=lambda p: (p.tracker, p.id))
 
 
 def deliverable_due(

@@ -239,11 +239,12 @@ def test_publications_announcements_unreadable_and_verifications_round_trip(tmp_
     pub = state_module.Publication("d", "D", "abc", {"s0": 3}, ("web:1",), date(2026, 11, 2))
     store.save_publication(pub)
     assert store.publication("d") == pub and store.publication("x") is None
-    news = state_module.Announcement("At risk", NOW)
+    news = state_module.Announcement("At risk", NOW, announced=True)
     store.save_announcement("d", "web:1", news)
     assert store.announcement("d", "web:1") == news
-    store.save_announcement("d", "web:1", state_module.Announcement("Done", None))
-    assert store.announcement("d", "web:1") == state_module.Announcement("Done", None)
+    quiet = state_module.Announcement("Done", NOW, announced=False)
+    store.save_announcement("d", "web:1", quiet)
+    assert store.announcement("d", "web:1") == quiet
     store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW)
     assert store.unreadable("web") == {"acme/web#4": "KeyError"}
     store.forget_unreadable("web", ["acme/web#4"])

@@ -109,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--max-writes", type=_non_negative, metavar="N", help="at most N comment writes"
     )
+    run.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete retired reports (deliverable or target left the mapping) instead of "
+        "leaving a note in them",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check the mapping file (exit 0 valid, 2 not)")
@@ -187,6 +193,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 out=sys.stdout,
                 setup_failures=failures,
                 stop=stop,
+                prune=args.prune,
             )
             _print_summary(result, sys.stdout)
             sys.stdout.flush()
@@ -425,6 +432,10 @@ def _print_summary(result: CycleResult, out: TextIO) -> None:
         out.write(f"{'not reported':<12} {deliverable}  ({why})\n")
     for source, why in sorted(result.failed_sources.items()):
         out.write(f"{'source failed':<12} {source}  ({why})\n")
+    for source, problems in sorted(result.unreadable.items()):
+        keys = ", ".join(sorted(problems))
+        line = f"{'unreadable':<12} {source}  ({len(problems)} items could not be read: {keys})"
+        out.write(line + "\n")
 
 
 def _secret_values(settings: Settings) -> list[str]:

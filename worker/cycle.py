@@ -22,11 +22,23 @@ from mappings.config import Deliverable, MappingFile
 from mappings.report import (
     delivery_lead_report,
     project_manager_report,
+    retired_report,
     status_change_notice,
     task_nudge,
     task_nudge_resolved,
 )
-from mappings.roles import Scope, issue_of, jql_stream, scope_of, target_key
+from mappings.roles import (
+    Scope,
+    issue_of,
+    jql_stream,
+    mapping_digest,
+    report_targets,
+    scope_of,
+    selector_key,
+    selector_problems,
+    target_key,
+    unlisted_people,
+)
 from mappings.status import (
     DeliveryStatus,
     TaskStatus,
@@ -36,7 +48,16 @@ from mappings.status import (
     task_status,
 )
 from worker.publisher import Outcome, Published, Publisher, WriteBudget
-from worker.state import Cursor, LockHeld, RunRecord, StateError, StateStore
+from worker.state import (
+    Announcement,
+    CommentRecord,
+    Cursor,
+    LockHeld,
+    Publication,
+    RunRecord,
+    StateError,
+    StateStore,
+)
 
 log = structlog.get_logger("delivery_sync.cycle")
 
@@ -45,7 +66,11 @@ LOOKBACK = timedelta(minutes=5)
 BATCH = 500
 DELIVERY_LEAD = "delivery-lead"
 PROJECT_MANAGER = "project-manager"
+ROLE_NAMES = {DELIVERY_LEAD: "delivery lead", PROJECT_MANAGER: "project manager"}
 STATUS_CHANGE = "status-change"
+# Our comments are checked against what we last wrote at least this often (and on every full
+# resync): a deleted report is posted again, a report edited by someone is restored.
+VERIFY_EVERY = timedelta(hours=24)
 
 
 @dataclass
@@ -54,6 +79,7 @@ class CycleResult:
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
     statuses: dict[str, tuple[DeliveryStatus, TaskStatus]] = field(default_factory=dict)
+    unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
 
@@ -63,7 +89,10 @@ class CycleResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed_sources or self.failed_writes else 0
+        """1 when anything was left undone or unread: a failed source or write, a deliverable
+        held back, an item that could not be read."""
+        failed = self.failed_sources or self.failed_writes or self.skipped or self.unreadable
+        return 1 if failed else 0
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for p in self.published if p.outcome is outcome)
@@ -77,8 +106,9 @@ class DeliverableReport:
     lead: DeliveryStatus
     pm: TaskStatus
     documents: tuple[tuple[Marker, Document], ...]
-    notice: Document | None = None  # the overall status changed since the last report
-    change: str | None = None  # which change: "<day of the last snapshot>:<old>-><new>"
+    digest: str = ""  # the deliverable's mapping entry (`mapping_digest`)
+    mapping_changed: bool = False  # its mapping entry differs from its last publication's
+    last_status: str | None = None  # the status of the last report, from the history
 
     @property
     def deliverable_id(self) -> str:
@@ -97,9 +127,11 @@ def run_cycle(
     out: TextIO | None = None,
     setup_failures: Mapping[str, str] | None = None,
     stop: threading.Event | None = None,
+    prune: bool = False,
 ) -> CycleResult:
     """Run one cycle. `now` is the wall-clock start (for cursors); `as_of` (default `now`) is
-    the instant every date computation uses. Once `stop` is set no new write starts."""
+    the instant every date computation uses. Once `stop` is set no new write starts. `prune`
+    deletes retired reports instead of leaving a note in them."""
     stop = stop or threading.Event()
     today = (as_of or now).astimezone(mapping.tz).date()
     result = CycleResult(failed_sources=dict(setup_failures or {}))
@@ -108,37 +140,64 @@ def run_cycle(
     fetch_sources(mapping, trackers, state, now, result.failed_sources, stop)
     items = load_mirror(mapping, state)
     reports, result.skipped = compute_reports(mapping, state, today, result.failed_sources, items)
+    if mapping.people:
+        for person in unlisted_people((r.scope for r in reports), mapping.people):
+            log.warning(
+                "people.unlisted",
+                tracker=person.tracker,
+                identity=person.id,
+                name=person.display_name,
+                hint="add them to `people` so their work is counted as one person's",
+            )
 
-    publisher = Publisher(trackers, state, dry_run, WriteBudget(max_writes, stop=stop), out)
+    budget = WriteBudget(max_writes, stop=stop)
+    publisher = Publisher(trackers, state, dry_run, budget, out, today=today)
+    verify_every = min(VERIFY_EVERY, timedelta(hours=mapping.rules.full_resync_hours))
+    verified: set[Target] = set()
     for report in reports:
         keep_lock(state)
         result.statuses[report.deliverable_id] = (report.lead, report.pm)
         for target in report.scope.targets:
+            if not dry_run and target not in verified:
+                verified.add(target)
+                last = state.verified(str(target))
+                if last is None or now - last >= verify_every:
+                    publisher.verify(target)
+                    state.save_verified(str(target), now)
             for marker, document in report.documents:
                 result.published.append(publisher.publish(target, marker, document))
-        notices_done = True
-        if report.notice is not None:
-            marker = Marker(
-                DELIVERY_LEAD,
-                deliverable=report.deliverable_id,
-                notice=STATUS_CHANGE,
-                change=report.change,
-            )
-            for target in report.scope.targets:
-                posted = publisher.post_once(target, marker, report.notice)
-                result.published.append(posted)
-                notices_done &= posted.outcome in (Outcome.CREATED, Outcome.UNCHANGED)
-        # Until every notice is out, the previous status stays the latest one remembered, so the
-        # change is noticed (and the notice posted) again next cycle.
-        if not dry_run and notices_done:
+        result.published += announce(report, publisher, state, mapping, now, dry_run)
+        if not dry_run:
             state.save_snapshot(report.deliverable_id, snapshot_of(report.lead))
+            state.save_publication(
+                Publication(
+                    report.deliverable_id,
+                    report.scope.deliverable.name,
+                    report.digest,
+                    {
+                        selector_key(selector): count
+                        for selector, count in zip(
+                            report.scope.deliverable.include, report.scope.matched, strict=True
+                        )
+                    },
+                    tuple(str(t) for t in report.scope.targets),
+                    today,
+                )
+            )
 
+    keep_lock(state)
+    result.published += retire_reports(
+        mapping, publisher, state, today, prune, set(result.failed_sources)
+    )
     if mapping.rules.task_nudges:
         healthy = not result.failed_sources and not result.skipped
         result.published += publish_nudges(mapping, reports, publisher, state, today, healthy)
     if not dry_run:
         remember_touches(mapping, state, items, result.published)
 
+    result.unreadable = {
+        source.id: found for source in mapping.sources if (found := state.unreadable(source.id))
+    }
     result.reads = sum(t.stats.reads for t in trackers.values())
     result.writes = sum(t.stats.writes for t in trackers.values())
     summary = {
@@ -146,9 +205,12 @@ def run_cycle(
         "edited": result.count(Outcome.EDITED),
         "unchanged": result.count(Outcome.UNCHANGED),
         "deferred": result.count(Outcome.DEFERRED),
+        "retired": result.count(Outcome.RETIRED),
+        "pruned": result.count(Outcome.PRUNED),
         "failed": len(result.failed_writes),
         "failed_sources": sorted(result.failed_sources),
         "skipped_deliverables": sorted(result.skipped),
+        "unreadable_items": sum(len(keys) for keys in result.unreadable.values()),
     }
     finished = datetime.now(UTC)
     keep_lock(state)
@@ -164,8 +226,130 @@ def run_cycle(
             summary | {"dry_run": dry_run, "today": today.isoformat()},
         ),
     )
-    log.info("cycle.finished", **summary, reads=result.reads, writes=result.writes)
+    log.info(
+        "cycle.finished",
+        **summary,
+        reads=result.reads,
+        writes=result.writes,
+        exit_code=result.exit_code,
+        why_skipped=dict(sorted(result.skipped.items())),
+        why_failed=dict(sorted(result.failed_sources.items())),
+    )
     return result
+
+
+def announce(
+    report: DeliverableReport,
+    publisher: Publisher,
+    state: StateStore,
+    mapping: MappingFile,
+    now: datetime,
+    dry_run: bool,
+) -> list[Published]:
+    """A status-change notice on each target whose last announced status differs — news from
+    the trackers only. The reference is the status last announced there (or set silently by a
+    first report or a mapping edit); a target gets at most one notice per cool-down."""
+    deliverable_id = report.deliverable_id
+    status = report.lead.status
+    cooldown = timedelta(hours=mapping.rules.notice_cooldown_hours)
+    published = []
+
+    def remember(target: Target, news: Announcement) -> None:
+        if not dry_run:
+            state.save_announcement(deliverable_id, str(target), news)
+
+    for target in report.scope.targets:
+        last = state.announcement(deliverable_id, str(target))
+        if last is None:
+            if report.last_status is None or report.mapping_changed:
+                remember(target, Announcement(status, now, announced=False))
+                continue
+            # A store from before announcements were kept: the last report is the reference.
+            last = Announcement(report.last_status, now, announced=False)
+            remember(target, last)
+        if last.status == status:
+            continue
+        if report.mapping_changed or not mapping.rules.notify_on_status_change:
+            # The mapping's doing (or notices are off): the new status is the reference, quietly.
+            remember(target, Announcement(status, now, announced=False))
+            continue
+        if last.announced and now - last.since < cooldown:
+            log.info(
+                "notice.cooling_down",
+                deliverable=deliverable_id,
+                target=str(target),
+                last_announced=last.since.isoformat(),
+                status=status,
+            )
+            continue
+        marker = Marker(
+            DELIVERY_LEAD,
+            deliverable=deliverable_id,
+            notice=STATUS_CHANGE,
+            # Stable until the change is announced, however many cycles that takes.
+            change=f"{last.since.isoformat(timespec='seconds')}:{last.status}->{status}",
+        )
+        notice = status_change_notice(report.lead, last.status, mapping.rules.mention)
+        posted = publisher.post_once(target, marker, notice)
+        published.append(posted)
+        if posted.outcome in (Outcome.CREATED, Outcome.UNCHANGED):
+            remember(target, Announcement(status, now, announced=True))
+    return published
+
+
+def retire_reports(
+    mapping: MappingFile,
+    publisher: Publisher,
+    state: StateStore,
+    today: date,
+    prune: bool,
+    failed_sources: set[str],
+) -> list[Published]:
+    """Reports whose deliverable left the mapping, or whose target left its `report_to`, are
+    edited once into a note that says so (or deleted, with `prune`); never edited again."""
+    live = {d.id: {str(t) for t in report_targets(d)} for d in mapping.deliverables}
+    sources = {s.id for s in mapping.sources}
+    published = []
+    for record in state.comment_records():
+        marker = Marker.from_dict(json.loads(record.marker))
+        if marker is None or marker.deliverable is None or marker.notice or marker.task:
+            continue
+        if record.comment_id is None or (record.retired and not prune):
+            continue
+        if record.target in live.get(marker.deliverable, ()):
+            continue  # still reported there (maybe held back this cycle)
+        source, issue = record.target.split(":", 1)
+        if source not in sources or source in failed_sources:
+            continue  # nobody to ask now; retired once the source is back
+        published.append(
+            publisher.retire(
+                Target(source, issue),
+                marker,
+                record,
+                _retired_document(marker, record, mapping, state, today),
+                prune=prune,
+            )
+        )
+    return published
+
+
+def _retired_document(
+    marker: Marker, record: CommentRecord, mapping: MappingFile, state: StateStore, today: date
+) -> Document:
+    deliverable = next((d for d in mapping.deliverables if d.id == marker.deliverable), None)
+    publication = state.publication(marker.deliverable or "")
+    name = publication.name if publication else (marker.deliverable or "")
+    if deliverable is None:
+        why = f"deliverable {marker.deliverable!r} was removed from the mapping file"
+    else:
+        name = deliverable.name
+        why = f"this issue was removed from the report_to of deliverable {marker.deliverable!r}"
+    successor = any(
+        d.name == name and record.target in {str(t) for t in report_targets(d)}
+        for d in mapping.deliverables
+        if d.id != marker.deliverable
+    )
+    return retired_report(name, ROLE_NAMES.get(marker.role, marker.role), today, why, successor)
 
 
 # GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
@@ -299,15 +483,39 @@ def compute_reports(
     the reason, are left out so their comments keep their previous text."""
     milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
     members = memberships(mapping, state)
+    unreadable = {s.id: state.unreadable(s.id) for s in mapping.sources}
     scopes: dict[str, Scope] = {}
     skipped: dict[str, str] = {}
-    for deliverable in mapping.deliverables:
+    publications = {d.id: state.publication(d.id) for d in mapping.deliverables}
+    for index, deliverable in enumerate(mapping.deliverables):
         failed = sorted(_sources_of(deliverable) & set(failed_sources))
         if failed:
             skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
             log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
             continue
-        scopes[deliverable.id] = scope_of(deliverable, mapping, items, milestones, members)
+        scope = scope_of(deliverable, mapping, items, milestones, members, unreadable)
+        publication = publications[deliverable.id]
+        problems = selector_problems(
+            deliverable,
+            index,
+            mapping,
+            items,
+            milestones,
+            scope.matched,
+            publication.matched if publication else None,
+            publication.day if publication else None,
+        )
+        if problems:
+            # A typo or a rename must never be published as "0 of 0 items done": the comments
+            # keep their last text until the mapping or the tracker is fixed.
+            skipped[deliverable.id] = "; ".join(str(p) for p in problems)
+            log.error(
+                "deliverable.held_back",
+                deliverable=deliverable.id,
+                problems=[str(p) for p in problems],
+            )
+            continue
+        scopes[deliverable.id] = scope
 
     due_of_key = _due_of_key(scopes.values())
     reports = []
@@ -325,13 +533,19 @@ def compute_reports(
                 project_manager_report(pm, mapping.rules.mention),
             ),
         )
-        previous = history[-1].status if history else None
-        notice = change = None
-        if mapping.rules.notify_on_status_change and previous and previous != lead.status:
-            notice = status_change_notice(lead, previous, mapping.rules.mention)
-            # Stable until the change is remembered, however many cycles it takes to post.
-            change = f"{history[-1].day}:{previous}->{lead.status}"
-        reports.append(DeliverableReport(scope, lead, pm, documents, notice, change))
+        digest = mapping_digest(scope.deliverable)
+        publication = publications[deliverable_id]
+        reports.append(
+            DeliverableReport(
+                scope,
+                lead,
+                pm,
+                documents,
+                digest=digest,
+                mapping_changed=publication is not None and publication.selectors != digest,
+                last_status=history[-1].status if history else None,
+            )
+        )
     return reports, skipped
 
 
@@ -355,11 +569,13 @@ def sync_source(
     cursor = state.cursor(stream)
     full = cursor is None or now - cursor.full_at >= timedelta(hours=full_resync_hours)
     since = None if full or cursor is None else cursor.since - LOOKBACK
-    seen = _fetch_into_mirror(source_id, tracker.fetch_items(since), state)
+    unreadable: dict[str, str] = getattr(tracker, "unreadable", {})
+    seen = _fetch_into_mirror(source_id, tracker.fetch_items(since), state, unreadable)
     removed = 0
     if full:
-        # Deleted, transferred or no longer visible: a full fetch is the only way to know.
-        gone = state.item_keys(source_id) - seen
+        # Deleted, transferred or no longer visible: a full fetch is the only way to know. An
+        # item that came back unreadable is neither: its last good version stays.
+        gone = state.item_keys(source_id) - seen - set(unreadable)
         state.delete_items(source_id, gone)
         removed = len(gone)
     cursors = {stream: Cursor(now, now if full or cursor is None else cursor.full_at)}
@@ -368,7 +584,9 @@ def sync_source(
         member_cursor = state.cursor(member_stream)
         member_full = full or member_cursor is None
         member_since = None if member_full else member_cursor.since - LOOKBACK
-        matching = _fetch_into_mirror(source_id, tracker.fetch_items(member_since, jql=jql), state)
+        matching = _fetch_into_mirror(
+            source_id, tracker.fetch_items(member_since, jql=jql), state, unreadable
+        )
         if not member_full:
             # Changed items that no longer match left the selector; unchanged ones stay.
             matching |= state.membership(member_stream) - seen
@@ -379,23 +597,50 @@ def sync_source(
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
         state.save_site_info(source_id, site, now)
+    # Unreadable until read well again; a full fetch knows of every item that still is.
+    earlier = set(state.unreadable(source_id))
+    state.forget_unreadable(source_id, earlier - set(unreadable) if full else earlier & seen)
+    if unreadable:
+        state.mark_unreadable(source_id, unreadable, now)
+        log.warning("items.unreadable", source=source_id, items=sorted(unreadable))
     # A cursor never passes the cycle's start: items changed while we read are fetched again.
     for name, new in cursors.items():
         state.save_cursor(name, new)
-    return {"full": full, "fetched": len(seen), "removed": removed}
+    return {"full": full, "fetched": len(seen), "removed": removed, "unreadable": len(unreadable)}
 
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
-def _fetch_into_mirror(source_id: str, items: Iterable[WorkItem], state: StateStore) -> set[str]:
-    """Store items page by page (memory stays bounded by the mirror); return their keys."""
+def _fetch_into_mirror(
+    source_id: str, items: Iterable[WorkItem], state: StateStore, unreadable: dict[str, str]
+) -> set[str]:
+    """Store items page by page (memory stays bounded by the mirror); return their keys. An
+    item that cannot be stored is skipped with a warning and counted as unreadable; the state
+    store's own failures stop the run."""
     keys: set[str] = set()
     for batch in _batches(items, BATCH):
-        state.upsert_items(source_id, batch)
+        try:
+            state.upsert_items(source_id, batch)
+        except StateError:
+            raise
+        except Exception:  # one item the store cannot take must not lose its page
+            batch = [item for item in batch if _store_one(source_id, item, state, unreadable)]
         keys.update(item.key for item in batch)
     return keys
+
+
+def _store_one(source_id: str, item: WorkItem, state: StateStore, unreadable: dict) -> bool:
+    try:
+        state.upsert_items(source_id, [item])
+    except StateError:
+        raise
+    except Exception as exc:
+        unreadable[item.key] = f"{type(exc).__name__}: {exc}"
+        log.warning("item.malformed", source=source_id, item=item.key, error=unreadable[item.key])
+        return False
+    return True
 
 
 def jql_selectors(mapping: MappingFile, source_id: str) -> list[str]:

@@ -10,11 +10,14 @@ notices are posted once and never edited: their marker names the change they ann
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from typing import TextIO
 
@@ -35,8 +38,12 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     DEFERRED = "deferred"  # over the --max-writes budget, or stopping: done next cycle
     FAILED = "failed"
+    RETIRED = "retired"  # edited once into a note: no longer kept up to date
+    PRUNED = "pruned"  # a retired report deleted (`run --prune`)
     WOULD_CREATE = "would create"  # dry run
     WOULD_EDIT = "would edit"  # dry run
+    WOULD_RETIRE = "would retire"  # dry run
+    WOULD_PRUNE = "would prune"  # dry run
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,17 @@ def _age(comment: Comment) -> int:
 
 
 def body_hash(body: str) -> str:
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    # surrogatepass: a text that is not valid Unicode still hashes instead of stopping the cycle.
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal as a reader sees them: trackers may store line ends and trailing blanks their way."""
+
+    def norm(text: str) -> list[str]:
+        return [line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n")]
+
+    return norm(a) == norm(b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +113,7 @@ class Publisher:
     dry_run: bool = False
     budget: WriteBudget = field(default_factory=WriteBudget)
     out: TextIO | None = None  # dry-run diffs go here
+    today: date | None = None  # the day a report is retired on
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
     _relisted: set[Target] = field(default_factory=set)
 
@@ -125,6 +143,100 @@ class Publisher:
             lambda c: c.marker is None and c.body == body,
         )
         return self._run(slot, body, self._post_once)
+
+    def verify(self, target: Target) -> None:
+        """Check our comments on a target against what we last wrote (one listing): a report
+        someone deleted is forgotten, so it is posted again; one someone edited is restored by
+        the edit that follows. Notices and retired reports are left as they are."""
+        tracker = self.trackers[target.source]
+        try:
+            listed = {c.id: c for c in self._listing(tracker, target)}
+        except TrackerError as exc:
+            log.warning("comments.unverified", target=str(target), error=str(exc))
+            return
+        for record in self.state.comment_records():
+            if record.target != str(target) or record.comment_id is None or record.retired:
+                continue
+            marker = Marker.from_dict(json.loads(record.marker))
+            if marker is None or marker.notice is not None:
+                continue
+            comment = listed.get(record.comment_id)
+            if comment is None:
+                log.warning(
+                    "comment.missing",
+                    target=str(target),
+                    marker=record.marker,
+                    id=record.comment_id,
+                )
+                self.state.delete_comment_record(record.target, record.marker)
+            elif record.body is not None and not _same_text(comment.body, record.body):
+                log.warning(
+                    "comment.changed_by_someone",
+                    target=str(target),
+                    marker=record.marker,
+                    id=record.comment_id,
+                    editor=comment.editor,
+                    updated=comment.updated.isoformat() if comment.updated else None,
+                )
+                self.state.save_comment_record(
+                    replace(record, body=comment.body, body_hash=body_hash(comment.body))
+                )
+
+    def retire(
+        self,
+        target: Target,
+        marker: Marker,
+        record: CommentRecord,
+        document: Document,
+        *,
+        prune: bool = False,
+    ) -> Published:
+        """Edit a report whose deliverable or target left the mapping into a note that says so,
+        once, with `"retired": true` in its marker; or, with `prune`, delete it."""
+        retired = replace(marker, retired=True)
+        body = self.trackers[target.source].body(document, retired)
+        slot = _Slot(target, retired, record.marker, lambda c: False, lambda c: False)
+
+        def action(tracker: Tracker, slot: _Slot, body: str) -> Outcome:
+            assert record.comment_id is not None
+            if prune:
+                return self._prune(tracker, slot, record.comment_id, record.body or "")
+            if self.dry_run:
+                self._diff(slot, record.body or "", body, f"retire comment {record.comment_id}")
+                return Outcome.WOULD_RETIRE
+            if not self.budget.take():
+                return Outcome.DEFERRED
+            try:
+                tracker.edit_comment(target.issue, record.comment_id, body, retired)
+                tracker.mark_comment(target.issue, record.comment_id, retired)
+            except NotFound:
+                log.info("comment.gone", target=str(target), marker=record.marker)
+                self.state.delete_comment_record(record.target, record.marker)
+                return Outcome.UNCHANGED
+            self.state.save_comment_record(
+                CommentRecord(
+                    record.target,
+                    record.marker,
+                    record.comment_id,
+                    body,
+                    body_hash(body),
+                    retired=self.today,
+                )
+            )
+            return Outcome.RETIRED
+
+        return self._run(slot, body, action)
+
+    def _prune(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str) -> Outcome:
+        if self.dry_run:
+            self._diff(slot, old, "", f"delete comment {comment_id}")
+            return Outcome.WOULD_PRUNE
+        if not self.budget.take():
+            return Outcome.DEFERRED
+        with contextlib.suppress(NotFound):  # already gone: nothing left to prune
+            tracker.delete_comment(slot.target.issue, comment_id)
+        self.state.delete_comment_record(str(slot.target), slot.record)
+        return Outcome.PRUNED
 
     def _run(self, slot: _Slot, body: str, action) -> Published:
         try:
@@ -167,10 +279,37 @@ class Publisher:
                 return Outcome.UNCHANGED
         return self._create(tracker, slot, body)
 
+    def _listing(self, tracker: Tracker, target: Target) -> list[Comment]:
+        """Our comments on the target, listed once per cycle. Marked comments we have no record
+        of (state lost, or reports of deliverables since renamed) are recorded, so that reports
+        no longer in the mapping are found and retired."""
+        if target not in self._listed:
+            self._listed[target] = tracker.own_comments(target.issue)
+            if not self.dry_run:
+                self._record_strays(target, self._listed[target])
+        return self._listed[target]
+
+    def _record_strays(self, target: Target, listed: list[Comment]) -> None:
+        for comment in sorted(listed, key=_age, reverse=True):  # the oldest one wins
+            marker = comment.marker
+            if marker is None or marker.deliverable is None or marker.notice or marker.task:
+                continue
+            live = replace(marker, retired=False)
+            if self.state.comment_record(str(target), live.key) is not None:
+                continue
+            self.state.save_comment_record(
+                CommentRecord(
+                    str(target),
+                    live.key,
+                    comment.id,
+                    comment.body,
+                    body_hash(comment.body),
+                    retired=self.today if marker.retired else None,
+                )
+            )
+
     def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
-        if slot.target not in self._listed:
-            self._listed[slot.target] = tracker.own_comments(slot.target.issue)
-        listed = self._listed[slot.target]
+        listed = self._listing(tracker, slot.target)
         mine = [c for c in listed if slot.matches(c)]
         if len(mine) > 1:
             log.warning(

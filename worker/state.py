@@ -70,11 +70,13 @@ class Publication:
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """The status last announced on a target (or the baseline set silently by a first report
-    or a mapping edit: `at` is None then), for status-change notices and their cool-down."""
+    """The status a target's readers last heard of, for status-change notices: announced by a
+    notice at `since` (the cool-down runs from then), or set quietly by a first report or a
+    mapping edit (`announced` False)."""
 
     status: str
-    at: datetime | None
+    since: datetime
+    announced: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,8 +199,8 @@ _MIGRATIONS = [
         deliverable TEXT PRIMARY KEY, data TEXT NOT NULL
     );
     CREATE TABLE announcements (
-        deliverable TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL, at TEXT,
-        PRIMARY KEY (deliverable, target)
+        deliverable TEXT NOT NULL, target TEXT NOT NULL, status TEXT NOT NULL,
+        since TEXT NOT NULL, announced INTEGER NOT NULL, PRIMARY KEY (deliverable, target)
     );
     CREATE TABLE unreadable (
         source TEXT NOT NULL, key TEXT NOT NULL, error TEXT NOT NULL, since TEXT NOT NULL,
@@ -475,18 +477,19 @@ class SQLiteState:
 
     def announcement(self, deliverable: str, target: str) -> Announcement | None:
         row = self._db.execute(
-            "SELECT status, at FROM announcements WHERE deliverable = ? AND target = ?",
+            "SELECT status, since, announced FROM announcements "
+            "WHERE deliverable = ? AND target = ?",
             (deliverable, target),
         ).fetchone()
         if row is None:
             return None
-        return Announcement(row[0], datetime.fromisoformat(row[1]) if row[1] else None)
+        return Announcement(row[0], datetime.fromisoformat(row[1]), bool(row[2]))
 
     def save_announcement(self, deliverable: str, target: str, news: Announcement) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO announcements (deliverable, target, status, at) "
-            "VALUES (?, ?, ?, ?)",
-            (deliverable, target, news.status, news.at.isoformat() if news.at else None),
+            "INSERT OR REPLACE INTO announcements (deliverable, target, status, since, announced) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (deliverable, target, news.status, news.since.isoformat(), int(news.announced)),
         )
 
     def unreadable(self, source: str) -> dict[str, str]:

@@ -1,0 +1,283 @@
+"""What delivery-sync will not do to your trackers (issue 8), end to end against the sandbox:
+a mapping typo never wipes a status, a mapping edit is not news, notices are not repeated, and
+reports that left the mapping are retired, not frozen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from connectors.sandbox.server import Sandbox
+from tests.e2e import (
+    GITHUB_MAPPING,
+    JIRA_MAPPING,
+    bot_comments,
+    marker_of,
+    requests_to,
+    run_cli,
+    writes,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(seed="demo") as sb:
+        yield sb
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "state.db"
+
+
+def edited(tmp_path: Path, base: Path, old: str, new: str, name: str = "edited.yaml") -> Path:
+    text = base.read_text()
+    assert old in text, old
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def reports_on(sb: Sandbox, repo: str, number: int) -> list[dict]:
+    return [c for c in bot_comments(sb, repo, number) if "notice" not in marker_of(c)]
+
+
+def notices_on(sb: Sandbox, repo: str, number: int) -> list[dict]:
+    return [c for c in bot_comments(sb, repo, number) if "notice" in marker_of(c)]
+
+
+def close_milestone_issues(sb: Sandbox, repo: str, milestone: str) -> None:
+    for issue in sb.github.issues(repo):
+        if (
+            "pull_request" not in issue
+            and issue["state"] == "open"
+            and issue["number"] > 2
+            and (issue["milestone"] or {}).get("title") == milestone
+        ):
+            sb.github.update_issue(repo, issue["number"], state="closed")
+
+
+# ---- a mapping typo never wipes a status -------------------------------------------------------
+
+
+def test_a_milestone_typo_holds_the_deliverable_back_and_restoring_it_posts_nothing(
+    sandbox, state, tmp_path
+):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    before = {c["id"]: c["body"] for c in bot_comments(sandbox, "acme/web", 2)}
+    typo = edited(tmp_path, GITHUB_MAPPING, "milestone: v2.1}", "milestone: v2.I}")
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once"], sandbox, state, config=typo)
+
+    assert result.code == 1, result.err
+    assert "deliverables[1].include[0].milestone" in result.out
+    assert "acme/web has no milestone 'v2.I'; did you mean 'v2.1'" in result.out
+    assert '"deliverable.held_back"' in result.err
+    # Not a single write to that deliverable's comments, and no notice anywhere.
+    assert {c["id"]: c["body"] for c in bot_comments(sandbox, "acme/web", 2)} == before
+    assert [r for r in writes(sandbox) if r.method == "POST"] == []
+
+    sandbox.clear_requests()
+    restored = run_cli(["run", "--once"], sandbox, state)
+    assert restored.code == 0, restored.out
+    assert writes(sandbox) == []
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_fix_version_typo_holds_the_deliverable_back_in_both_jira_modes(state, tmp_path, mode):
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        before = {c["id"]: c["body"] for c in sandbox.jira.comments("PLAT-29")}
+        typo = edited(tmp_path, JIRA_MAPPING, 'fix_version: "2.1"', 'fix_version: "2.1.0"')
+        sandbox.clear_requests()
+
+        result = run_cli(["run", "--once"], sandbox, state, config=typo)
+
+        assert result.code == 1, result.err
+        assert "deliverables[1].include[0].fix_version" in result.out
+        assert "PLAT has no fix version '2.1.0'; did you mean '2.1'" in result.out
+        assert {c["id"]: c["body"] for c in sandbox.jira.comments("PLAT-29")} == before
+        assert writes(sandbox) == []
+        # The other deliverable was published as usual (here: nothing changed, nothing written).
+        assert "unchanged    plat:PLAT-1" in result.out
+
+        sandbox.clear_requests()
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        assert writes(sandbox) == []
+
+
+def test_a_relabelled_container_is_held_back_not_reported_empty(sandbox, state):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    before = {c["id"]: c["body"] for c in bot_comments(sandbox, "acme/api", 1)}
+    for issue in sandbox.github.issues("acme/api"):
+        labels = [label["name"] for label in issue["labels"]]
+        if "security" in labels:
+            others = [name for name in labels if name != "security"] + ["sec"]
+            sandbox.github.update_issue("acme/api", issue["number"], labels=others)
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once"], sandbox, state)
+
+    assert result.code == 1
+    assert "deliverables[2].include[0]" in result.out
+    assert "and matches none now" in result.out
+    assert {c["id"]: c["body"] for c in bot_comments(sandbox, "acme/api", 1)} == before
+
+
+# ---- notices announce the trackers' news, not ours -------------------------------------------
+
+
+def test_a_status_that_flips_and_flips_back_is_announced_once(sandbox, state):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    open_before = [
+        i["number"]
+        for i in sandbox.github.issues("acme/web")
+        if "pull_request" not in i
+        and i["state"] == "open"
+        and i["number"] > 2
+        and (i["milestone"] or {}).get("title") == "v2.1"
+    ]
+    close_milestone_issues(sandbox, "acme/web", "v2.1")
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    assert len(notices_on(sandbox, "acme/web", 2)) == 1
+
+    for number in open_before:  # reopened: back to the old status, within the cool-down
+        sandbox.github.update_issue("acme/web", number, state="open")
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    close_milestone_issues(sandbox, "acme/web", "v2.1")
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    for number in open_before:
+        sandbox.github.update_issue("acme/web", number, state="open")
+    result = run_cli(["run", "--once"], sandbox, state)
+
+    assert result.code == 0
+    assert len(notices_on(sandbox, "acme/web", 2)) == 1
+    assert '"notice.cooling_down"' in result.err
+
+
+def test_a_status_changed_by_editing_the_mapping_is_not_announced(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    lead = next(
+        c for c in reports_on(sandbox, "acme/web", 2) if marker_of(c)["role"] == "delivery-lead"
+    )
+    status_before = next(line for line in lead["body"].splitlines() if line.startswith("Status:"))
+    # The delivery lead moves the deadline far out: the status changes, by the mapping's doing.
+    later = edited(
+        tmp_path,
+        GITHUB_MAPPING,
+        "    name: Mobile onboarding\n",
+        "    name: Mobile onboarding\n    due: 2031-06-30\n",
+    )
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once"], sandbox, state, config=later)
+
+    assert result.code == 0, result.out
+    lead = next(
+        c for c in reports_on(sandbox, "acme/web", 2) if marker_of(c)["role"] == "delivery-lead"
+    )
+    status_after = next(line for line in lead["body"].splitlines() if line.startswith("Status:"))
+    assert status_after != status_before  # the report shows the new status
+    assert notices_on(sandbox, "acme/web", 2) == []
+    assert requests_to(sandbox, "POST", r".") == []
+
+
+# ---- retired reports ----------------------------------------------------------------------
+
+
+def test_renaming_a_deliverable_retires_its_old_reports_once(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    old = {c["id"] for c in reports_on(sandbox, "acme/web", 2)}
+    renamed = edited(tmp_path, GITHUB_MAPPING, "id: mobile-onboarding", "id: mobile-v1")
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once"], sandbox, state, config=renamed)
+
+    assert result.code == 0, result.out
+    assert result.err.count('"comment.retired"') == 2
+    assert len(requests_to(sandbox, "POST", r"/issues/2/comments$")) == 2  # the new reports
+    comments = {c["id"]: c for c in reports_on(sandbox, "acme/web", 2)}
+    assert len(comments) == 4
+    for comment_id in old:
+        body, marker = comments[comment_id]["body"], marker_of(comments[comment_id])
+        assert marker["retired"] is True and marker["deliverable"] == "mobile-onboarding"
+        assert "Retired report — Mobile onboarding" in body
+        assert "no longer updated since" in body
+        assert "'mobile-onboarding' was removed from the mapping file" in body
+        assert "Mobile onboarding is now reported in another comment on this issue" in body
+        for figure in ("Status:", "Progress:", "Open:"):
+            assert figure not in body
+
+    sandbox.clear_requests()
+    again = run_cli(["run", "--once"], sandbox, state, config=renamed)
+    assert again.code == 0
+    assert writes(sandbox) == []
+
+
+def test_removing_a_report_target_retires_the_reports_there(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    fewer = edited(
+        tmp_path,
+        GITHUB_MAPPING,
+        "    report_to:\n      - {source: api, issue: 1}\n",
+        "",
+    )
+    result = run_cli(["run", "--once"], sandbox, state, config=fewer)
+    assert result.code == 0, result.out
+    bodies = [c["body"] for c in reports_on(sandbox, "acme/api", 1)]
+    assert len(bodies) == 2
+    assert all("removed from the report_to of deliverable 'api-hardening'" in b for b in bodies)
+
+
+def test_prune_deletes_retired_reports(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    renamed = edited(tmp_path, GITHUB_MAPPING, "id: mobile-onboarding", "id: mobile-v1")
+    assert run_cli(["run", "--once"], sandbox, state, config=renamed).code == 0
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once", "--prune"], sandbox, state, config=renamed)
+
+    assert result.code == 0, result.out
+    assert len(requests_to(sandbox, "DELETE", r"/issues/comments/\d+$")) == 2
+    assert result.err.count('"comment.pruned"') == 2
+    remaining = reports_on(sandbox, "acme/web", 2)
+    assert sorted(marker_of(c)["deliverable"] for c in remaining) == ["mobile-v1", "mobile-v1"]
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_jira_reports_are_retired_with_the_marker_property(state, tmp_path, mode):
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        renamed = edited(tmp_path, JIRA_MAPPING, "id: release-2-1", "id: platform-2-1")
+        result = run_cli(["run", "--once"], sandbox, state, config=renamed)
+        assert result.code == 0, result.out
+        retired = []
+        for comment in sandbox.jira.comments("PLAT-29"):
+            props = {p["key"]: p["value"] for p in comment.get("properties", ())}
+            value = props.get("delivery-sync") or {}
+            if value.get("retired"):
+                retired.append(comment)
+                assert value["deliverable"] == "release-2-1"
+                assert "Progress:" not in comment["body"]
+        assert len(retired) == 2
+
+
+# ---- people ----------------------------------------------------------------------------------
+
+
+def test_assignees_missing_from_people_are_reported_once(sandbox, state, tmp_path):
+    few = edited(
+        tmp_path,
+        GITHUB_MAPPING,
+        "  - {name: Alex Kim, github: alex-kim}\n",
+        "",
+    )
+    result = run_cli(["run", "--once"], sandbox, state, config=few)
+    assert result.code == 0
+    events = [json.loads(line) for line in result.err.splitlines() if "people.unlisted" in line]
+    assert [(e["tracker"], e["identity"]) for e in events] == [("github", "alex-kim")]
