@@ -1,10 +1,21 @@
-"""GitHub adapter on PyGithub: fetch issues and milestones, find and write our comments.
+"""GitHub adapter on PyGithub: fetch issues, milestones and labels, find and write our comments.
 
-Lists are read as raw JSON pages through PyGithub's requester (100 per page, Link-header
-paging), because reading attributes of PyGithub's list objects can silently GET each item.
-Pull requests are dropped from the raw page. PyGithub's own retry is off: `connectors.retry`
-decides, and a comment create is never re-sent blindly. Our comments end with an HTML-comment
-marker line; the marker and the author together identify them.
+Every request goes through PyGithub's requester as raw JSON (100 per page, `Link`-header paging),
+because reading attributes of PyGithub's objects can silently GET each item, and because
+PyGithub's `requestJsonAndCheck` returns whatever it could parse. Here every answer must be the
+JSON shape its endpoint promises (a list for a listing, an object with the expected keys for one
+thing): an HTML sign-in page, truncated JSON or a dict where a list belongs is a failed, retriable
+read, never an empty page. Paging stops with an error on a `next` link to a page already read and
+beyond a ceiling derived from the `last` link. Pull requests are dropped from the raw page; a
+malformed issue is skipped with a warning and remembered in `unreadable`.
+
+PyGithub's own retry is off: `connectors.retry` decides, and a comment create is never re-sent
+blindly. What cannot succeed (401, 403 that is not a rate limit, 404, a host that does not
+resolve) is not retried, and error texts name the URL and the variable to check but never repeat
+an answer's body: only GitHub's own `message`, cleaned of anything credential-like.
+
+Our comments end with an HTML-comment marker line; the marker and the author together identify
+them.
 """
 
 from __future__ import annotations
@@ -12,10 +23,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+import jwt
 import requests
 import structlog
 from github import Auth, Github, GithubException, GithubIntegration
@@ -29,18 +42,24 @@ from connectors.retry import (
     TrackerError,
     call,
     connection_error,
+    safe_message,
     wait_seconds_from_headers,
 )
-from connectors.tracker import RequestStats, skip_malformed
+from connectors.tracker import RequestStats, skip_malformed, valid_text
 
 log = structlog.get_logger("delivery_sync.github")
 
 PAGE_SIZE = 100
+# Pages of one listing, whatever the tracker says: a million entries at 100 a page.
+PAGE_CEILING = 10_000
 ANY_BOT = "*[bot]"
 MARKER_PREFIX = "<!-- delivery-sync "
-_MARKER = re.compile(r"<!--\s*delivery-sync\s+(\{.*\})\s*-->\s*\Z", re.DOTALL)
+_MARKER = re.compile(r"\s*<!--\s*delivery-sync\s+(\{.*\})\s*-->\s*")
 _CHECKBOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]", re.MULTILINE)
-_LINK_NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+_LINK = re.compile(r"<([^>]*)>\s*((?:;[^,<]*)*)")
+_REL = re.compile(r'rel\s*=\s*"?([^";]+)"?', re.IGNORECASE)
+ENTERPRISE_HINT = "GitHub Enterprise needs https://HOST/api/v3"
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
 def marker_line(marker: Marker) -> str:
@@ -48,8 +67,12 @@ def marker_line(marker: Marker) -> str:
 
 
 def parse_marker(body: str) -> Marker | None:
-    """The marker on the body's last line, read as JSON (spacing free, extra keys allowed)."""
-    match = _MARKER.search(body or "")
+    """The marker on the body's last line, read as JSON (spacing free, extra keys allowed).
+
+    Only the last line counts: a title or quoted text earlier in the body may hold a copy of a
+    marker, and must neither be taken for ours nor hide ours."""
+    lines = (body or "").rstrip().splitlines()
+    match = _MARKER.fullmatch(lines[-1]) if lines else None
     if match is None:
         return None
     try:
@@ -60,72 +83,229 @@ def parse_marker(body: str) -> Marker | None:
 
 def task_list(body: str | None) -> tuple[int, int]:
     """Task-list checkboxes in a description: (ticked, total)."""
-    boxes = _CHECKBOX.findall(body or "")
+    boxes = _CHECKBOX.findall(_optional_text(body, "body") or "")
     return sum(1 for b in boxes if b in "xX"), len(boxes)
 
 
-def _time(value: str | None) -> datetime | None:
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} is {type(value).__name__}, not text")
+    return value
+
+
+def _optional_text(value: Any, name: str) -> str | None:
+    return None if value is None else _text(value, name)
+
+
+def _number(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"number is {type(value).__name__} {value!r:.40}, not an issue number")
+    return value
+
+
+def _time(value: Any, name: str) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    moment = datetime.fromisoformat(_text(value, name).replace("Z", "+00:00"))
+    # GitHub always sends UTC; a time without an offset is read as UTC, not as local time.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _required_time(raw: dict[str, Any], name: str) -> datetime:
+    moment = _time(raw[name], name)
+    if moment is None:
+        raise ValueError(f"{name} is null")
+    return moment
+
+
+def _list(value: Any, name: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"{name} is {type(value).__name__}, not a list")
+    return value
+
+
+def _label_name(label: Any) -> str:
+    return _text(label["name"] if isinstance(label, dict) else label, "label")
+
+
+def _login(person: Any) -> str:
+    if not isinstance(person, dict):
+        raise TypeError(f"a person is {type(person).__name__}, not an object")
+    return _text(person["login"], "login")
+
+
+def issue_key(repo: str, raw: Any) -> str | None:
+    """The key the mirror knows an issue payload under ("acme/web#45"), when its number reads."""
+    try:
+        return f"{repo}#{_number(raw['number'])}"
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def normalise_issue(raw: dict[str, Any], source_id: str, repo: str) -> WorkItem:
-    """One issue of a list or GET payload. Raises KeyError/TypeError/ValueError when malformed."""
-    number = int(raw["number"])
-    state = TrackerState.CLOSED if raw["state"] == "closed" else TrackerState.OPEN
+    """One issue of a list or GET payload. Raises KeyError/TypeError/ValueError when malformed:
+    every field the mirror and the reports rely on is checked for its type here, so what comes
+    out can be hashed, stored and rendered."""
+    if not isinstance(raw, dict):
+        raise TypeError(f"an issue is {type(raw).__name__}, not an object")
+    number = _number(raw["number"])
+    status = _text(raw["state"], "state")
+    if status not in ("open", "closed"):
+        raise ValueError(f"state is {status!r:.40}, not open or closed")
+    state = TrackerState.CLOSED if status == "closed" else TrackerState.OPEN
     milestone = raw.get("milestone")
+    if milestone is not None and not isinstance(milestone, dict):
+        raise TypeError(f"milestone is {type(milestone).__name__}, not an object")
+    reason = _optional_text(raw.get("state_reason"), "state_reason")
     return WorkItem(
         source=source_id,
         key=f"{repo}#{number}",
-        title=str(raw.get("title") or ""),
-        url=raw["html_url"],
+        title=_optional_text(raw.get("title"), "title") or "",
+        url=_text(raw["html_url"], "html_url"),
         state=state,
-        status=raw["state"],
-        created=_time(raw["created_at"]),
-        updated=_time(raw["updated_at"]),
-        closed=_time(raw.get("closed_at")),
-        resolution=raw.get("state_reason") if state is TrackerState.CLOSED else None,
+        status=status,
+        created=_required_time(raw, "created_at"),
+        updated=_required_time(raw, "updated_at"),
+        closed=_time(raw.get("closed_at"), "closed_at"),
+        resolution=reason if state is TrackerState.CLOSED else None,
         assignees=tuple(
-            Person("github", a["login"], a["login"]) for a in raw.get("assignees") or ()
+            Person("github", login, login)
+            for login in map(_login, _list(raw.get("assignees"), "assignees"))
         ),
-        labels=tuple(
-            label["name"] if isinstance(label, dict) else str(label)
-            for label in raw.get("labels") or ()
-        ),
-        milestones=(milestone["title"],) if milestone else (),
+        labels=tuple(_label_name(label) for label in _list(raw.get("labels"), "labels")),
+        milestones=(_text(milestone["title"], "milestone title"),) if milestone else (),
         task_list=task_list(raw.get("body")),
     )
 
 
+def issues_of_page(
+    page: Iterable[Any], source_id: str, repo: str, unreadable: dict[str, str] | None = None
+) -> Iterator[WorkItem]:
+    """The work items of one page of the issue listing: pull requests dropped, each malformed
+    entry skipped with an `item.malformed` warning and recorded in `unreadable` under its key."""
+    issues = (r for r in page if not (isinstance(r, dict) and "pull_request" in r))
+    return skip_malformed(
+        issues,
+        lambda raw: normalise_issue(raw, source_id, repo),
+        event="item.malformed",
+        source=source_id,
+        name=lambda raw: issue_key(repo, raw),
+        unreadable=unreadable,
+    )
+
+
 def normalise_milestone(raw: dict[str, Any], source_id: str) -> Milestone:
-    due = _time(raw.get("due_on"))
+    if not isinstance(raw, dict):
+        raise TypeError(f"a milestone is {type(raw).__name__}, not an object")
+    due_on = _optional_text(raw.get("due_on"), "due_on")
+    _time(due_on, "due_on")  # a readable time, or the milestone is malformed
     return Milestone(
         source=source_id,
-        title=raw["title"],
+        title=_text(raw["title"], "title"),
         # GitHub stores a due *day*; the time part depends on the creator's time zone.
-        due=date.fromisoformat(raw["due_on"][:10]) if due else None,
+        due=date.fromisoformat(due_on[:10]) if due_on else None,
         closed=raw.get("state") == "closed",
-        url=raw.get("html_url"),
+        url=_optional_text(raw.get("html_url"), "html_url"),
     )
 
 
 def _normalise_comment(raw: dict[str, Any]) -> Comment:
+    if not isinstance(raw, dict):
+        raise TypeError(f"a comment is {type(raw).__name__}, not an object")
+    cid = raw["id"]
+    if isinstance(cid, bool) or not isinstance(cid, int):
+        raise TypeError(f"id is {type(cid).__name__}, not a number")
+    body = _optional_text(raw.get("body"), "body") or ""
+    user = raw.get("user")
     return Comment(
-        id=str(raw["id"]),
-        body=raw.get("body") or "",
-        author=(raw.get("user") or {}).get("login", ""),
-        marker=parse_marker(raw.get("body") or ""),
-        created=_time(raw.get("created_at")),
-        updated=_time(raw.get("updated_at")),
+        id=str(cid),
+        body=body,
+        author=_login(user) if user is not None else "",
+        marker=parse_marker(body),
+        created=_time(raw.get("created_at"), "created_at"),
+        updated=_time(raw.get("updated_at"), "updated_at"),
     )
 
 
-def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
+class _BadAnswer(Exception):
+    """A 2xx answer that is not the JSON its endpoint promises; the text says what it was."""
+
+    def __init__(self, text: str, *, html: bool = False):
+        super().__init__(text)
+        self.html = html
+
+
+def _parse(headers: dict[str, str], text: str) -> Any:
+    """The answer's JSON with every string made valid Unicode; _BadAnswer when it is not JSON."""
+    kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind and "json" not in kind:
+        if "html" in kind:
+            raise _BadAnswer("answered HTML, not JSON — a proxy or sign-in page?", html=True)
+        raise _BadAnswer(f"answered {kind[:60]}, not JSON")
+    if not text.strip():
+        raise _BadAnswer("answered an empty body, not JSON")
+    try:
+        return valid_text(json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise _BadAnswer(
+            f"answered truncated or invalid JSON ({exc.msg} at character {exc.pos} of {len(text)})"
+        ) from None
+    except RecursionError:
+        raise _BadAnswer("answered JSON nested too deeply to read") from None
+
+
+def _shape(data: Any, listing: bool, keys: tuple[str, ...]) -> None:
+    """Raise _BadAnswer unless `data` is a list (`listing`) or an object holding `keys`."""
+    if listing:
+        if not isinstance(data, list):
+            raise _BadAnswer(f"answered a JSON {_json_kind(data)} where a list was expected")
+        return
+    if not isinstance(data, dict):
+        raise _BadAnswer(f"answered a JSON {_json_kind(data)} where an object was expected")
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise _BadAnswer(f"answered an object without {', '.join(missing)}")
+
+
+def _json_kind(data: Any) -> str:
+    kinds = {dict: "object", list: "list", str: "string", bool: "boolean"}
+    return kinds.get(type(data), "null" if data is None else "number")
+
+
+def _links(header: str) -> dict[str, str]:
+    """The URLs of a `Link` header by relation ("next", "last", …)."""
+    found: dict[str, str] = {}
+    for target, params in _LINK.findall(header or ""):
+        rel = _REL.search(params)
+        for name in rel[1].split() if rel else ():
+            found.setdefault(name.lower(), target.strip())
+    return found
+
+
+def _page_number(url: str) -> int | None:
+    values = [v for k, v in parse_qsl(urlsplit(url).query) if k == "page"]
+    try:
+        return int(values[-1]) if values else None
+    except ValueError:
+        return None
+
+
+def _port(parts: Any) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+
+
+def _classify(exc: Exception, what: str, create: bool, secrets: Iterable[str] = ()) -> TrackerError:
+    """What PyGithub's own calls (a GitHub App's identity and installation token) raised."""
     if isinstance(exc, GithubException):
         status = exc.status
         data = exc.data if isinstance(exc.data, dict) else {}
-        message = str(data.get("message") or exc.message or "")[:200]
+        shaped = isinstance(data.get("message"), str)
+        message = safe_message(data["message"], secrets) if shaped else ""
         headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
         wait = wait_seconds_from_headers(headers, datetime.now(UTC))
         text = f"{what}: HTTP {status} {message}".rstrip()
@@ -142,12 +322,27 @@ def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
         return TrackerError(text, status=status)
     if isinstance(exc, requests.RequestException):
         return connection_error(exc, what, create)
+    if isinstance(exc, jwt.PyJWTError):
+        return _key_error(what)
+    if isinstance(exc, ValueError):  # PyGithub's json.loads on a truncated answer
+        text = f"{what}: GitHub answered truncated or invalid JSON"
+        return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
     raise exc
+
+
+def _key_error(what: str) -> TrackerError:
+    return TrackerError(
+        f"{what}: GITHUB_APP_PRIVATE_KEY cannot sign a GitHub App token: it must be the app's "
+        "private key in PEM form (-----BEGIN RSA PRIVATE KEY----- …)"
+    )
 
 
 class GitHubAccount:
     """One GitHub identity (API base and credentials) shared by all its repositories: one
-    client, so GitHub's pause between writes holds across them, and one lookup of our login."""
+    client, so GitHub's pause between writes holds across them, and one lookup of our login.
+
+    `url_variable` and `credentials_variable` name where the API base and the credentials
+    came from (`GITHUB_API_URL`, `GITHUB_TOKEN`, a source's `base_url` …), for error texts."""
 
     def __init__(
         self,
@@ -157,12 +352,22 @@ class GitHubAccount:
         app: Auth.AppAuth | None = None,
         write_pause: float = 1.0,
         timeout: int = 30,
+        url_variable: str = "GITHUB_API_URL",
+        credentials_variable: str = "GITHUB_TOKEN",
     ):
-        self.base_url = base_url
+        self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.app = app  # with an installation token: the app, whose slug names our bot
+        self.url_variable = url_variable
+        self.credentials_variable = credentials_variable
+        parts = urlsplit(self.base_url)
+        self.host = f"{parts.hostname or ''}{_port_suffix(parts)}"
+        self._origin = ((parts.hostname or "").lower(), _port(parts))
+        self._path = parts.path.rstrip("/")
+        # Values an answer must never carry into an error text.
+        self.secrets = [auth.token] if isinstance(auth, Auth.Token) else []
         self.client = Github(
-            base_url=base_url,
+            base_url=self.base_url,
             auth=auth,
             per_page=PAGE_SIZE,
             retry=None,
@@ -172,6 +377,40 @@ class GitHubAccount:
             seconds_between_writes=write_pause or None,
         )
         self.login: str | None = None
+
+    def absolute(self, url: str) -> str:
+        """`url` (a path under the API base, or a URL) as an absolute URL without its query."""
+        parts = urlsplit(url)
+        if parts.scheme:
+            return f"{parts.scheme}://{parts.hostname or ''}{_port_suffix(parts)}{parts.path}"
+        return f"{self.base_url}{parts.path}"
+
+    def same_origin(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return not parts.scheme or ((parts.hostname or "").lower(), _port(parts)) == self._origin
+
+    def page_key(self, url: str, parameters: dict[str, Any] | None) -> tuple:
+        """Which page a request reads, however its URL is spelled (relative, absolute, query
+        order), so a `next` link back to a page already read is recognised."""
+        parts = urlsplit(url)
+        path = parts.path if parts.scheme else self._path + parts.path
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        query += [(str(k), str(v)) for k, v in (parameters or {}).items()]
+        if not any(k == "page" for k, _ in query):
+            query.append(("page", "1"))  # no page parameter reads the first page
+        return (path.rstrip("/"), tuple(sorted(query)))
+
+
+def _port_of(parts: Any) -> int | None:
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def _port_suffix(parts: Any) -> str:
+    port = _port_of(parts)
+    return f":{port}" if port else ""
 
 
 class GitHubTracker:
@@ -191,31 +430,164 @@ class GitHubTracker:
         self.source_id = source_id
         self.repo = repo
         self.stats = RequestStats()
+        self.unreadable: dict[str, str] = {}
         self._account = account
         self._github = account.client
         self._sleep = sleep
 
-    # ---- reads -----------------------------------------------------------------------------
+    # ---- requests --------------------------------------------------------------------------
 
-    def _get(self, url: str, parameters: dict[str, Any] | None, what: str) -> tuple[dict, Any]:
-        def request() -> tuple[dict, Any]:
-            self.stats.reads += 1
+    def _request(
+        self,
+        verb: str,
+        url: str,
+        what: str,
+        *,
+        parameters: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        listing: bool = False,
+        keys: tuple[str, ...] = (),
+        create: bool = False,
+    ) -> tuple[dict[str, str], Any]:
+        """One request under the retry policy: the answer's headers and its checked JSON."""
+
+        def attempt() -> tuple[dict[str, str], Any]:
+            if verb == "GET":
+                self.stats.reads += 1
+            else:
+                self.stats.writes += 1
+            status, headers, text = self._send(verb, url, parameters, body, what, create)
+            headers = {str(k).lower(): str(v) for k, v in headers.items()}
+            where = f"{verb} {self._account.absolute(url)}"
+            if status >= 400:
+                raise self._refused(status, headers, text, what, where, create)
             try:
-                return self._github.requester.requestJsonAndCheck("GET", url, parameters)
-            except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, create=False) from None
+                if 300 <= status < 400:
+                    target = urlsplit(headers.get("location", "")).hostname or "elsewhere"
+                    raise _BadAnswer(
+                        f"answered a redirect (HTTP {status}) to {target} — a proxy or "
+                        "sign-in page?",
+                        html=True,
+                    )
+                if status == 204 or (verb == "DELETE" and not text.strip()):
+                    return headers, None
+                data = _parse(headers, text)
+                _shape(data, listing, keys)
+            except _BadAnswer as bad:
+                hint = f" (check {self._account.url_variable}; {ENTERPRISE_HINT})"
+                message = f"{what}: {where} {bad}{hint if bad.html else ''}"
+                if create:
+                    raise AmbiguousWrite(message, status=status) from None
+                raise TrackerError(message, status=status, retriable=True) from None
+            return headers, data
 
-        return call(request, what=what, sleep=self._sleep)
+        return call(attempt, what=what, sleep=self._sleep)
+
+    def _send(
+        self,
+        verb: str,
+        url: str,
+        parameters: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        what: str,
+        create: bool,
+    ) -> tuple[int, dict[str, Any], str]:
+        account = self._account
+        try:
+            return self._github.requester.requestJson(verb, url, parameters, None, body)
+        except requests.RequestException as exc:
+            raise connection_error(
+                exc, what, create, host=account.host, variable=account.url_variable
+            ) from None
+        except jwt.PyJWTError:  # a GitHub App signs its token request with its private key
+            raise _key_error(what) from None
+        except GithubException as exc:  # a GitHub App's installation token was refused
+            raise _classify(exc, f"{what} (GitHub App token)", False, account.secrets) from None
+        except RuntimeError as exc:
+            if "redirected" not in str(exc):
+                raise
+            raise TrackerError(
+                f"{what}: {account.host} redirects to another host or scheme; check "
+                f"{account.url_variable} ({ENTERPRISE_HINT})"
+            ) from None
+
+    def _refused(
+        self, status: int, headers: dict[str, str], text: str, what: str, where: str, create: bool
+    ) -> TrackerError:
+        """The TrackerError for an error status. Only GitHub's own JSON `message` is quoted,
+        cleaned of anything credential-like: a proxy may echo our Authorization header."""
+        account = self._account
+        try:
+            data = _parse(headers, text)
+        except _BadAnswer:
+            data = None
+        shaped = isinstance(data, dict) and isinstance(data.get("message"), str)
+        message = safe_message(data["message"], account.secrets) if shaped else ""
+        wait = wait_seconds_from_headers(headers, datetime.now(UTC))
+        text = f"{what}: HTTP {status} {message}".rstrip()
+        if status == 429 or (
+            status == 403 and (wait is not None or "rate limit" in message.lower())
+        ):
+            return TrackerError(text, status=status, retriable=True, retry_after=wait or 60.0)
+        if status >= 500:
+            if not shaped:
+                text += f" from {where} (not GitHub's own answer: a proxy or gateway?)"
+            if create:
+                return AmbiguousWrite(text, status=status)
+            return TrackerError(text, status=status, retriable=True)
+        if not shaped:
+            return TrackerError(
+                f"{what}: HTTP {status} from {where}, which does not look like the GitHub API "
+                f"(no GitHub error in the answer); check {account.url_variable} "
+                f"({ENTERPRISE_HINT})",
+                status=status,
+            )
+        if status in (404, 410):
+            return NotFound(text, status=status)
+        if status == 401:
+            text += f" — check {account.credentials_variable}"
+        return TrackerError(text, status=status)
 
     def _pages(self, url: str, parameters: dict[str, Any], what: str) -> Iterator[list[Any]]:
+        """The pages of a listing, following `Link: rel="next"`. A link back to a page already
+        read, to another host, or more pages than the tracker's `last` link announced (with a
+        generous margin; PAGE_CEILING at most) stops the listing with a TrackerError."""
+        account = self._account
         next_url: str | None = url
         params: dict[str, Any] | None = parameters
-        while next_url:
-            headers, data = self._get(next_url, params, what)
-            yield data if isinstance(data, list) else []
-            link = {k.lower(): v for k, v in headers.items()}.get("link", "")
-            found = _LINK_NEXT.search(link)
-            next_url, params = (found[1], None) if found else (None, None)
+        seen: set[tuple] = set()
+        ceiling, announced = PAGE_CEILING, None
+        while next_url is not None:
+            key = account.page_key(next_url, params)
+            if key in seen:
+                raise TrackerError(
+                    f"{what}: the next page ({account.absolute(next_url)}, page "
+                    f"{_page_number(next_url) or 1}) was already read; stopping instead of "
+                    "paging forever"
+                )
+            if len(seen) >= ceiling:
+                told = f"the tracker announced {announced}" if announced else "no last page"
+                raise TrackerError(
+                    f"{what}: more than {ceiling} pages ({told}); stopping instead of paging "
+                    "forever"
+                )
+            seen.add(key)
+            headers, data = self._request("GET", next_url, what, parameters=params, listing=True)
+            yield data
+            links = _links(headers.get("link", ""))
+            if announced is None and "last" in links:
+                announced = _page_number(links["last"])
+                if announced is not None:
+                    # Issues created while we page add pages; twice the announced count holds.
+                    ceiling = min(PAGE_CEILING, 2 * announced + 10)
+            next_url, params = links.get("next"), None
+            if next_url is not None and not account.same_origin(next_url):
+                raise TrackerError(
+                    f"{what}: the next page link points at another host "
+                    f"({urlsplit(next_url).hostname}); not following it"
+                )
+
+    # ---- reads -----------------------------------------------------------------------------
 
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
         if jql is not None:
@@ -233,15 +605,7 @@ class GitHubTracker:
         for page in self._pages(
             f"/repos/{self.repo}/issues", parameters, f"list {self.repo} issues"
         ):
-            # The issues endpoint lists pull requests too; they are not work items.
-            issues = (r for r in page if not (isinstance(r, dict) and "pull_request" in r))
-            yield from skip_malformed(
-                issues,
-                lambda raw: normalise_issue(raw, self.source_id, self.repo),
-                event="item.malformed",
-                source=self.source_id,
-                name=lambda raw: raw.get("number"),
-            )
+            yield from issues_of_page(page, self.source_id, self.repo, self.unreadable)
 
     def fetch_milestones(self) -> list[Milestone]:
         found = []
@@ -257,21 +621,45 @@ class GitHubTracker:
             )
         return found
 
+    def fetch_labels(self) -> list[str]:
+        """The repository's label names (`GET /repos/{o}/{r}/labels`, 100 per page)."""
+        found: list[str] = []
+        url = f"/repos/{self.repo}/labels"
+        for page in self._pages(url, {"per_page": PAGE_SIZE}, f"list {self.repo} labels"):
+            found += skip_malformed(
+                page,
+                lambda raw: _text(raw["name"], "name"),
+                event="label.malformed",
+                source=self.source_id,
+                name=lambda raw: raw.get("id"),
+            )
+        return found
+
+    def check_jql(self, jql: str) -> None:
+        raise ValueError("GitHub sources have no JQL: a `jql` selector needs a Jira source")
+
     def site(self) -> dict | None:
         return None  # nothing worth keeping: the login is read only when comments are listed
 
     def check_access(self) -> None:
         """Raise TrackerError unless the token can read the repository."""
-        self._get(f"/repos/{self.repo}", None, f"read repository {self.repo}")
+        self._request(
+            "GET", f"/repos/{self.repo}", f"read repository {self.repo}", keys=("full_name",)
+        )
 
     def fetch_item(self, issue: str) -> WorkItem | None:
+        what = f"get {self.repo}#{issue}"
         try:
-            _, raw = self._get(
-                f"/repos/{self.repo}/issues/{issue}", None, f"get {self.repo}#{issue}"
+            _, raw = self._request(
+                "GET", f"/repos/{self.repo}/issues/{issue}", what, keys=("number",)
             )
         except NotFound:
             return None
-        return normalise_issue(raw, self.source_id, self.repo)
+        try:
+            return normalise_issue(raw, self.source_id, self.repo)
+        except MALFORMED as exc:
+            reason = safe_message(f"{type(exc).__name__}: {exc}", self._account.secrets)
+            raise TrackerError(f"{what}: the answer is not a readable issue ({reason})") from None
 
     def login(self) -> str:
         """Our own account: comments by anyone else are never touched."""
@@ -281,8 +669,14 @@ class GitHubTracker:
                 account.login = f"{self._app_slug(account)}[bot]"
             else:
                 try:
-                    _, raw = self._get("/user", None, "get the authenticated user")
-                    account.login = raw["login"]
+                    _, raw = self._request(
+                        "GET", "/user", "get the authenticated user", keys=("login",)
+                    )
+                    account.login = _text(raw["login"], "login")
+                except TypeError:
+                    raise TrackerError(
+                        "get the authenticated user: the answer has no readable login"
+                    ) from None
                 except TrackerError as exc:
                     if exc.status != 403:
                         raise
@@ -299,9 +693,11 @@ class GitHubTracker:
             self.stats.reads += 1
             try:
                 integration = GithubIntegration(base_url=account.base_url, auth=account.app)
-                return integration.get_app().slug
+                return _text(integration.get_app().slug, "slug")
+            except TypeError:
+                raise TrackerError(f"{what}: the answer has no readable slug") from None
             except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, create=False) from None
+                raise _classify(exc, what, False, account.secrets) from None
 
         return call(request, what=what, sleep=self._sleep)
 
@@ -314,13 +710,14 @@ class GitHubTracker:
         parameters = {"per_page": PAGE_SIZE}
         url = f"/repos/{self.repo}/issues/{issue}/comments"
         for page in self._pages(url, parameters, f"list comments of {self.repo}#{issue}"):
-            for raw in page:
-                try:
-                    comment = _normalise_comment(raw)
-                except (KeyError, TypeError, ValueError):
-                    continue
-                if self._is_ours(comment.author):
-                    found.append(comment)
+            comments = skip_malformed(
+                page,
+                _normalise_comment,
+                event="comment.malformed",
+                source=self.source_id,
+                name=lambda raw: raw.get("id"),
+            )
+            found += [c for c in comments if self._is_ours(c.author)]
         return found
 
     # ---- writes ----------------------------------------------------------------------------
@@ -332,31 +729,36 @@ class GitHubTracker:
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         what = f"create comment on {self.repo}#{issue}"
-
-        def request() -> Comment:
-            self.stats.writes += 1
-            try:
-                created = (
-                    self._github.get_repo(self.repo).get_issue(int(issue)).create_comment(body)
-                )
-            except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, create=True) from None
-            return _normalise_comment(created.raw_data)
-
-        return call(request, what=what, sleep=self._sleep)
+        _, raw = self._request(
+            "POST",
+            f"/repos/{self.repo}/issues/{int(issue)}/comments",
+            what,
+            body={"body": body},
+            keys=("id",),
+            create=True,
+        )
+        try:
+            return _normalise_comment(raw)
+        except MALFORMED:
+            # Created, most likely, but we cannot say which comment it is: look before writing.
+            raise AmbiguousWrite(f"{what}: the answer does not say which comment it is") from None
 
     def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
         """Nothing to do: the marker is the body's last line, restored by the next edit."""
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
-        what = f"edit comment {comment_id} on {self.repo}#{issue}"
+        self._request(
+            "PATCH",
+            f"/repos/{self.repo}/issues/comments/{int(comment_id)}",
+            f"edit comment {comment_id} on {self.repo}#{issue}",
+            body={"body": body},
+            keys=("id",),
+        )
 
-        def request() -> None:
-            self.stats.writes += 1
-            try:
-                issue_obj = self._github.get_repo(self.repo).get_issue(int(issue))
-                issue_obj.get_comment(int(comment_id)).edit(body)
-            except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, create=False) from None
-
-        call(request, what=what, sleep=self._sleep)
+    def delete_comment(self, issue: str, comment_id: str) -> None:
+        """Delete one of our comments; NotFound when it is already gone."""
+        self._request(
+            "DELETE",
+            f"/repos/{self.repo}/issues/comments/{int(comment_id)}",
+            f"delete comment {comment_id} on {self.repo}#{issue}",
+        )

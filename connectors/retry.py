@@ -7,12 +7,18 @@ unknown (sent, then a timeout, reset or 5xx) it raises `AmbiguousWrite`, and the
 for the comment before trying again. Waits honour `Retry-After`, then the rate-limit reset, then
 back off exponentially with jitter; a wait longer than `max_wait` fails the request instead of
 stalling a scheduled job for an hour.
+
+What cannot succeed by waiting is never retried: a host name that does not resolve, a malformed
+URL, a TLS failure, and (decided by the adapters) 401, 403 that is not a rate limit, and 404.
+Error texts never carry what a server echoed of our credentials: `safe_message` cleans any text
+taken from an answer before it goes into a `TrackerError`.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
@@ -57,24 +63,92 @@ class RateLimited(TrackerError):
     """The tracker wants us to wait longer than a scheduled job should."""
 
 
-def connection_error(exc: requests.RequestException, what: str, create: bool) -> TrackerError:
-    """A transport failure: retriable, except a create that may have reached the server."""
-    if isinstance(exc, requests.ConnectTimeout) or _never_connected(exc):
-        return TrackerError(f"{what}: cannot connect ({type(exc).__name__})", retriable=True)
-    text = f"{what}: connection failed ({type(exc).__name__})"
+def connection_error(
+    exc: requests.RequestException,
+    what: str,
+    create: bool,
+    *,
+    host: str | None = None,
+    variable: str | None = None,
+) -> TrackerError:
+    """A transport failure: retriable, except a create that may have reached the server, and
+    what waiting cannot fix (a host name that does not resolve, a malformed URL, TLS).
+
+    `host` and `variable` (the setting the URL came from, e.g. `GITHUB_API_URL`) are named in
+    the message, so a person knows what to check."""
+    at = f" {host}" if host else ""
+    check = f"; check {variable}" if variable else ""
+    kind = type(exc).__name__
+    if isinstance(exc, requests.exceptions.MissingSchema | requests.exceptions.InvalidSchema):
+        return TrackerError(f"{what}: the URL has no http:// or https:// scheme{check}")
+    if isinstance(exc, requests.exceptions.InvalidURL):
+        return TrackerError(f"{what}: the URL is not valid{check}")
+    if _caused_by(exc, "NameResolution") or _caused_by(exc, "gaierror"):
+        return TrackerError(f"{what}: cannot resolve the host name{at} (a typo?){check}")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TrackerError(f"{what}: TLS with{at} failed ({kind}){check}")
+    if isinstance(exc, requests.ConnectTimeout) or _caused_by(exc, "NewConnectionError"):
+        return TrackerError(
+            f"{what}: cannot connect to{at or ' the server'} ({kind}){check}", retriable=True
+        )
+    text = f"{what}: connection to{at or ' the server'} failed ({kind}){check}"
     return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
 
 
-def _never_connected(exc: BaseException) -> bool:
-    """The request never reached the server (refused, DNS), so even a create may be re-sent."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        reason = getattr(seen.args[0], "reason", None) if seen.args else None
-        names = {type(seen).__name__, type(reason).__name__}
-        if any("NewConnectionError" in n or "NameResolution" in n for n in names):
+def _caused_by(exc: BaseException, name: str) -> bool:
+    """Whether `exc` or anything it wraps (urllib3 keeps the cause in `.reason`) is of a type
+    whose name contains `name`."""
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if name in type(current).__name__:
             return True
-        seen = seen.__cause__ or seen.__context__
+        inner = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        inner += list(current.args)
+        pending += [e for e in inner if isinstance(e, BaseException)]
     return False
+
+
+# Credentials as servers and proxies echo them: an auth scheme and its value, GitHub's token
+# formats, JSON Web Tokens (a GitHub App's bearer), and long opaque runs mixing upper case,
+# lower case and digits (base64 of `user:token`, API tokens), which prose and URLs do not have.
+_AUTH_HEADER = re.compile(
+    r"(?i)\b(authorization\s*[:=]\s*)(?:(?:bearer|basic|token|digest)\s+)?[^\s,;\"'<>]+"
+)
+_AUTH_VALUE = re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9_.+/=~-]{8,}")
+_KNOWN_TOKEN = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9_]{16,}|github_pat_[A-Za-z0-9_]{16,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
+)
+_OPAQUE = re.compile(r"[A-Za-z0-9+/_=-]{24,}")
+REDACTED = "***"
+
+
+def _opaque(match: re.Match[str]) -> str:
+    run = match[0]
+    mixed = (
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() for c in run)
+    )
+    return REDACTED if mixed else run
+
+
+def safe_message(text: str, secrets: Iterable[str] = (), limit: int = 200) -> str:
+    """`text` from a server's answer made fit for an error message: our own `secrets` and
+    anything that looks like a credential replaced by `***`, cut to `limit` characters."""
+    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    text = _AUTH_HEADER.sub(lambda m: f"{m[1]}{REDACTED}", text)
+    text = _AUTH_VALUE.sub(lambda m: f"{m[1]}{m[2]}{REDACTED}", text)
+    text = _KNOWN_TOKEN.sub(REDACTED, text)
+    text = _OPAQUE.sub(_opaque, text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def wait_seconds_from_headers(headers: dict[str, str], now: datetime) -> float | None:

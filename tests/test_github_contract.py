@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -15,7 +19,7 @@ from structlog.testing import capture_logs
 from connectors.github import GitHubAccount, GitHubTracker, marker_line, parse_marker, task_list
 from connectors.model import Marker, TrackerState
 from connectors.retry import AmbiguousWrite, NotFound, RateLimited, TrackerError
-from tests.github_payloads import API, comment, issue, milestone, user
+from tests.github_payloads import API, comment, issue, label, milestone, user
 
 ISSUES = re.compile(
     re.escape(API).replace("ghe\\.example", r"ghe\.example(:443)?")
@@ -131,7 +135,9 @@ def test_a_malformed_item_is_skipped_with_a_warning(tracker):
         items = list(tracker.fetch_items(None))
     assert [i.key for i in items] == ["acme/web#1", "acme/web#3"]
     [warning] = [e for e in logs if e["event"] == "item.malformed"]
-    assert warning["item"] == 2 and warning["source"] == "web" and warning["log_level"] == "warning"
+    assert warning["item"] == "acme/web#2" and warning["source"] == "web"
+    assert warning["log_level"] == "warning"
+    assert list(tracker.unreadable) == ["acme/web#2"]
 
 
 @responses.activate
@@ -348,3 +354,456 @@ def test_a_github_app_comments_as_its_bot_account():
     app_call = next(c for c in responses.calls if c.request.url.endswith("/app"))
     assert app_call.request.headers["Authorization"].startswith("Bearer ")  # a JWT, not the key
     assert "PRIVATE KEY" not in str([c.request.headers for c in responses.calls])
+
+
+# ---- one rule for answers: the JSON shape the endpoint promises, or a failed read -------------
+
+SIGN_IN = "<!doctype html><html><body><form>Sign in to the hotel Wi-Fi</form></body></html>"
+
+
+@responses.activate
+def test_an_html_page_answered_200_is_a_failed_retriable_read_not_an_empty_page(tracker, sleeps):
+    responses.get(url("/repos/acme/web/issues"), body=SIGN_IN, content_type="text/html")
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    error = caught.value
+    assert error.retriable
+    assert "answered HTML, not JSON — a proxy or sign-in page?" in str(error)
+    assert "https://ghe.example/api/v3/repos/acme/web/issues" in str(error)
+    assert "GITHUB_API_URL" in str(error) and "Sign in" not in str(error)
+    assert len(responses.calls) == 4 and len(sleeps) == 3  # retried under the policy
+
+
+@responses.activate
+def test_an_html_page_once_is_retried_and_the_read_completes(tracker, sleeps):
+    responses.get(url("/repos/acme/web/issues"), body=SIGN_IN, content_type="text/html")
+    responses.get(url("/repos/acme/web/issues"), json=[issue(1), issue(2)])
+    assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#1", "acme/web#2"]
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_truncated_json_is_a_retriable_read_error_not_a_crash(tracker, sleeps):
+    whole = json.dumps([issue(1), issue(2)])
+    responses.get(url("/repos/acme/web/issues"), body=whole[:700], content_type="application/json")
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert caught.value.retriable
+    assert "truncated or invalid JSON" in str(caught.value)
+    assert len(responses.calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("read", "path"),
+    [
+        (lambda t: list(t.fetch_items(None)), "/repos/acme/web/issues"),
+        (lambda t: t.fetch_milestones(), "/repos/acme/web/milestones"),
+        (lambda t: t.fetch_labels(), "/repos/acme/web/labels"),
+        (lambda t: t.own_comments("1"), "/repos/acme/web/issues/1/comments"),
+    ],
+    ids=["issues", "milestones", "labels", "comments"],
+)
+@responses.activate
+def test_a_listing_answered_with_an_object_is_a_failed_read(tracker, read, path):
+    responses.get(url("/user"), json=user("delivery-sync-bot", 77))
+    responses.get(url(path), json={"message": "Moved", "items": []})
+    with pytest.raises(TrackerError) as caught:
+        read(tracker)
+    assert "answered a JSON object where a list was expected" in str(caught.value)
+    assert caught.value.retriable
+
+
+@responses.activate
+def test_a_comment_listing_answered_with_html_fails_instead_of_finding_nothing(tracker):
+    responses.get(url("/user"), json=user("delivery-sync-bot", 77))
+    responses.get(url("/repos/acme/web/issues/1/comments"), body=SIGN_IN, content_type="text/html")
+    with pytest.raises(TrackerError, match="answered HTML"):
+        tracker.own_comments("1")
+
+
+@responses.activate
+def test_single_objects_need_their_keys(tracker):
+    responses.get(url("/repos/acme/web"), json=[{"full_name": "acme/web"}])
+    responses.get(url("/repos/acme/web/issues/7"), json={"title": "no number"})
+    with pytest.raises(TrackerError, match="where an object was expected"):
+        tracker.check_access()
+    with pytest.raises(TrackerError, match="an object without number"):
+        tracker.fetch_item("7")
+
+
+@responses.activate
+def test_a_created_comment_answered_with_html_is_ambiguous_and_not_resent(tracker, sleeps):
+    responses.post(
+        url("/repos/acme/web/issues/1/comments"),
+        body=SIGN_IN,
+        status=201,
+        content_type="text/html",
+    )
+    with pytest.raises(AmbiguousWrite, match="answered HTML"):
+        tracker.create_comment("1", "x", Marker("delivery-lead", deliverable="a"))
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_lone_surrogates_in_an_answer_become_replacement_characters(tracker):
+    payload = [issue(1, "Fix \ud800 in checkout", labels=("bug\udfff",))]
+    responses.get(
+        url("/repos/acme/web/issues"),
+        body=json.dumps(payload),  # ensure_ascii: the surrogates travel as \ud800 escapes
+        content_type="application/json",
+    )
+    [item] = tracker.fetch_items(None)
+    assert item.title == "Fix \ufffd in checkout" and item.labels == ("bug\ufffd",)
+    item.to_json().encode("utf-8")  # hashable and storable
+
+
+# ---- paging that never ends -------------------------------------------------------------------
+
+
+def looping(links: Callable[[int], str]) -> Callable:
+    """A listing whose page N answers one issue and the `Link` header `links(N)`."""
+
+    def answer(request):
+        page = int(dict(parse_qsl(urlsplit(request.url).query)).get("page", "1"))
+        headers = {"Link": links(page)} if links(page) else {}
+        return 200, headers, json.dumps([issue(page)])
+
+    return answer
+
+
+def page_url(page: int) -> str:
+    """GitHub's `Link` URLs repeat the request's parameters, in their own order."""
+    return (
+        f"{API}/repos/acme/web/issues?per_page=100&state=all&sort=created&direction=asc&page={page}"
+    )
+
+
+@responses.activate
+def test_a_next_link_back_to_a_page_already_read_stops_the_listing(tracker):
+    responses.add_callback(
+        responses.GET,
+        url("/repos/acme/web/issues"),
+        content_type="application/json",
+        callback=looping(lambda n: f'<{page_url(1 if n == 2 else 2)}>; rel="next"'),
+    )
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "was already read" in str(caught.value) and "page 1" in str(caught.value)
+    assert len(responses.calls) == 2  # page 1, page 2; the link back to page 1 is not followed
+
+
+@responses.activate
+def test_more_pages_than_the_last_link_announced_stop_the_listing(tracker):
+    responses.add_callback(
+        responses.GET,
+        url("/repos/acme/web/issues"),
+        content_type="application/json",
+        callback=looping(lambda n: f'<{page_url(n + 1)}>; rel="next", <{page_url(3)}>; rel="last"'),
+    )
+    with pytest.raises(TrackerError, match=r"more than 16 pages \(the tracker announced 3\)"):
+        list(tracker.fetch_items(None))
+    assert len(responses.calls) == 16  # twice the announced 3, plus a margin of 10
+
+
+@responses.activate
+def test_a_listing_without_a_last_link_stops_at_the_absolute_ceiling(tracker, monkeypatch):
+    monkeypatch.setattr("connectors.github.PAGE_CEILING", 25)
+    responses.add_callback(
+        responses.GET,
+        url("/repos/acme/web/issues"),
+        content_type="application/json",
+        callback=looping(lambda n: f'<{page_url(n + 1)}>; rel="next"'),
+    )
+    with pytest.raises(TrackerError, match="more than 25 pages"):
+        list(tracker.fetch_items(None))
+    assert len(responses.calls) == 25
+
+
+@responses.activate
+def test_a_next_link_to_another_host_is_not_followed(tracker):
+    responses.get(
+        url("/repos/acme/web/issues"),
+        json=[issue(1)],
+        headers={"Link": '<https://evil.example/repos/acme/web/issues?page=2>; rel="next"'},
+    )
+    with pytest.raises(TrackerError, match="another host"):
+        list(tracker.fetch_items(None))
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_link_urls_with_commas_in_the_query_are_followed(tracker):
+    second = f"{API}/repos/acme/web/issues?labels=a,b&page=2"
+    responses.get(
+        url("/repos/acme/web/issues"),
+        json=[issue(2)],
+        match=[matchers.query_param_matcher({"labels": "a,b", "page": "2"}, strict_match=True)],
+    )
+    responses.get(
+        url("/repos/acme/web/issues"),
+        json=[issue(1)],
+        headers={"Link": f'<{second}>; rel="next", <{second}>; rel="last"'},
+        match=[matchers.query_param_matcher({"state": "all"}, strict_match=False)],
+    )
+    assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#1", "acme/web#2"]
+
+
+# ---- item isolation ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("updated_at", None),
+        ("created_at", "yesterday"),
+        ("state", "archived"),
+        ("title", 5),
+        ("labels", [None]),
+        ("assignees", [{"login": None}]),
+        ("milestone", "v2.0"),
+        ("html_url", None),
+        ("body", ["not", "text"]),
+        ("closed_at", "2026-13-45T00:00:00Z"),
+    ],
+)
+@responses.activate
+def test_a_broken_item_is_skipped_named_and_recorded_while_the_others_come_through(
+    tracker, field, value
+):
+    broken = issue(45)
+    broken[field] = value
+    responses.get(url("/repos/acme/web/issues"), json=[issue(44), broken, issue(46)])
+    with capture_logs() as logs:
+        items = list(tracker.fetch_items(None))
+    assert [i.key for i in items] == ["acme/web#44", "acme/web#46"]
+    [warning] = [e for e in logs if e["event"] == "item.malformed"]
+    assert warning["item"] == "acme/web#45"
+    assert list(tracker.unreadable) == ["acme/web#45"]
+
+
+@responses.activate
+def test_an_item_without_a_readable_number_is_skipped_and_logged_anonymously(tracker):
+    broken = issue(45)
+    broken["number"] = "forty-five"
+    responses.get(url("/repos/acme/web/issues"), json=[broken, issue(46)])
+    with capture_logs() as logs:
+        assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#46"]
+    assert [e["item"] for e in logs if e["event"] == "item.malformed"] == [None]
+    assert tracker.unreadable == {}
+
+
+# ---- our marker -------------------------------------------------------------------------------
+
+
+def test_a_copy_of_a_marker_earlier_in_the_body_does_not_hide_ours():
+    ours = Marker("delivery-lead", deliverable="checkout-v2")
+    copy = '<!-- delivery-sync {"deliverable": "evil", "role": "project-manager"} -->'
+    body = f"### Delivery status — `{copy}`\n\n- web#3 `{copy}`\n{marker_line(ours)}"
+    assert parse_marker(body) == ours
+    assert parse_marker(f"{body}\n") == ours
+    assert parse_marker(f"{copy}\nsomeone quoted our marker above") is None
+    assert parse_marker(f"x\n{copy} {marker_line(ours)}") is None  # two on one line: not ours
+
+
+@responses.activate
+def test_own_comments_finds_ours_even_when_a_title_copies_a_marker(tracker):
+    ours = Marker("delivery-lead", deliverable="checkout-v2")
+    copy = '<!-- delivery-sync {"deliverable": "checkout-v2", "role": "delivery-lead"} -->'
+    responses.get(url("/user"), json=user("delivery-sync-bot", 77))
+    responses.get(
+        url("/repos/acme/web/issues/1/comments"),
+        json=[comment(12, f"### Delivery status\n- `{copy}` title\n{marker_line(ours)}")],
+    )
+    assert [(c.id, c.marker) for c in tracker.own_comments("1")] == [("12", ours)]
+
+
+# ---- delete, labels, JQL ----------------------------------------------------------------------
+
+
+@responses.activate
+def test_delete_comment_sends_one_delete(tracker):
+    responses.delete(url("/repos/acme/web/issues/comments/12"), status=204)
+    tracker.delete_comment("1", "12")
+    assert [c.request.method for c in responses.calls] == ["DELETE"]
+    assert tracker.stats.writes == 1
+
+
+@responses.activate
+def test_deleting_a_comment_already_gone_is_not_found(tracker, sleeps):
+    responses.delete(
+        url("/repos/acme/web/issues/comments/12"), status=404, json={"message": "Not Found"}
+    )
+    with pytest.raises(NotFound):
+        tracker.delete_comment("1", "12")
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_labels_are_listed_in_pages_of_100(tracker):
+    first = [label(f"l{n:03}", n) for n in range(100)]
+    nxt = f"{API}/repos/acme/web/labels?per_page=100&page=2"
+    responses.get(
+        url("/repos/acme/web/labels"),
+        json=first,
+        headers={"Link": f'<{nxt}>; rel="next", <{nxt}>; rel="last"'},
+        match=[matchers.query_param_matcher({"per_page": "100"}, strict_match=True)],
+    )
+    responses.get(
+        url("/repos/acme/web/labels"),
+        json=[label("Checkout", 500), {"id": 501, "name": None}],
+        match=[matchers.query_param_matcher({"per_page": "100", "page": "2"})],
+    )
+    with capture_logs() as logs:
+        names = tracker.fetch_labels()
+    assert len(names) == 101 and names[-1] == "Checkout"
+    assert [e["event"] for e in logs] == ["label.malformed"]
+    assert len(responses.calls) == 2
+
+
+def test_github_sources_have_no_jql(tracker):
+    with pytest.raises(ValueError, match="no JQL"):
+        tracker.check_jql("project = X")
+
+
+# ---- errors a person can act on ---------------------------------------------------------------
+
+
+def dns_failure() -> requests.ConnectionError:
+    from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+    reason = NameResolutionError("ghe.exampel", None, socket.gaierror(-2, "Name not known"))
+    return requests.ConnectionError(MaxRetryError(None, "/repos/acme/web/issues", reason))
+
+
+def refused() -> requests.ConnectionError:
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    reason = NewConnectionError(None, "Failed to establish a new connection: refused")
+    return requests.ConnectionError(MaxRetryError(None, "/repos/acme/web/issues", reason))
+
+
+@responses.activate
+def test_a_host_that_does_not_resolve_fails_at_once_naming_host_and_variable(tracker, sleeps):
+    responses.get(url("/repos/acme/web/issues"), body=dns_failure())
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert not caught.value.retriable
+    assert "cannot resolve the host name ghe.example" in str(caught.value)
+    assert "GITHUB_API_URL" in str(caught.value)
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_a_refused_connection_is_retried_and_named(tracker, sleeps):
+    responses.get(url("/repos/acme/web/issues"), body=refused())
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert caught.value.retriable and len(sleeps) == 3
+    assert "cannot connect to ghe.example" in str(caught.value)
+    assert "check GITHUB_API_URL" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "Bad credentials"),
+        (403, "Resource not accessible by integration"),
+        (404, "Not Found"),
+    ],
+)
+@responses.activate
+def test_what_cannot_succeed_is_not_retried(tracker, sleeps, status, message):
+    responses.get(url("/repos/acme/web/issues"), status=status, json={"message": message})
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert not caught.value.retriable and caught.value.status == status
+    assert f"HTTP {status} {message}" in str(caught.value)
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_bad_credentials_name_the_variable_to_check(tracker):
+    responses.get(url("/repos/acme/web"), status=401, json={"message": "Bad credentials"})
+    with pytest.raises(TrackerError, match="HTTP 401 Bad credentials — check GITHUB_TOKEN"):
+        tracker.check_access()
+
+
+@responses.activate
+def test_a_404_page_from_a_wrong_base_path_says_the_url_is_not_the_github_api(tracker, sleeps):
+    page = "<html><head><title>Page not found · GitHub</title></head><body>" + "x" * 5000
+    responses.get(url("/repos/acme/web/issues"), status=404, body=page, content_type="text/html")
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    text = str(caught.value)
+    assert not isinstance(caught.value, NotFound)
+    assert "does not look like the GitHub API" in text
+    assert "check GITHUB_API_URL" in text and "https://HOST/api/v3" in text
+    assert "<html" not in text and "Page not found" not in text and len(text) < 400
+    assert sleeps == []
+
+
+@responses.activate
+def test_a_401_from_a_server_that_is_not_github_is_not_called_bad_credentials(tracker):
+    responses.get(
+        url("/repos/acme/web/issues"), status=401, body="Unauthorized", content_type="text/plain"
+    )
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "does not look like the GitHub API" in str(caught.value)
+    assert "Unauthorized" not in str(caught.value)
+
+
+@responses.activate
+def test_a_malformed_app_private_key_names_the_variable_without_retrying():
+    app = Auth.AppAuth("12345", "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n")
+    account = GitHubAccount(API, Auth.AppInstallationAuth(app, 678), app=app, write_pause=0)
+    sleeps: list[float] = []
+    tracker = GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "GITHUB_APP_PRIVATE_KEY" in str(caught.value) and not caught.value.retriable
+    assert "public key" not in str(caught.value)
+    assert len(responses.calls) == 0 and sleeps == []
+
+
+# ---- secrets in answers -----------------------------------------------------------------------
+
+TOKEN = "ghp_secret_token_value"
+
+
+@pytest.mark.parametrize(
+    ("status", "answer"),
+    [
+        (401, {"json": {"message": f"Bad credentials (Authorization: token {TOKEN})"}}),
+        (403, {"json": {"message": "Forbidden", "authorization": f"token {TOKEN}"}}),
+        (
+            401,
+            {"body": f"Unauthorized\nAuthorization: token {TOKEN}", "content_type": "text/plain"},
+        ),
+        (403, {"body": f"<p>Denied: Bearer {TOKEN}</p>", "content_type": "text/html"}),
+        (502, {"body": f"<p>Bad gateway for token {TOKEN}</p>", "content_type": "text/html"}),
+    ],
+    ids=["401-json-message", "403-json-key", "401-text", "403-html", "502-html"],
+)
+@responses.activate
+def test_an_answer_echoing_the_token_never_carries_it_into_the_error(tracker, status, answer):
+    responses.get(url("/repos/acme/web/issues"), status=status, **answer)
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    text = str(caught.value)
+    assert TOKEN not in text and "secret_token" not in text
+    assert f"HTTP {status}" in text
+
+
+@responses.activate
+def test_a_github_message_that_echoes_an_unknown_credential_is_scrubbed(tracker):
+    echoed = "Basic ZGFuYUBhY21lLmV4YW1wbGU6czNjcmV0LXRva2VuLXZhbHVl"
+    responses.get(
+        url("/repos/acme/web/issues"),
+        status=401,
+        json={"message": f"Bad credentials; you sent Authorization: {echoed}"},
+    )
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "ZGFuYUBhY21l" not in str(caught.value)
+    assert "HTTP 401 Bad credentials; you sent Authorization: ***" in str(caught.value)
