@@ -1,12 +1,57 @@
-"""The environment delivery-sync reads (DESIGN §4); every secret is a SecretStr."""
+"""The environment delivery-sync reads (DESIGN §4); every secret is a SecretStr.
+
+API base URLs are checked here, before any request: they need an http(s) scheme and a host, and
+must not carry credentials (`user:password@host`), which would end up in links, logs and the
+state file. Error messages name the variable and the fix, never the value.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Where each tracker's credentials belong instead of a URL's userinfo, and a URL to copy.
+CREDENTIALS_FOR = {
+    "github": "GITHUB_TOKEN (or the GitHub App variables)",
+    "jira": "JIRA_EMAIL/JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Data Center)",
+}
+EXAMPLES = {
+    "github": "https://api.github.com (GitHub Enterprise: https://HOST/api/v3)",
+    "jira": "https://acme.atlassian.net",
+}
+
+
+def check_api_url(value: str, variable: str, tracker: str | None = None) -> str:
+    """`value` without a trailing slash, or ValueError saying what is wrong with it. The message
+    names `variable` and never repeats the value: its user part may be a password. `tracker`
+    ("github" or "jira"; default: from the variable's name) picks the hint."""
+    tracker = tracker or ("jira" if "JIRA" in variable.upper() else "github")
+    credentials = CREDENTIALS_FOR[tracker]
+    example = EXAMPLES[tracker]
+    text = value.strip()
+    scheme, has_scheme, rest = text.partition("://")
+    authority = (rest if has_scheme else text).split("/", 1)[0]
+    if "@" in authority:
+        raise ValueError(
+            f"{variable} must not carry credentials (user:password@); put credentials in "
+            f"{credentials}"
+        )
+    if not has_scheme or scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{variable} must start with https:// (for example {example})")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError(
+            f"{variable} has an invalid host or port (for example {example})"
+        ) from None
+    if not parts.hostname:
+        raise ValueError(f"{variable} has no host name (for example {example})")
+    return text.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -30,8 +75,10 @@ class Settings(BaseSettings):
 
     @field_validator("github_api_url", "jira_url")
     @classmethod
-    def _strip_slash(cls, value: str | None) -> str | None:
-        return value.rstrip("/") if value else value
+    def _api_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return value
+        return check_api_url(value, str(info.field_name).upper())
 
     @field_validator("delivery_sync_log_level", "delivery_sync_log_format", mode="before")
     @classmethod
@@ -42,3 +89,21 @@ class Settings(BaseSettings):
         """A secret named by a source's `token_env`."""
         value = os.environ.get(variable)
         return SecretStr(value) if value else None
+
+    def secret_values(self) -> list[str]:
+        """Every secret of the environment, raw, for the log scrubber (which derives the forms
+        they travel in: `Bearer …`, base64, URL-encoded)."""
+        secrets = (
+            self.github_token,
+            self.github_app_private_key,
+            self.jira_api_token,
+            self.jira_pat,
+        )
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+    def basic_credentials(self) -> list[tuple[str, str]]:
+        """(user, token) pairs sent as HTTP Basic credentials: Jira Cloud's e-mail and API
+        token, whose base64 form a proxy may echo."""
+        if self.jira_email and self.jira_api_token is not None:
+            return [(self.jira_email, self.jira_api_token.get_secret_value())]
+        return []

@@ -1,4 +1,7 @@
-"""One tracker adapter per source of the mapping file, with credentials from the environment."""
+"""One tracker adapter per source of the mapping file, with credentials from the environment.
+
+A source that cannot be set up (no credentials, a GitHub App key that is not a private key, a
+URL with credentials in it) is reported with the variable to fix, and the others go on."""
 
 from __future__ import annotations
 
@@ -8,19 +11,24 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from github import Auth
 
 from connectors.github import GitHubAccount, GitHubTracker
 from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, JiraSource, MappingFile
-from worker.settings import Settings
+from worker.settings import Settings, check_api_url
 from worker.state import StateStore
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class MissingCredentials(Exception):
+class SourceSetupError(Exception):
+    """A source cannot be set up; the message names what to fix (never a secret's value)."""
+
+
+class MissingCredentials(SourceSetupError):
     """A source has no usable credentials; the message names the variables to set."""
 
 
@@ -31,8 +39,24 @@ def is_loopback(url: str) -> bool:
 def github_app(settings: Settings) -> Auth.AppAuth | None:
     app_id, key = settings.github_app_id, settings.github_app_private_key
     if app_id and key and settings.github_app_installation_id:
-        return Auth.AppAuth(app_id, key.get_secret_value())
+        return Auth.AppAuth(app_id, app_private_key(key.get_secret_value()))
     return None
+
+
+def app_private_key(text: str) -> str:
+    """The GitHub App's PEM private key, checked now rather than at the first request (where
+    the JWT library says only "Could not parse the provided public key"). A key pasted into a
+    one-line secret with literal `\\n`s is accepted."""
+    pem = text.strip().replace("\\n", "\n")
+    try:
+        load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        why = "it is protected by a passphrase" if isinstance(exc, TypeError) else "not a key"
+        raise MissingCredentials(
+            "GITHUB_APP_PRIVATE_KEY is not the GitHub App's private key in PEM form "
+            f"(-----BEGIN RSA PRIVATE KEY----- …; {why})"
+        ) from None
+    return pem
 
 
 def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
@@ -71,11 +95,24 @@ def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
     )
 
 
+def github_credentials_variable(source: GitHubSource, settings: Settings) -> str:
+    """Where the source's GitHub credentials come from, for error texts."""
+    if source.token_env:
+        return source.token_env
+    if settings.github_token is not None:
+        return "GITHUB_TOKEN"
+    return "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+
+
 def github_account(
     source: GitHubSource, settings: Settings, accounts: dict[tuple, GitHubAccount]
 ) -> GitHubAccount:
     """The shared account for a source's API base and credentials."""
-    base_url = source.base_url or settings.github_api_url
+    url_variable = f"base_url of source {source.id!r}" if source.base_url else "GITHUB_API_URL"
+    try:
+        base_url = check_api_url(source.base_url or settings.github_api_url, url_variable, "github")
+    except ValueError as exc:
+        raise SourceSetupError(str(exc)) from None
     auth = github_auth(source, settings)
     credential = (
         auth.token
@@ -87,7 +124,14 @@ def github_account(
         # GitHub asks for a pause between content-creating requests; the sandbox does not.
         pause = 0.0 if is_loopback(base_url) else 1.0
         app = github_app(settings) if isinstance(auth, Auth.AppInstallationAuth) else None
-        accounts[key] = GitHubAccount(base_url, auth, app=app, write_pause=pause)
+        accounts[key] = GitHubAccount(
+            base_url,
+            auth,
+            app=app,
+            write_pause=pause,
+            url_variable=url_variable,
+            credentials_variable=github_credentials_variable(source, settings),
+        )
     return accounts[key]
 
 
@@ -104,6 +148,11 @@ def build_tracker(
     url = source.url or settings.jira_url
     if not url:
         raise MissingCredentials(f"source {source.id!r}: set JIRA_URL (or `url` in the source)")
+    try:
+        variable = f"url of source {source.id!r}" if source.url else "JIRA_URL"
+        url = check_api_url(url, variable, "jira")
+    except ValueError as exc:
+        raise SourceSetupError(str(exc)) from None
     return JiraTracker(
         source.id,
         source.project,
@@ -139,6 +188,6 @@ def build_trackers(
             site = stored[0]
         try:
             trackers[source.id] = build_tracker(source, settings, site, sleep, accounts)
-        except MissingCredentials as exc:
+        except SourceSetupError as exc:
             failed[source.id] = str(exc)
     return trackers, failed
