@@ -462,6 +462,75 @@ def test_delay_fault_makes_clients_time_out(sb: Sandbox, api) -> None:
     assert api.get(f"{sb.github_url}/user", timeout=2).status_code == 200
 
 
+def test_html_200_fault_answers_a_sign_in_page(sb: Sandbox, api) -> None:
+    page = "<html><body>Sign in to continue</body></html>"
+    sb.inject(status=200, body=page, path=r"/repos/acme/web/issues$")
+    answer = api.get(f"{sb.github_url}/repos/acme/web/issues")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.text == page
+    assert sb.github.issues("acme/web")  # nothing was performed or lost
+
+
+def test_truncate_fault_cuts_the_real_answer(sb: Sandbox, api) -> None:
+    url = f"{sb.github_url}/repos/acme/web/issues"
+    whole = api.get(url, params={"per_page": 5})
+    sb.inject(truncate=100, path=r"/repos/acme/web/issues$")
+    cut = api.get(url, params={"per_page": 5})
+    assert cut.status_code == 200 and cut.headers["content-type"].startswith("application/json")
+    assert cut.content == whole.content[:100] and cut.headers["content-length"] == "100"
+    with pytest.raises(ValueError):
+        cut.json()
+    assert sb.requests[-1].fault == "truncate"
+
+
+def test_link_loop_fault_points_next_at_the_page_just_read(sb: Sandbox, api) -> None:
+    url = f"{sb.github_url}/repos/acme/web/issues"
+    sb.inject(link_loop=True, path=r"/repos/acme/web/issues$", times=None)
+    first = api.get(url, params={"state": "all", "per_page": 100})
+    assert first.links["next"]["url"] == f"{url}?state=all&per_page=100"
+    again = api.get(first.links["next"]["url"])
+    assert again.json() == first.json() and again.links == first.links
+
+
+def test_echo_auth_fault_repeats_the_authorization_header(sb: Sandbox, api) -> None:
+    sb.inject(status=401, echo_auth=True, path="/user$")
+    sb.inject(status=401, echo_auth=True, body="<p>denied: {authorization}</p>", path="/user$")
+    as_json = api.get(f"{sb.github_url}/user")
+    as_html = api.get(f"{sb.github_url}/user")
+    header = f"token {sb.github_token}"
+    assert as_json.status_code == as_html.status_code == 401
+    assert as_json.json()["message"] == f"Bad credentials (Authorization: {header})"
+    assert as_json.json()["authorization"] == header
+    assert as_html.text == f"<p>denied: {header}</p>"
+    with pytest.raises(ValueError, match="echo_auth"):
+        sb.inject(echo_auth=True)
+    with pytest.raises(ValueError, match="truncate"):
+        sb.inject(truncate=-1)
+
+
+def test_labels_are_listed_by_name_in_pages_with_githubs_shape(sb: Sandbox, api) -> None:
+    url = f"{sb.github_url}/repos/acme/web/labels"
+    first = api.get(url, params={"per_page": 3})
+    assert first.status_code == 200 and len(first.json()) == 3
+    assert set(first.json()[0]) == {
+        "id",
+        "node_id",
+        "url",
+        "name",
+        "color",
+        "default",
+        "description",
+    }
+    everything = api.get(url, params={"per_page": 100}).json()
+    names = [label["name"] for label in everything]
+    assert names == sorted(names, key=str.lower)
+    used = {label["name"] for issue in sb.github.issues("acme/web") for label in issue["labels"]}
+    assert used <= set(names) and "checkout" in names
+    assert first.links["next"]["url"].endswith("page=2")
+    assert api.get(f"{sb.github_url}/repos/acme/nope/labels").status_code == 404
+
+
 def test_faults_and_log_over_http(sb: Sandbox) -> None:
     control = f"{sb.url}/_sandbox"
     spec = {"status": 500, "method": "GET", "path": "/user$", "times": 1}

@@ -19,6 +19,7 @@ headers use):
     GET   /repos/{owner}/{repo}/issues/comments/{id}       (PATCH: body; DELETE)
     GET   /repos/{owner}/{repo}/milestones           state sort direction per_page page
     GET   /repos/{owner}/{repo}/milestones/{number}
+    GET   /repos/{owner}/{repo}/labels               per_page page (ordered by name)
 
 State is in memory and guarded by one lock. Mutations stamp times from the injectable clock.
 The helpers (`add_issue`, `update_issue`, `comments`, …) change or read the state in-process,
@@ -220,6 +221,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", _REPO + r"/issues/(?P<number>\d+)/comments", "_create_comment"),
         ("GET", _REPO + "/milestones", "_list_milestones"),
         ("GET", _REPO + r"/milestones/(?P<number>\d+)", "_get_milestone"),
+        ("GET", _REPO + "/labels", "_list_labels"),
     ]
 ]
 
@@ -706,6 +708,14 @@ class GitHubApp:
                     counts[issue.milestone][issue.state == "closed"] += 1
             repo.cache[key] = counts
         return repo.cache[key]
+
+    # -- handlers: labels -----------------------------------------------------------------------
+
+    def _list_labels(self, request: Request, urls: Urls, **where: str) -> Any:
+        repo = self._repo_for(**where)
+        labels = sorted(repo.labels.values(), key=lambda label: (label.name.lower(), label.id))
+        page, link = _paginate(request, labels, f"{urls.api}/repositories/{repo.id}/labels")
+        return 200, [self._label_json(repo, label, urls) for label in page], link
 
     # -- payloads -------------------------------------------------------------------------------
 
@@ -1310,7 +1320,8 @@ def _fault_payload(status: int) -> dict[str, str]:
         return GitHubError(status, message, doc).payload
     if status >= 500:
         return {"message": "Server Error"}
-    return GitHubError(status, "Not Found" if status == 404 else "Error").payload
+    messages = {401: "Bad credentials", 404: "Not Found"}
+    return GitHubError(status, messages.get(status, "Error")).payload
 
 
 def _label_names(raw: Any) -> list[str]:

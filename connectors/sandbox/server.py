@@ -9,7 +9,11 @@ Cloud or Data Center mode (`jira_mode`). An app is any object with `name`,
 
 The server keeps a log of every request an app answered (`Sandbox.requests`) and injects faults
 on demand (`Sandbox.inject`): answer with an error status without performing the request, perform
-it and then drop the connection without answering, or delay the answer.
+it and then drop the connection without answering, or delay the answer. Faults also make answers
+that lie, as proxies, captive portals and broken servers do: a `200` with an HTML page (`status`
+200 with a string `body`), a body cut after N bytes (`truncate`), a `Link: rel="next"` pointing
+back at the page just read (`link_loop`), a 401 that echoes the request's `Authorization`
+header (`echo_auth`).
 
 Control endpoints (no authentication; loopback only), for tests that drive another process:
 
@@ -37,7 +41,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from connectors.sandbox import seed as seeds
 
@@ -150,7 +154,15 @@ class Fault:
     - `drop_after`: perform the request, then close the connection without any answer;
     - `delay`: wait this many seconds first (combines with either of the above, or alone);
     - `hold`: perform the request, then wait this many seconds before answering (a client that
-      dies meanwhile has made a write it never heard about).
+      dies meanwhile has made a write it never heard about);
+    - `truncate`: cut the answer's body (performed, or the `status` answer) to this many bytes,
+      with a matching `Content-Length`, as a proxy that lost the rest would;
+    - `link_loop`: give the answer a `Link: <the request's own URL>; rel="next"` header, so a
+      client that follows it reads the same page forever;
+    - `echo_auth` (with `status`): the answer repeats the request's `Authorization` header: a
+      string `body` has `{authorization}` replaced by it (or gets it appended), a JSON object
+      answer gets an `authorization` key and the header appended to its `message` (GitHub) or
+      `errorMessages` (Jira).
 
     `method` (None: any) and `path` (a regex searched in the full path, prefix included, e.g.
     `r"/issues/\\d+/comments$"`; None: any) select requests; `times` is how many matching
@@ -167,12 +179,22 @@ class Fault:
     retry_after: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
+    truncate: int | None = None
+    link_loop: bool = False
+    echo_auth: bool = False
     hits: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.status is None and not self.drop_after and self.delay <= 0 and self.hold <= 0:
-            raise ValueError("a fault needs `status`, `drop_after`, `delay` or `hold`")
+        if self.echo_auth and self.status is None:
+            raise ValueError("`echo_auth` needs `status` (e.g. 401)")
+        acts = self.drop_after or self.delay > 0 or self.hold > 0 or self.link_loop
+        if self.status is None and not acts and self.truncate is None:
+            raise ValueError(
+                "a fault needs `status`, `drop_after`, `delay`, `hold`, `truncate` or `link_loop`"
+            )
+        if self.truncate is not None and self.truncate < 0:
+            raise ValueError("`truncate` must be 0 or more bytes")
         if self.status is not None and self.hold > 0:
             raise ValueError("`status` and `hold` exclude each other: nothing is performed")
         if self.status is not None and self.drop_after:
@@ -191,7 +213,7 @@ class Fault:
     def from_dict(cls, raw: Mapping[str, Any]) -> Fault:
         allowed = {"status", "drop_after", "delay", "hold", "times", "method", "path"}
         allowed |= {"retry_after"}
-        allowed |= {"headers", "body"}
+        allowed |= {"headers", "body", "truncate", "link_loop", "echo_auth"}
         unknown = set(raw) - allowed
         if unknown:
             raise ValueError(f"unknown fault keys: {', '.join(sorted(unknown))}")
@@ -208,12 +230,52 @@ class Fault:
             return "status"
         if self.drop_after:
             return "drop_after"
-        return "hold" if self.hold > 0 else "delay"
+        if self.hold > 0:
+            return "hold"
+        if self.truncate is not None:
+            return "truncate"
+        return "link_loop" if self.link_loop else "delay"
+
+    def shape(self, response: Response, request: Request) -> Response:
+        """The answer as this fault delivers it (echoed credentials, a looping link, cut)."""
+        if self.echo_auth:
+            response = _echo_authorization(response, request.headers.get("authorization", ""))
+        if self.link_loop:
+            query = f"?{urlencode(request.query_pairs)}" if request.query_pairs else ""
+            own = f"{request.host_url}{quote(request.full_path)}{query}"
+            response.headers["link"] = f'<{own}>; rel="next"'
+        if self.truncate is not None:
+            response.body = response.body[: self.truncate]
+        return response
 
     def to_dict(self) -> dict[str, Any]:
         keys = ("status", "drop_after", "delay", "hold", "times", "method", "path", "headers")
-        keys += ("body",)
+        keys += ("body", "truncate", "link_loop", "echo_auth")
         return {k: getattr(self, k) for k in keys} | {"hits": self.hits}
+
+
+def _echo_authorization(response: Response, echoed: str) -> Response:
+    """`response` repeating the request's Authorization header, as a careless proxy would."""
+    if "json" in response.headers.get("content-type", ""):
+        try:
+            data = json.loads(response.body)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            if isinstance(data.get("message"), str):
+                data["message"] += f" (Authorization: {echoed})"
+            if isinstance(data.get("errorMessages"), list):
+                data["errorMessages"].append(f"Authorization: {echoed}")
+            data["authorization"] = echoed
+            response.body = json.dumps(data).encode()
+            return response
+    text = response.body.decode("utf-8", "replace")
+    if "{authorization}" in text:
+        text = text.replace("{authorization}", echoed)
+    else:
+        text += f"\nAuthorization: {echoed}\n"
+    response.body = text.encode()
+    return response
 
 
 class Faults:
@@ -412,6 +474,9 @@ class Sandbox:
         retry_after: float | None = None,
         headers: Mapping[str, str] | None = None,
         body: Any = None,
+        truncate: int | None = None,
+        link_loop: bool = False,
+        echo_auth: bool = False,
     ) -> Fault:
         """Add a fault rule (see `Fault`); returns it, so a test can read `hits`."""
         fault = Fault(
@@ -425,6 +490,9 @@ class Sandbox:
             retry_after=retry_after,
             headers=dict(headers or {}),
             body=body,
+            truncate=truncate,
+            link_loop=link_loop,
+            echo_auth=echo_auth,
         )
         return self._faults.add(fault)
 
@@ -451,6 +519,8 @@ class Sandbox:
             response = app.fault_response(request, fault.status, fault)
         else:
             response = self._call(app, request)
+        if fault is not None:
+            response = fault.shape(response, request)
         dropped = fault is not None and fault.drop_after
         self._record(request, app, response.status, dropped, fault)
         if fault is not None and fault.hold > 0 and self._stopping.wait(fault.hold):
