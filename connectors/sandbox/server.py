@@ -123,7 +123,11 @@ class Response:
     def json(
         cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None
     ) -> Response:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:
+            # A lone surrogate (a broken title) cannot be UTF-8; trackers send it as `\ud800`.
+            body = json.dumps(data, separators=(",", ":")).encode()
         out = {"content-type": "application/json; charset=utf-8"}
         out.update(headers or {})
         return cls(status, body, out)
