@@ -502,7 +502,15 @@ class GitHubTracker:
         except jwt.PyJWTError:  # a GitHub App signs its token request with its private key
             raise _key_error(what) from None
         except GithubException as exc:  # a GitHub App's installation token was refused
-            raise _classify(exc, f"{what} (GitHub App token)", False, account.secrets) from None
+            error = _classify(exc, f"{what}: get a GitHub App installation token", False)
+            if error.retriable:
+                raise error from None
+            # Not "the comment is gone": the app's identity is wrong, whatever the status.
+            raise TrackerError(
+                f"{error}; check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
+                "GITHUB_APP_INSTALLATION_ID",
+                status=error.status,
+            ) from None
         except RuntimeError as exc:
             if "redirected" not in str(exc):
                 raise

@@ -766,6 +766,32 @@ def test_a_malformed_app_private_key_names_the_variable_without_retrying():
     assert len(responses.calls) == 0 and sleeps == []
 
 
+@responses.activate
+def test_a_refused_app_installation_token_is_not_taken_for_a_missing_comment():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    app = Auth.AppAuth("12345", pem)
+    account = GitHubAccount(API, Auth.AppInstallationAuth(app, 678), app=app, write_pause=0)
+    sleeps: list[float] = []
+    tracker = GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
+    responses.post(
+        url("/app/installations/678/access_tokens"), status=404, json={"message": "Not Found"}
+    )
+    with pytest.raises(TrackerError) as caught:
+        tracker.edit_comment("1", "12", "new", Marker("delivery-lead", deliverable="a"))
+    assert not isinstance(caught.value, NotFound) and not caught.value.retriable
+    assert "installation token: HTTP 404" in str(caught.value)
+    assert "GITHUB_APP_INSTALLATION_ID" in str(caught.value)
+    assert sleeps == [] and len(responses.calls) == 1
+
+
 # ---- secrets in answers -----------------------------------------------------------------------
 
 TOKEN = "ghp_secret_token_value"
