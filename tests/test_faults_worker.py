@@ -170,3 +170,35 @@ def test_a_full_disk_mid_cycle_stops_the_run_with_exit_2(tmp_path, monkeypatch, 
         assert "database or disk is full" in err
         assert "Traceback" not in err
         assert [r for r in sandbox.requests if r.method != "GET"] == []
+
+
+def test_in_json_log_mode_refusals_are_structured_events(tmp_path, state):
+    """A log pipeline reading JSON lines sees why a run stopped, as one event each."""
+    from tests.test_config import write
+
+    broken = write(tmp_path, "version: 1\nsources: []\n")
+    with Sandbox(seed="demo") as sandbox:
+        bad_mapping = run_cli(["run", "--once"], sandbox, state, config=broken)
+        assert bad_mapping.code == 2
+        [event] = [json.loads(line) for line in bad_mapping.err.splitlines()]
+        assert event["event"] == "mapping.invalid" and event["file"] == str(broken)
+        assert event["problems"][0]["path"]
+
+        bad_env = run_cli(
+            ["run", "--once"], sandbox, state, env={"DELIVERY_SYNC_LOG_LEVEL": "loud"}
+        )
+        assert bad_env.code == 2
+        [event] = [json.loads(line) for line in bad_env.err.splitlines()]
+        assert event["event"] == "environment.invalid"
+        assert "DELIVERY_SYNC_LOG_LEVEL" in event["error"]
+
+        state_dir = tmp_path / "blocked"
+        state_dir.write_text("a file, not a directory")
+        no_state = run_cli(["run", "--once", "--state", str(state_dir / "s.db")], sandbox, state)
+        assert no_state.code == 2
+        [event] = [json.loads(line) for line in no_state.err.splitlines()]
+        assert event["event"] == "state.failed"
+
+        done = run_cli(["run", "--once"], sandbox, state)
+        finished = [json.loads(line) for line in done.err.splitlines() if "cycle.finished" in line]
+        assert finished[0]["exit_code"] == 0 and finished[0]["created"] == 6

@@ -56,8 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as exc:
         # Name the variable and the rule, never the value: it may be a secret.
-        problems = "; ".join(f"{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors())
-        print(f"delivery-sync: bad environment: {problems}", file=sys.stderr)
+        problems = [f"{str(e['loc'][0]).upper()}: {_rule(e)}" for e in exc.errors()]
+        as_json = os.environ.get("DELIVERY_SYNC_LOG_FORMAT", "").lower() == "json"
+        _refuse(as_json, "environment.invalid", "bad environment: " + "; ".join(problems))
         return EXIT_USAGE
     level = settings.delivery_sync_log_level
     if args.command == "demo" and "DELIVERY_SYNC_LOG_LEVEL" not in os.environ:
@@ -67,20 +68,42 @@ def main(argv: list[str] | None = None) -> int:
         settings.delivery_sync_log_format,
         secrets=_secret_values(settings),
     )
+    as_json = settings.delivery_sync_log_format == "json" or (
+        settings.delivery_sync_log_format is None and not sys.stderr.isatty()
+    )
     try:
         return args.handler(args, settings)
     except MappingError as exc:
-        print(str(exc), file=sys.stderr)
+        problems = [
+            {"path": p.path, "line": p.line, "message": p.message} for p in exc.problems
+        ]
+        _refuse(as_json, "mapping.invalid", str(exc), file=exc.file, problems=problems)
         return EXIT_USAGE
     except UsageError as exc:
-        print(f"delivery-sync: {exc}", file=sys.stderr)
+        _refuse(as_json, "usage.invalid", f"delivery-sync: {exc}")
         return EXIT_USAGE
     except StateError as exc:
-        print(f"delivery-sync: {exc}", file=sys.stderr)
+        _refuse(as_json, "state.failed", f"delivery-sync: {exc}")
         return EXIT_USAGE
     except LockHeld as exc:
-        print(f"delivery-sync: {exc}; try again when it has finished", file=sys.stderr)
+        message = f"delivery-sync: {exc}; try again when it has finished"
+        _refuse(as_json, "lock.held", message, holder=exc.holder)
         return EXIT_LOCKED
+
+
+def _rule(error: dict) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _refuse(as_json: bool, event: str, message: str, **fields: object) -> None:
+    """Why the command stopped: a structured event when the logs are JSON (so a log pipeline
+    sees it), else the plain message. Either way on stderr, with secrets scrubbed."""
+    message = ds_logging.scrub(message)
+    if as_json:
+        record = {"event": event, "level": "error", "error": message, **fields}
+        print(json.dumps(record, default=str), file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
