@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args, settings)
     except MappingError as exc:
-        problems = [
-            {"path": p.path, "line": p.line, "message": p.message} for p in exc.problems
-        ]
+        problems = [{"path": p.path, "line": p.line, "message": p.message} for p in exc.problems]
         _refuse(as_json, "mapping.invalid", str(exc), file=exc.file, problems=problems)
         return EXIT_USAGE
     except UsageError as exc:
@@ -446,19 +444,24 @@ def parse_as_of(text: str, mapping: MappingFile) -> datetime:
 
 
 def _print_summary(result: CycleResult, out: TextIO) -> None:
+    """One line per comment, held-back deliverable, failed source and unreadable source; error
+    texts come from the trackers, so they are scrubbed of every form of our secrets."""
+    lines = []
     for published in result.published:
         line = f"{published.outcome.value:<12} {published.target}  {published.marker.key}"
         if published.error:
             line += f"  ({published.error})"
-        out.write(line + "\n")
+        lines.append(line)
     for deliverable, why in sorted(result.skipped.items()):
-        out.write(f"{'not reported':<12} {deliverable}  ({why})\n")
+        lines.append(f"{'not reported':<12} {deliverable}  ({why})")
     for source, why in sorted(result.failed_sources.items()):
-        out.write(f"{'source failed':<12} {source}  ({why})\n")
+        lines.append(f"{'source failed':<12} {source}  ({why})")
     for source, problems in sorted(result.unreadable.items()):
         keys = ", ".join(sorted(problems))
-        line = f"{'unreadable':<12} {source}  ({len(problems)} items could not be read: {keys})"
-        out.write(line + "\n")
+        lines.append(
+            f"{'unreadable':<12} {source}  ({len(problems)} items could not be read: {keys})"
+        )
+    out.writelines(ds_logging.scrub(line) + "\n" for line in lines)
 
 
 def _secret_values(settings: Settings) -> list[str]:
