@@ -17,7 +17,7 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import JIRA_MAPPING, bot_comments, requests_to, run_cli
+from tests.e2e import JIRA_MAPPING, bot_comments, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -202,3 +202,39 @@ def test_in_json_log_mode_refusals_are_structured_events(tmp_path, state):
         done = run_cli(["run", "--once"], sandbox, state)
         finished = [json.loads(line) for line in done.err.splitlines() if "cycle.finished" in line]
         assert finished[0]["exit_code"] == 0 and finished[0]["created"] == 6
+
+
+def test_an_unreadable_item_is_named_in_the_comments_until_it_reads_well_again(state):
+    with Sandbox(seed="demo") as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state).code == 0
+        v20 = [
+            i
+            for i in sandbox.github.issues("acme/web")
+            if i["state"] == "open"
+            and "pull_request" not in i
+            and (i["milestone"] or {}).get("title") == "v2.0"
+        ]
+        broken = dict(v20[0], updated_at=None, title="Changed, but unreadable")
+        sandbox.inject(status=200, body=[broken], path=r"/repos/acme/web/issues$", times=1)
+
+        result = run_cli(["run", "--once"], sandbox, state)
+
+        number = broken["number"]
+        assert result.code == 1, result.out
+        assert f"unreadable   web  (1 items could not be read: acme/web#{number})" in result.out
+        [lead] = [c for c in bot_comments(sandbox, "acme/web", 1) if "Delivery status" in c["body"]]
+        line = next(x for x in lead["body"].splitlines() if "could not be read" in x)
+        assert line.startswith("1 item could not be read (their last readable version is counted)")
+        assert f"web\\#{number}" in line
+        # Its last readable version still counts: the figures did not drop.
+        assert "Changed, but unreadable" not in lead["body"]
+
+        sandbox.clear_requests()
+        still = run_cli(["run", "--once"], sandbox, state)
+        assert still.code == 1 and writes(sandbox) == []  # said once, not edited again
+
+        sandbox.github.update_issue("acme/web", number, body="fixed")  # read well again
+        healed = run_cli(["run", "--once"], sandbox, state)
+        assert healed.code == 0, healed.out
+        [lead] = [c for c in bot_comments(sandbox, "acme/web", 1) if "Delivery status" in c["body"]]
+        assert "could not be read" not in lead["body"]
