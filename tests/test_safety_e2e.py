@@ -281,3 +281,44 @@ def test_assignees_missing_from_people_are_reported_once(sandbox, state, tmp_pat
     assert result.code == 0
     events = [json.loads(line) for line in result.err.splitlines() if "people.unlisted" in line]
     assert [(e["tracker"], e["identity"]) for e in events] == [("github", "alex-kim")]
+
+
+# ---- self-healing reports --------------------------------------------------------------------
+
+
+def age_verifications(state: Path, hours: float) -> None:
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    at = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE verifications SET at = ?", (at,))
+
+
+def test_a_deleted_or_edited_report_is_restored_at_the_daily_check(sandbox, state):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    lead, pm = sorted(reports_on(sandbox, "acme/web", 1), key=lambda c: marker_of(c)["role"])
+    sandbox.github.delete_comment(lead["id"])
+    sandbox.github.update_comment(pm["id"], pm["body"].replace("Open:", "Opened by hand:"))
+    sandbox.clear_requests()
+
+    idle = run_cli(["run", "--once"], sandbox, state)  # an ordinary idle cycle asks nothing more
+    assert idle.code == 0
+    assert writes(sandbox) == []
+    assert requests_to(sandbox, "GET", r"/issues/\d+/comments$") == []
+
+    age_verifications(state, 25)
+    healed = run_cli(["run", "--once"], sandbox, state)
+
+    assert healed.code == 0, healed.out
+    assert len(requests_to(sandbox, "POST", r"/issues/1/comments$")) == 1
+    assert len(requests_to(sandbox, "PATCH", rf"/issues/comments/{pm['id']}$")) == 1
+    assert '"comment.missing"' in healed.err and '"comment.changed_by_someone"' in healed.err
+    restored = {marker_of(c)["role"]: c["body"] for c in reports_on(sandbox, "acme/web", 1)}
+    assert sorted(restored) == ["delivery-lead", "project-manager"]
+    assert "Opened by hand:" not in restored["project-manager"]
+    assert len(requests_to(sandbox, "GET", r"/issues/\d+/comments$")) == 3  # one per target
+
+    sandbox.clear_requests()
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    assert writes(sandbox) == []
