@@ -14,18 +14,58 @@ nothing but its searches and the version listing.
 Our comments carry the marker as the comment property `delivery-sync`, set in the create request
 itself. Data Center may not honour properties sent with the create, so there it is also PUT right
 after; a comment left unmarked is found and marked by the next cycle (`worker.publisher`).
+
+Answers are read by one rule (`_answer`): each must be JSON of the shape its endpoint promises (a
+search page is an object with an `issues` list, the version listing a list, …), and every string
+in it is made valid Unicode (`connectors.tracker.valid_text`) before anything else touches it. A
+200 that is an HTML sign-in page, truncated JSON, or a page without its fields is a failed,
+retriable read, never an empty result. Paging remembers what it has read: a `nextPageToken` seen
+before, a page holding nothing new, or more pages than the tracker's own count allows (Data
+Center `total`; on Cloud, which reports none, `MAX_PAGES`) stops with a TrackerError.
+
+Search answers are checked against the configured project: another project's issue is dropped
+(`item.foreign`), never counted. A JQL filter whose parentheses do not balance outside quoted
+strings is refused before any request, so no filter can escape `project = X AND (…)`. An issue
+that cannot be read (no `updated`, an unknown status category, a bad due date, …) is skipped
+with a warning and recorded in `unreadable`; a story-points value that is not a finite number
+only costs the item its points.
+
+Errors say what to check. A `JIRA_URL` without a scheme, with credentials in it, or whose host
+does not resolve fails at once, naming the variable. Bodies of 401/403 answers are never quoted
+(a proxy may echo the `Authorization` header): only Jira's own `errorMessages`, and only with
+anything that looks like a credential removed. A server that does not answer like Jira (HTML
+pages, no Jira headers, a serverInfo without `deploymentType`) is said not to look like Jira,
+instead of its error page being printed or its 401 being read as bad credentials.
+
+Quiet edits (no e-mail to the issue's watchers when a report is edited in place):
+
+- Cloud: `PUT /rest/api/2/issue/{key}/comment/{id}` takes the query parameter `notifyUsers`
+  (default true); edits send `notifyUsers=false`.
+- Data Center (8.x to 10.x): the REST reference of the same resource ("Update comment",
+  developer.atlassian.com/server/jira/platform/rest/v10xxx, api-group-issue) lists only the
+  query parameter `expand` (renderedBody), and the client generated from Atlassian's Data
+  Center OpenAPI description agrees (jira.js `src/server/parameters/updateComment.ts`: expand
+  only, beside `editIssue.ts`, which has `notifyUsers`). Data Center has `notifyUsers` for issue
+  edits, archive and restore, not for comments, and ignores query parameters it does not know.
+  So nothing is sent there: an edit raises the "Issue Comment Edited" event and the project's
+  notification scheme decides who is e-mailed (the default scheme e-mails the watchers). To keep
+  report edits quiet on Data Center, a Jira admin removes that event's recipients from the
+  project's notification scheme. Not checked against a live Data Center.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
+import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 import structlog
@@ -43,12 +83,17 @@ from connectors.retry import (
     connection_error,
     wait_seconds_from_headers,
 )
-from connectors.tracker import RequestStats, skip_malformed
+from connectors.tracker import RequestStats, skip_malformed, valid_text
 
 log = structlog.get_logger("delivery_sync.jira")
 
 PAGE_SIZE = 100
 PROPERTY = "delivery-sync"
+# Cloud reports no total, so its listings get an absolute ceiling: a million issues.
+MAX_PAGES = 10_000
+# Pages in a row that bring nothing new yet promise more: a tracker going round in circles.
+MAX_STALE_PAGES = 10
+URL_SETTING = "JIRA_URL (or `url` in the source)"
 # Preference order, casefolded. Cloud sites often keep an empty "Story Points" beside the
 # "Story point estimate" Jira Software estimates with; Data Center has only "Story Points".
 STORY_POINTS_NAMES = {
@@ -78,7 +123,24 @@ ISSUE_FIELDS = (
     "timeestimate",
     "timespent",
 )
+STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
 _SPRINT_PAIR = re.compile(r",(?=\w+=)")
+_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]*-\d+")
+# JSON text can carry a lone surrogate only as a \uD800–\uDFFF escape (strict UTF-8 and UTF-16
+# decoding refuse one), so an answer without such an escape needs no `valid_text` walk.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# Response headers only Jira sends (Cloud and Data Center): an error page without them and
+# without Jira's error JSON came from something else (a proxy, a web server, another product).
+_JIRA_HEADERS = (
+    "x-arequestid",
+    "x-aaccountid",
+    "x-ausername",
+    "x-seraph-loginreason",
+    "atl-traceid",
+)
+_CREDENTIAL_LIKE = re.compile(
+    r"(?i)\b(?:basic|bearer|token|authorization|password)\b\s*[:=]?\s*\S{6,}|[A-Za-z0-9+/_=-]{24,}"
+)
 
 Deployment = Literal["auto", "cloud", "server"]
 
@@ -167,7 +229,82 @@ def search_fields(info: SiteInfo) -> str:
     return ",".join(ISSUE_FIELDS + tuple(f for f in extra if f))
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a Jira site's base URL, with the fix; None when it can be one.
+
+    Checked before any request: `requests` would call a missing scheme a connection problem and
+    the retry policy would try it again and again. Credentials in the URL are refused without
+    showing the URL: they would end up in every link we publish."""
+    authority = url.split("://", 1)[-1].split("/", 1)[0]
+    if "@" in authority:
+        return (
+            f"{URL_SETTING} holds credentials (user:password@); remove them and set "
+            "JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Jira Data Center)"
+        )
+    if "://" not in url:
+        fixed = "https://" + url.lstrip("/")
+        return f"{URL_SETTING} {url!r} has no scheme: write it as {fixed!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return f"{URL_SETTING} {url!r} is not a URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"{URL_SETTING} {url!r} must start with https:// (or http://)"
+    if not parts.hostname:
+        return f"{URL_SETTING} {url!r} names no host"
+    if parts.query or parts.fragment:
+        return f"{URL_SETTING} {url!r} must be the site's base URL, without '?' or '#'"
+    return None
+
+
+def _shown_url(url: str) -> str:
+    """A URL as errors show it: no credentials, no query string."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(the Jira URL)"
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
 # ---- JQL ---------------------------------------------------------------------------------------
+
+
+def jql_problem(jql: str) -> str | None:
+    """Why a JQL filter could reach outside the clauses it is ANDed with; None when it cannot.
+
+    Parentheses must balance outside quoted strings ('…' or "…", where a backslash escapes the
+    next character, as in Jira). A backslash outside quotes is refused: whether Jira reads `\\)`
+    there as a parenthesis or as a literal is not something a safety check should guess."""
+    depth = 0
+    quote: str | None = None
+    i = 0
+    while i < len(jql):
+        char = jql[i]
+        if quote is not None:
+            if char == "\\":
+                i += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "\\":
+            return f"a backslash at position {i + 1} outside quotes (quote the value instead)"
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return f"the ')' at position {i + 1} closes a parenthesis it did not open"
+        i += 1
+    if quote is not None:
+        return "a quoted string is not closed"
+    if depth:
+        return f"{depth} '(' not closed"
+    return None
 
 
 def incremental_clause(since: datetime, now: datetime) -> str:
@@ -191,9 +328,21 @@ def search_jql(
     now: datetime,
     order: str = "updated ASC",
 ) -> str:
-    """The bounded query: the project, the source's and the selector's filters, the increment."""
+    """The bounded query: the project, the source's and the selector's filters, the increment.
+
+    Each filter is wrapped in parentheses and must balance on its own (`jql_problem`), so
+    `fixVersion = 2.0) OR (project = SECRET` is refused here, before any request."""
     clauses = [f'project = "{project}"']
-    clauses += [f"({q})" for q in (source_jql, selector_jql) if q]
+    for which, query in (("source", source_jql), ("selector", selector_jql)):
+        if not query:
+            continue
+        problem = jql_problem(query)
+        if problem is not None:
+            raise TrackerError(
+                f"the {which} JQL {query!r} is refused: {problem}; it could reach outside "
+                f"project {project}"
+            )
+        clauses.append(f"({query})")
     if since is not None:
         clauses.append(incremental_clause(since, now))
     return " AND ".join(clauses) + f" ORDER BY {order}"
@@ -202,35 +351,117 @@ def search_jql(
 # ---- normalisation (pure) ----------------------------------------------------------------------
 
 
-def _time(value: str | None) -> datetime | None:
-    """Jira's `2026-11-20T09:30:00.000+0000`, in UTC."""
-    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+class Unreadable(ValueError):
+    """A payload value that cannot be read; the item holding it is skipped and named."""
 
 
-def _person(raw: dict[str, Any], cloud: bool) -> Person:
-    ident = raw["accountId"] if cloud else raw["name"]
-    return Person("jira", ident, raw.get("displayName") or ident)
+def _kind(value: Any) -> str:
+    """What a JSON value is, for messages (never the value itself: it may be long or private)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
 
 
-def _category(raw: dict[str, Any]) -> str:
-    return raw["status"]["statusCategory"]["key"]
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise Unreadable(f"{what} is {_kind(value)}, not text")
+    return value
 
 
-def blocked_by(links: list[dict[str, Any]] | None) -> tuple[str, ...]:
+def _optional_text(value: Any, what: str) -> str | None:
+    return None if value is None else _text(value, what)
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Unreadable(f"{what} is {_kind(value)}, not an object")
+    return value
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A JSON list; null counts as empty."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreadable(f"{what} is {_kind(value)}, not a list")
+    return value
+
+
+def _time(value: Any, what: str = "a time", *, required: bool = False) -> datetime | None:
+    """Jira's `2026-11-20T09:30:00.000+0000`, in UTC (a time without offset is read as UTC)."""
+    if value is None:
+        if required:
+            raise Unreadable(f"{what} is missing")
+        return None
+    text = _text(value, what)
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Unreadable(f"{what} {text[:40]!r} is not a time") from None
+
+
+def _date(value: Any, what: str) -> date | None:
+    if value is None or value == "":
+        return None
+    text = _text(value, what)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Unreadable(f"{what} {text[:40]!r} is not a date") from None
+
+
+def _person(raw: Any, cloud: bool) -> Person:
+    person = _object(raw, "a person")
+    ident = _text(person.get("accountId" if cloud else "name"), "a person's id")
+    if not ident:
+        raise Unreadable("a person's id is empty")
+    display = person.get("displayName")
+    return Person("jira", ident, display if isinstance(display, str) and display else ident)
+
+
+def _category_key(fields: dict[str, Any]) -> str:
+    status = _object(fields.get("status"), "the status")
+    category = _object(status.get("statusCategory"), "the status category")
+    key = _text(category.get("key"), "the status category")
+    if key not in STATUS_CATEGORIES:
+        raise Unreadable(f"the status category {key[:40]!r} is unknown")
+    return key
+
+
+def blocked_by(links: Any) -> tuple[str, ...]:
     """Keys of the open issues that block this one.
 
     On issue X a "Blocks" link whose `inwardIssue` is Y means Y blocks X (the outward side is an
     issue X blocks). A blocker already in the done category no longer blocks; leaving it out here
-    matters for blockers in other projects, which the mirror does not hold.
+    matters for blockers in other projects, which the mirror does not hold. A blocker whose
+    category cannot be read still blocks.
     """
     keys: dict[str, None] = {}
-    for link in links or ():
+    for link in _list(links, "the issue links"):
+        link = _object(link, "an issue link")
+        link_type = link.get("type")
         inward = link.get("inwardIssue")
-        if link["type"]["name"] != "Blocks" or inward is None:
+        if not isinstance(link_type, dict) or link_type.get("name") != "Blocks" or inward is None:
             continue
-        if "fields" in inward and _category(inward["fields"]) == "done":
-            continue
-        keys[inward["key"]] = None
+        inward = _object(inward, "a blocking issue")
+        key = _text(inward.get("key"), "a blocking issue's key")
+        fields = inward.get("fields")
+        if isinstance(fields, dict):
+            try:
+                if _category_key(fields) == "done":
+                    continue
+            except Unreadable:
+                pass
+        keys[key] = None
     return tuple(keys)
 
 
@@ -239,82 +470,147 @@ def _sprint_attributes(raw: Any) -> dict[str, Any]:
     empty when the text cannot be read (the sprint is a detail, not worth losing the issue)."""
     if isinstance(raw, dict):
         return raw
-    text = str(raw)
-    if "[" not in text or not text.endswith("]"):
+    if not isinstance(raw, str):
         return {}
-    pairs = _SPRINT_PAIR.split(text[text.index("[") + 1 : -1])
+    if "[" not in raw or not raw.endswith("]"):
+        return {}
+    pairs = _SPRINT_PAIR.split(raw[raw.index("[") + 1 : -1])
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
-def sprint_name(value: list[Any] | None) -> str | None:
+def sprint_name(value: Any) -> str | None:
     """The active sprint's name, else the last one's (the latest the issue was planned into)."""
-    sprints = [s for s in map(_sprint_attributes, value or ()) if s.get("name")]
+    if not isinstance(value, list):
+        return None
+    sprints = [s for s in map(_sprint_attributes, value) if isinstance(s.get("name"), str | int)]
+    sprints = [s for s in sprints if str(s["name"])]
     if not sprints:
         return None
     active = [s for s in sprints if str(s.get("state", "")).lower() == "active"]
     return str((active or sprints)[-1]["name"])
 
 
-def _seconds(*values: Any) -> int | None:
-    return next((int(v) for v in values if v is not None), None)
+def _finite(value: Any) -> float | None:
+    """A JSON number as a finite float; None for anything else (text, booleans, NaN, ±inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _seconds(*values: Any) -> tuple[int | None, bool]:
+    """The first present time-tracking value as whole seconds, and whether one was unreadable."""
+    for value in values:
+        if value is None:
+            continue
+        number = _finite(value)
+        if number is None or number < 0 or number != int(number):
+            return None, True
+        return int(number), False
+    return None, False
 
 
 def _parent(fields: dict[str, Any], info: SiteInfo) -> str | None:
     """Cloud: `parent` (an epic for standard issues, a standard issue for sub-tasks).
     Data Center: the Epic Link, else the sub-task's parent."""
-    if info.epic_link_field and fields.get(info.epic_link_field):
-        return str(fields[info.epic_link_field])
+    if info.epic_link_field:
+        epic = _optional_text(fields.get(info.epic_link_field), "the Epic Link")
+        if epic:
+            return epic
     parent = fields.get("parent")
-    return parent["key"] if parent else None
+    if not parent:
+        return None
+    return _text(_object(parent, "the parent").get("key"), "the parent's key")
 
 
-def normalise_issue(raw: dict[str, Any], source_id: str, base_url: str, info: SiteInfo) -> WorkItem:
-    """One issue of a search page or GET. Raises KeyError/TypeError/ValueError when malformed."""
-    key = raw["key"]
-    fields = raw["fields"]
-    tracking = fields.get("timetracking") or {}
+def _name_of(value: Any, what: str) -> str | None:
+    """The `name` of an optional object (resolution, issue type)."""
+    if value is None:
+        return None
+    return _optional_text(_object(value, what).get("name"), f"the {what}'s name")
+
+
+def _unreadable_detail(source_id: str, key: str, field: str, value: Any) -> None:
+    log.warning(
+        "item.field_unreadable", source=source_id, item=key, field=field, value=_kind(value)
+    )
+
+
+def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> WorkItem:
+    """One issue of a search page or GET. Raises `Unreadable` (a ValueError) when a field the
+    item cannot do without is missing or malformed. Story points or time-tracking values that are
+    not finite numbers only cost the item that detail, with an `item.field_unreadable` warning."""
+    issue = _object(raw, "the issue")
+    key = _text(issue.get("key"), "the key")
+    if not _ISSUE_KEY.fullmatch(key):
+        raise Unreadable(f"the key {key[:40]!r} is not an issue key")
+    fields = _object(issue.get("fields"), "the fields")
+    tracking = fields.get("timetracking")
+    tracking = tracking if isinstance(tracking, dict) else {}
     assignee = fields.get("assignee")
-    points = fields.get(info.story_points_field) if info.story_points_field else None
+    points = None
+    if info.story_points_field:
+        given = fields.get(info.story_points_field)
+        points = _finite(given)
+        if points is None and given is not None:
+            _unreadable_detail(source_id, key, "story points", given)
+    times: dict[str, int | None] = {}
+    for name, values in (
+        ("estimate", (tracking.get("originalEstimateSeconds"), fields.get("timeoriginalestimate"))),
+        ("remaining", (tracking.get("remainingEstimateSeconds"), fields.get("timeestimate"))),
+        ("spent", (tracking.get("timeSpentSeconds"), fields.get("timespent"))),
+    ):
+        times[name], bad = _seconds(*values)
+        if bad:
+            _unreadable_detail(
+                source_id, key, f"time {name}", next(v for v in values if v is not None)
+            )
+    status = _object(fields.get("status"), "the status")
     return WorkItem(
         source=source_id,
         key=key,
-        title=str(fields.get("summary") or ""),
+        title=_optional_text(fields.get("summary"), "the summary") or "",
         url=f"{base_url.rstrip('/')}/browse/{key}",
-        state=TrackerState(_category(fields)),
-        status=fields["status"]["name"],
-        created=_time(fields["created"]),
-        updated=_time(fields["updated"]),
-        closed=_time(fields.get("resolutiondate")),
-        resolution=(fields.get("resolution") or {}).get("name"),
+        state=TrackerState(_category_key(fields)),
+        status=_text(status.get("name"), "the status name"),
+        created=_time(fields.get("created"), "fields.created", required=True),  # type: ignore[arg-type]
+        updated=_time(fields.get("updated"), "fields.updated", required=True),  # type: ignore[arg-type]
+        closed=_time(fields.get("resolutiondate"), "fields.resolutiondate"),
+        resolution=_name_of(fields.get("resolution"), "resolution"),
         assignees=(_person(assignee, info.cloud),) if assignee else (),
-        labels=tuple(fields.get("labels") or ()),
-        due=date.fromisoformat(fields["duedate"]) if fields.get("duedate") else None,
-        milestones=tuple(v["name"] for v in fields.get("fixVersions") or ()),
+        labels=tuple(
+            _text(label, "a label") for label in _list(fields.get("labels"), "the labels")
+        ),
+        due=_date(fields.get("duedate"), "the due date"),
+        milestones=tuple(
+            _text(_object(v, "a fix version").get("name"), "a fix version's name")
+            for v in _list(fields.get("fixVersions"), "the fix versions")
+        ),
         parent=_parent(fields, info),
-        issue_type=(fields.get("issuetype") or {}).get("name"),
-        points=None if points is None else float(points),
-        estimate_seconds=_seconds(
-            tracking.get("originalEstimateSeconds"), fields.get("timeoriginalestimate")
-        ),
-        remaining_seconds=_seconds(
-            tracking.get("remainingEstimateSeconds"), fields.get("timeestimate")
-        ),
-        spent_seconds=_seconds(tracking.get("timeSpentSeconds"), fields.get("timespent")),
+        issue_type=_name_of(fields.get("issuetype"), "issue type"),
+        points=points,
+        estimate_seconds=times["estimate"],
+        remaining_seconds=times["remaining"],
+        spent_seconds=times["spent"],
         blocked_by=blocked_by(fields.get("issuelinks")),
         sprint=sprint_name(fields.get(info.sprint_field)) if info.sprint_field else None,
     )
 
 
-def normalise_version(
-    raw: dict[str, Any], source_id: str, base_url: str, project: str
-) -> Milestone:
-    release = raw.get("releaseDate")
+def normalise_version(raw: Any, source_id: str, base_url: str, project: str) -> Milestone:
+    version = _object(raw, "the version")
+    vid = version.get("id")
+    if not isinstance(vid, str | int) or isinstance(vid, bool):
+        raise Unreadable(f"the version id is {_kind(vid)}")
     return Milestone(
         source=source_id,
-        title=raw["name"],
-        due=date.fromisoformat(release) if release else None,
-        closed=bool(raw.get("released")),
-        url=f"{base_url.rstrip('/')}/projects/{project}/versions/{raw['id']}",
+        title=_text(version.get("name"), "the version name"),
+        due=_date(version.get("releaseDate"), "the release date"),
+        closed=version.get("released") is True,
+        url=f"{base_url.rstrip('/')}/projects/{project}/versions/{vid}",
     )
 
 
@@ -328,58 +624,120 @@ def parse_marker(value: Any) -> Marker | None:
     return Marker.from_dict(value)
 
 
-def _marker_of(properties: list[dict[str, Any]]) -> Marker | None:
-    for entry in properties:
+def _marker_of(properties: Any) -> Marker | None:
+    for entry in properties if isinstance(properties, list) else ():
         if isinstance(entry, dict) and entry.get("key") == PROPERTY:
             return parse_marker(entry.get("value"))
     return None
 
 
-def normalise_comment(raw: dict[str, Any], cloud: bool) -> Comment:
-    author = raw.get("author")
+def normalise_comment(raw: Any, cloud: bool) -> Comment:
+    comment = _object(raw, "the comment")
+    cid = comment.get("id")
+    if not isinstance(cid, str | int) or isinstance(cid, bool):
+        raise Unreadable(f"the comment id is {_kind(cid)}")
+    author = comment.get("author")
     return Comment(
-        id=str(raw["id"]),
-        body=raw.get("body") or "",
+        id=str(cid),
+        body=_optional_text(comment.get("body"), "the comment body") or "",
         author=_person(author, cloud).id if author else "",
-        marker=_marker_of(raw.get("properties") or []),
-        created=_time(raw.get("created")),
-        updated=_time(raw.get("updated")),
+        marker=_marker_of(comment.get("properties")),
+        created=_time(comment.get("created"), "the comment's creation time"),
+        updated=_time(comment.get("updated"), "the comment's update time"),
     )
 
 
-# ---- errors ------------------------------------------------------------------------------------
+# ---- answer shapes -----------------------------------------------------------------------------
+
+# A shape names what an endpoint promises and returns what is wrong with an answer, or None.
+Shape = Callable[[Any], str | None]
 
 
-def _classify(exc: Exception, what: str, create: bool) -> TrackerError:
-    """One TrackerError for whatever went wrong. Never `str()` a JIRAError: it prints headers."""
-    if isinstance(exc, JIRAError) and exc.status_code is not None:
-        return _classify_status(exc, what, create)
-    if isinstance(exc, requests.JSONDecodeError):
-        text = f"{what}: the answer is not JSON"
-        return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-    if isinstance(exc, requests.RequestException):
-        return connection_error(exc, what, create)
-    if isinstance(exc, JIRAError):
-        text = f"{what}: connection failed ({type(exc).__name__})"
-        return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-    raise exc
+def _json_object(value: Any) -> str | None:
+    return None if isinstance(value, dict) else f"{_kind(value)} where an object belongs"
 
 
-def _classify_status(exc: JIRAError, what: str, create: bool) -> TrackerError:
-    status = int(exc.status_code)
-    message = " ".join(str(exc.text or "").split())[:200]
-    text = f"{what}: HTTP {status} {message}".rstrip()
-    if status in (404, 410):
-        return NotFound(text, status=status)
-    if status == 429:
-        headers = dict(exc.response.headers) if exc.response is not None else {}
-        wait = wait_seconds_from_headers(headers, datetime.now(UTC))
-        return TrackerError(text, status=status, retriable=True, retry_after=wait)
-    if status >= 500:
-        if create:
-            return AmbiguousWrite(text, status=status)
-        return TrackerError(text, status=status, retriable=True)
-    return TrackerError(text, status=status)
+def _json_list(value: Any) -> str | None:
+    return None if isinstance(value, list) else f"{_kind(value)} where a list belongs"
+
+
+def _page_of(entries: str, *, total: bool) -> Shape:
+    """An object with a list of `entries` (and an integer `total` where the endpoint has one)."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return f"{_kind(value)} where a page of {entries} belongs"
+        if not isinstance(value.get(entries), list):
+            return f"a page without its '{entries}' list"
+        count = value.get("total")
+        if total and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            return "a page without its 'total'"
+        return None
+
+    return check
+
+
+def _cloud_search_page(value: Any) -> str | None:
+    problem = _page_of("issues", total=False)(value)
+    if problem is None and not isinstance(value.get("nextPageToken"), str | None):
+        return "a page whose 'nextPageToken' is not text"
+    if problem is None and not isinstance(value.get("isLast"), bool | None):
+        return "a page whose 'isLast' is not a boolean"
+    return problem
+
+
+_DC_SEARCH_PAGE = _page_of("issues", total=True)
+_COMMENTS_PAGE = _page_of("comments", total=True)
+
+
+def _entry_id(field: str) -> Callable[[Any], str | None]:
+    def ident(entry: Any) -> str | None:
+        value = entry.get(field) if isinstance(entry, dict) else None
+        return str(value) if isinstance(value, str | int) else None
+
+    return ident
+
+
+class _Paging:
+    """What one listing has read so far, so a tracker that repeats itself or never stops cannot
+    hold a run forever. It stops with a TrackerError on a page of several entries all read
+    before, on more than `MAX_STALE_PAGES` pages in a row that bring nothing new (a single
+    repeat is an issue that moved between pages while we read), and beyond `ceiling` pages."""
+
+    def __init__(self, what: str, ident: Callable[[Any], str | None], ceiling: int) -> None:
+        self.what = what
+        self.ident = ident
+        self.ceiling = ceiling
+        self.pages = 0
+        self.stale_run = 0
+        self.seen: set[str] = set()
+
+    def bound_by_total(self, total: int, page_length: int) -> None:
+        """Lower the ceiling to what the tracker's own count allows, with a generous margin."""
+        pages = math.ceil(total / page_length) if page_length else 1
+        self.ceiling = min(self.ceiling, 2 * pages + 10)
+
+    def read(self, entries: list[Any]) -> None:
+        self.pages += 1
+        if self.pages > self.ceiling:
+            raise TrackerError(
+                f"{self.what}: more than {self.ceiling} pages, more than the tracker's own count "
+                "allows; stopped instead of reading on"
+            )
+        ids = {i for i in map(self.ident, entries) if i is not None}
+        new = ids - self.seen
+        if len(ids) > 1 and not new:
+            raise TrackerError(
+                f"{self.what}: page {self.pages} holds only entries of earlier pages; the "
+                "tracker is repeating itself, so the listing stopped"
+            )
+        self.stale_run = 0 if new else self.stale_run + 1
+        if self.stale_run > MAX_STALE_PAGES:
+            raise TrackerError(
+                f"{self.what}: {self.stale_run} pages in a row brought nothing new, each "
+                "promising more; stopped instead of reading on"
+            )
+        self.seen |= new
 
 
 # ---- the adapter -------------------------------------------------------------------------------
@@ -390,6 +748,7 @@ class JiraTracker:
 
     kind = "jira"
     max_body = wiki.MAX_BODY
+    max_pages = MAX_PAGES
 
     def __init__(
         self,
@@ -408,8 +767,10 @@ class JiraTracker:
         self.source_id = source_id
         self.project = project
         self.stats = RequestStats()
+        self.unreadable: dict[str, str] = {}
         self._base = url.rstrip("/")
         self._rest = f"{self._base}/rest/api/2"
+        self._url_problem = url_problem(url)
         self._deployment = deployment
         self._source_jql = source_jql
         self._points_setting = story_points_field
@@ -417,13 +778,19 @@ class JiraTracker:
         # A stored SiteInfo from before the deployment setting changed describes another site.
         stale = info is not None and deployment != "auto" and info.cloud != (deployment == "cloud")
         self._info = None if stale else info
-        credentials: dict[str, Any] = (
-            {"basic_auth": (auth.user, auth.token.get_secret_value())}
-            if isinstance(auth, BasicAuth)
-            else {"token_auth": auth.token.get_secret_value()}
-        )
+        secret = auth.token.get_secret_value()
+        if isinstance(auth, BasicAuth):
+            credentials: dict[str, Any] = {"basic_auth": (auth.user, secret)}
+            basic = base64.b64encode(f"{auth.user}:{secret}".encode()).decode()
+            # Every form of the credential an echoing server could send back, for scrubbing.
+            self._secrets: tuple[str, ...] = (secret, basic)
+            self._credential_names = "JIRA_EMAIL and JIRA_API_TOKEN"
+        else:
+            credentials = {"token_auth": secret}
+            self._secrets = (secret,)
+            self._credential_names = "JIRA_PAT"
         self._client = JIRA(
-            server=self._base,
+            server=self._base if self._url_problem is None else "https://invalid.invalid",
             options={"rest_api_version": "2"},
             get_server_info=False,
             max_retries=0,
@@ -442,8 +809,15 @@ class JiraTracker:
         params: Mapping[str, Any] | None = None,
         payload: Any = None,
         create: bool = False,
+        shape: Shape | None = None,
     ) -> Any:
-        """One REST v2 request under the retry policy; the parsed JSON answer (None if empty)."""
+        """One REST v2 request under the retry policy; the parsed JSON answer (None if empty).
+
+        `shape` is what the answer must be: a read passes one, and anything else is a failed,
+        retriable read. A malformed `JIRA_URL` fails here, before any request."""
+        if self._url_problem is not None:
+            raise TrackerError(f"{what}: {self._url_problem}")
+        url = f"{self._rest}/{path}"
 
         def attempt() -> Any:
             if method == "GET":
@@ -453,18 +827,152 @@ class JiraTracker:
             try:
                 response = self._client._session.request(
                     method,
-                    f"{self._rest}/{path}",
+                    url,
                     params=params,
                     data=None if payload is None else json.dumps(payload),
                 )
-                return response.json() if response.content else None
-            except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, create) from None
+            except Exception as exc:  # _failure re-raises what it does not know
+                raise self._failure(exc, method, url, what, create) from None
+            return self._answer(response, method, url, what, create, shape)
 
         return call(attempt, what=what, sleep=self._sleep)
 
-    def _get(self, path: str, what: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self._send("GET", path, what, params=params)
+    def _get(
+        self, path: str, what: str, params: Mapping[str, Any] | None = None, *, shape: Shape
+    ) -> Any:
+        return self._send("GET", path, what, params=params, shape=shape)
+
+    def _answer(
+        self,
+        response: requests.Response,
+        method: str,
+        url: str,
+        what: str,
+        create: bool,
+        shape: Shape | None,
+    ) -> Any:
+        """The answer as valid JSON of the promised shape, or a failed read naming what is wrong."""
+        content = response.content
+        where = f"{method} {_shown_url(url)}"
+
+        def failed(problem: str) -> TrackerError:
+            text = f"{what}: {problem} ({where})"
+            return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
+
+        if not content:
+            if shape is None:
+                return None
+            raise failed("the answer is empty")
+        try:
+            parsed = json.loads(content)
+        except ValueError:  # UnicodeDecodeError included
+            kind = response.headers.get("content-type") or "no content type"
+            kind = kind.split(";")[0]
+            hint = "; a sign-in page or a proxy? check JIRA_URL" if "html" in kind else ""
+            raise failed(
+                f"the answer is not JSON but {kind}, {len(content)} bytes "
+                f"(HTTP {response.status_code}){hint}"
+            ) from None
+        if _SURROGATE_ESCAPE.search(content):
+            parsed = valid_text(parsed)
+        problem = shape(parsed) if shape is not None else None
+        if problem is not None:
+            raise failed(f"the answer is {problem}")
+        return parsed
+
+    def _failure(
+        self, exc: Exception, method: str, url: str, what: str, create: bool
+    ) -> TrackerError:
+        """One TrackerError for a request that got no usable answer. Never `str()` a JIRAError
+        or quote a body verbatim: either may carry the request's headers."""
+        host = urlsplit(url).hostname or "the Jira host"
+        if isinstance(exc, JIRAError) and exc.status_code is not None and exc.response is not None:
+            return self._refused(exc.response, method, url, what, create)
+        if isinstance(
+            exc,
+            requests.exceptions.MissingSchema
+            | requests.exceptions.InvalidSchema
+            | requests.exceptions.InvalidURL,
+        ):
+            return TrackerError(f"{what}: {URL_SETTING} is not a usable URL ({type(exc).__name__})")
+        if isinstance(exc, requests.RequestException):
+            if _dns_failed(exc):
+                return TrackerError(
+                    f"{what}: the host {host!r} does not exist (DNS); check {URL_SETTING}"
+                )
+            error = connection_error(exc, what, create)
+            return type(error)(
+                f"{error}; the host is {host}, from {URL_SETTING}: check it and the network",
+                status=error.status,
+                retriable=error.retriable,
+                retry_after=error.retry_after,
+            )
+        if isinstance(exc, JIRAError):
+            text = f"{what}: connection to {host} failed ({type(exc).__name__})"
+            return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
+        raise exc
+
+    def _refused(
+        self, response: requests.Response, method: str, url: str, what: str, create: bool
+    ) -> TrackerError:
+        """An error status: what Jira said, when it was Jira that said it."""
+        status = response.status_code
+        body = _jira_error(response)
+        jira = body is not None or any(h in response.headers for h in _JIRA_HEADERS)
+        messages = self._messages(body) if body is not None else ""
+        host = urlsplit(url).hostname or "the Jira host"
+        if status in (401, 403):
+            if not jira:
+                return TrackerError(
+                    f"{what}: HTTP {status} from {host}, which does not answer like Jira: check "
+                    f"{URL_SETTING}; if it is right, check {self._credential_names}",
+                    status=status,
+                )
+            said = f" ({messages})" if messages else ""
+            if status == 401:
+                text = (
+                    f"{what}: HTTP 401: Jira did not accept the credentials{said}; "
+                    f"check {self._credential_names}"
+                )
+            else:
+                text = (
+                    f"{what}: HTTP 403: Jira refused access{said}; check that the account of "
+                    f"{self._credential_names} may do this in project {self.project}"
+                )
+            return TrackerError(text, status=status)
+        if not jira and status in (404, 405, 410):
+            return TrackerError(
+                f"{what}: HTTP {status} from {method} {_shown_url(url)}: this does not look like "
+                f"a Jira site (check {URL_SETTING})",
+                status=status,
+            )
+        if messages:
+            text = f"{what}: HTTP {status} {messages}"
+        else:
+            kind = response.headers.get("content-type", "no content").split(";")[0]
+            text = f"{what}: HTTP {status} from {host} ({kind} answer)"
+        if status in (404, 410):
+            return NotFound(text, status=status)
+        if status == 429:
+            wait = wait_seconds_from_headers(dict(response.headers), datetime.now(UTC))
+            return TrackerError(text, status=status, retriable=True, retry_after=wait)
+        if status >= 500:
+            if create:
+                return AmbiguousWrite(text, status=status)
+            return TrackerError(text, status=status, retriable=True)
+        return TrackerError(text, status=status)
+
+    def _messages(self, body: dict[str, Any]) -> str:
+        """Jira's error messages, one line, without anything that looks like a credential."""
+        found = [m for m in body.get("errorMessages") or () if isinstance(m, str)]
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            found += [f"{k}: {v}" for k, v in errors.items() if isinstance(v, str)]
+        text = " ".join(" ".join(found).split())
+        for secret in self._secrets:
+            text = text.replace(secret, "[credential]")
+        text = _CREDENTIAL_LIKE.sub("[credential]", text)
+        return text[:300]
 
     # ---- site ----------------------------------------------------------------------------------
 
@@ -477,16 +985,23 @@ class JiraTracker:
 
     def discover(self) -> SiteInfo:
         """Read the deployment type (unless configured), the custom fields and our own account."""
-        server = (
-            self._get("serverInfo", "read the server info") if self._deployment == "auto" else {}
-        )
-        fields = self._get("field", "list the fields")
-        me = self._get("myself", "read our own account")
+        server: dict[str, Any] = {}
+        if self._deployment == "auto":
+            server = self._get("serverInfo", "read the server info", shape=_json_object)
+            if not isinstance(server.get("deploymentType"), str):
+                raise TrackerError(
+                    f"{_shown_url(self._base)} does not look like a Jira site: its "
+                    f"/rest/api/2/serverInfo names no deploymentType (check {URL_SETTING})"
+                )
+        fields = self._get("field", "list the fields", shape=_json_list)
+        me = self._get("myself", "read our own account", shape=_json_object)
         try:
             info = site_info(self._deployment, server, fields, me)
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise TrackerError(f"discover {self._base}: unexpected answer ({exc!r})") from None
-        points = story_points_fields(fields, info.cloud)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TrackerError(
+                f"discover {_shown_url(self._base)}: unexpected answer ({exc})"
+            ) from None
+        points = story_points_fields([f for f in fields if isinstance(f, dict)], info.cloud)
         if len(points) > 1 and self._points_setting == "auto":
             log.warning(
                 "jira.story_points.ambiguous",
@@ -506,38 +1021,65 @@ class JiraTracker:
             return self.info
         return replace(self.info, story_points_field=None if setting == "none" else setting)
 
+    def _cloud(self) -> bool:
+        if self._info is None and self._deployment != "auto":
+            return self._deployment == "cloud"
+        return self.info.cloud
+
     # ---- reads ---------------------------------------------------------------------------------
 
-    def _page(self, path: str, what: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        page = self._get(path, what, params)
-        if not isinstance(page, dict):
-            raise TrackerError(f"{what}: the answer is not a page of results")
-        return page
-
-    def _search_cloud(self, jql: str, fields: str) -> Iterator[Any]:
-        """`/search/jql`, chained by `nextPageToken` until the last page."""
-        what = f"search {self.project} issues"
+    def _search_cloud(self, jql: str, fields: str, what: str) -> Iterator[Any]:
+        """`/search/jql`, chained by `nextPageToken` until the last page; a token seen before
+        stops the listing (Cloud reports no total to bound it by)."""
         params: dict[str, Any] = {"jql": jql, "maxResults": PAGE_SIZE, "fields": fields}
+        paging = _Paging(what, _entry_id("key"), self.max_pages)
+        tokens: set[str] = set()
         while True:
-            page = self._page("search/jql", what, params)
-            yield from page.get("issues") or ()
+            page = self._get("search/jql", what, params, shape=_cloud_search_page)
+            issues = page["issues"]
+            paging.read(issues)
+            yield from issues
             token = page.get("nextPageToken")
             if not token or page.get("isLast"):
                 return
+            if token in tokens:
+                raise TrackerError(
+                    f"{what}: Jira sent a page token it had sent before (after page "
+                    f"{paging.pages}); stopped instead of reading the same pages forever"
+                )
+            tokens.add(token)
             params = {**params, "nextPageToken": token}
 
-    def _search_server(self, jql: str, fields: str) -> Iterator[Any]:
+    def _search_server(self, jql: str, fields: str, what: str) -> Iterator[Any]:
         """`/search` on Data Center, by `startAt` until `total` is reached."""
-        what = f"search {self.project} issues"
+        paging = _Paging(what, _entry_id("key"), self.max_pages)
         start = 0
         while True:
             params = {"jql": jql, "startAt": start, "maxResults": PAGE_SIZE, "fields": fields}
-            page = self._page("search", what, params)
-            issues = page.get("issues") or []
+            page = self._get("search", what, params, shape=_DC_SEARCH_PAGE)
+            issues = page["issues"]
+            _check_start(page, start, what)
+            if paging.pages == 0:
+                paging.bound_by_total(page["total"], len(issues))
+            paging.read(issues)
             yield from issues
             start += len(issues)
-            if not issues or start >= int(page.get("total") or 0):
+            if not issues or start >= page["total"]:
                 return
+
+    def _own_project(self, raws: Iterable[Any]) -> Iterator[Any]:
+        """Search answers without issues of other projects (`item.foreign`): the query asked
+        for one project, so anything else came from a server or proxy that should not be
+        believed, and is never counted."""
+        prefix = f"{self.project}-"
+        for raw in raws:
+            key = raw.get("key") if isinstance(raw, dict) else None
+            if isinstance(key, str) and not key.startswith(prefix):
+                log.warning(
+                    "item.foreign", source=self.source_id, item=key[:60], project=self.project
+                )
+                continue
+            yield raw
 
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
         """Issues updated at or after `since` (all when None), each once.
@@ -553,14 +1095,16 @@ class JiraTracker:
             # of an `updated` order and shift the one after it out of reach. Keys do not move.
             order="updated ASC" if site.cloud else "key ASC",
         )
+        what = f"search {self.project} issues"
         seen: set[str] = set()
         search = self._search_cloud if site.cloud else self._search_server
         items = skip_malformed(
-            search(query, search_fields(site)),
+            self._own_project(search(query, search_fields(site), what)),
             lambda raw: normalise_issue(raw, self.source_id, self._base, site),
             event="item.malformed",
             source=self.source_id,
             name=lambda raw: raw.get("key"),
+            unreadable=self.unreadable,
         )
         for item in items:
             if item.key not in seen:
@@ -570,11 +1114,11 @@ class JiraTracker:
     def fetch_milestones(self) -> list[Milestone]:
         """The project's fix versions, in one request."""
         raw_versions = self._get(
-            f"project/{self.project}/versions", f"list {self.project} versions"
+            f"project/{self.project}/versions", f"list {self.project} versions", shape=_json_list
         )
         return list(
             skip_malformed(
-                raw_versions or (),
+                raw_versions,
                 lambda raw: normalise_version(raw, self.source_id, self._base, self.project),
                 event="milestone.malformed",
                 source=self.source_id,
@@ -582,20 +1126,44 @@ class JiraTracker:
             )
         )
 
+    def fetch_labels(self) -> list[str]:
+        """Jira has no label list worth reading (labels are free text): nothing to check."""
+        return []
+
+    def check_jql(self, jql: str) -> None:
+        """Run a selector's JQL once, bounded by the project (one issue, its key only); Jira's
+        own message when it refuses the query. Unbalanced parentheses are refused unsent."""
+        query = search_jql(
+            self.project, source_jql=self._source_jql, selector_jql=jql, since=None,
+            now=datetime.now(UTC), order="key ASC",
+        )  # fmt: skip
+        what = f"check the JQL {jql!r}"
+        params: dict[str, Any] = {"jql": query, "maxResults": 1, "fields": "key"}
+        if self._cloud():
+            self._get("search/jql", what, params, shape=_cloud_search_page)
+        else:
+            self._get("search", what, {**params, "startAt": 0}, shape=_DC_SEARCH_PAGE)
+
     def site(self) -> dict | None:
         return self._info.to_dict() if self._info is not None else None
 
     def check_access(self) -> None:
         """Raise TrackerError unless the credentials can read the project."""
-        self._get(f"project/{self.project}", f"read project {self.project}")
+        self._get(f"project/{self.project}", f"read project {self.project}", shape=_json_object)
 
     def fetch_item(self, issue: str) -> WorkItem | None:
         site = self._site()
+        what = f"get {issue}"
         try:
-            raw = self._get(f"issue/{issue}", f"get {issue}", {"fields": search_fields(site)})
+            raw = self._get(
+                f"issue/{issue}", what, {"fields": search_fields(site)}, shape=_json_object
+            )
         except NotFound:
             return None
-        return normalise_issue(raw, self.source_id, self._base, site)
+        try:
+            return normalise_issue(raw, self.source_id, self._base, site)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise TrackerError(f"{what}: the issue cannot be read ({exc})") from None
 
     def own_comments(self, issue: str) -> list[Comment]:
         """Comments by our account, with the marker read from their `delivery-sync` property."""
@@ -604,7 +1172,7 @@ class JiraTracker:
         for raw in self._comments(issue):
             try:
                 comment = normalise_comment(raw, site.cloud)
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
                 continue
             if comment.author != site.account:
                 continue
@@ -617,22 +1185,27 @@ class JiraTracker:
     def _comments(self, issue: str) -> Iterator[Any]:
         start = 0
         what = f"list comments of {issue}"
+        paging = _Paging(what, _entry_id("id"), self.max_pages)
         while True:
             params = {"startAt": start, "maxResults": PAGE_SIZE, "expand": "properties"}
-            page = self._page(f"issue/{issue}/comment", what, params)
-            comments = page.get("comments") or []
+            page = self._get(f"issue/{issue}/comment", what, params, shape=_COMMENTS_PAGE)
+            comments = page["comments"]
+            _check_start(page, start, what)
+            if paging.pages == 0:
+                paging.bound_by_total(page["total"], len(comments))
+            paging.read(comments)
             yield from comments
             start += len(comments)
-            if not comments or start >= int(page.get("total") or 0):
+            if not comments or start >= page["total"]:
                 return
 
     def _property(self, comment_id: str) -> Marker | None:
         what = f"read the marker of comment {comment_id}"
         try:
-            raw = self._get(f"comment/{comment_id}/properties/{PROPERTY}", what)
+            raw = self._get(f"comment/{comment_id}/properties/{PROPERTY}", what, shape=_json_object)
         except NotFound:
             return None
-        return parse_marker((raw or {}).get("value"))
+        return parse_marker(raw.get("value"))
 
     # ---- writes --------------------------------------------------------------------------------
 
@@ -660,7 +1233,7 @@ class JiraTracker:
         raw = self._send("POST", f"issue/{issue}/comment", what, payload=payload, create=True)
         try:
             created = replace(normalise_comment(raw, site.cloud), marker=marker)
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             raise AmbiguousWrite(f"{what}: the answer does not name the new comment") from None
         if not site.cloud:
             try:
@@ -680,7 +1253,58 @@ class JiraTracker:
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
         """PUT the new body to the issue's comment URL (not the comment's `self`, which on Cloud
-        may name api.atlassian.com). The marker property stays as it is."""
+        may name api.atlassian.com). The marker property stays as it is. Cloud is asked not to
+        notify anyone; Data Center has no such parameter (see the module docstring)."""
         what = f"edit comment {comment_id} on {issue}"
         self._check_size(body, what)
-        self._send("PUT", f"issue/{issue}/comment/{comment_id}", what, payload={"body": body})
+        params = {"notifyUsers": "false"} if self._cloud() else None
+        self._send(
+            "PUT",
+            f"issue/{issue}/comment/{comment_id}",
+            what,
+            params=params,
+            payload={"body": body},
+        )
+
+    def delete_comment(self, issue: str, comment_id: str) -> None:
+        """Delete one of our comments (`run --prune`). NotFound when it is already gone."""
+        what = f"delete comment {comment_id} on {issue}"
+        self._send("DELETE", f"issue/{issue}/comment/{comment_id}", what)
+
+
+def _check_start(page: dict[str, Any], start: int, what: str) -> None:
+    """An offset page must start where it was asked to: one that does not ignored `startAt`
+    (a cache or proxy answering the first page again), and reading on would go in circles."""
+    echoed = page.get("startAt")
+    if isinstance(echoed, int) and not isinstance(echoed, bool) and echoed != start:
+        raise TrackerError(
+            f"{what}: asked for the page at {start}, got the one at {echoed}; stopped instead "
+            "of reading the same pages again"
+        )
+
+
+def _jira_error(response: requests.Response) -> dict[str, Any] | None:
+    """Jira's error JSON (`errorMessages` and/or `errors`), or None when the body is not it."""
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("errorMessages"), list) or isinstance(body.get("errors"), dict):
+        return valid_text(body)
+    return None
+
+
+def _dns_failed(exc: BaseException) -> bool:
+    """The host name did not resolve (urllib3 keeps the cause in `.reason`)."""
+    pending: list[BaseException] = [exc]
+    for _ in range(20):
+        if not pending:
+            return False
+        seen = pending.pop()
+        if isinstance(seen, socket.gaierror) or "NameResolution" in type(seen).__name__:
+            return True
+        inner = [seen.__cause__, seen.__context__, getattr(seen, "reason", None), *seen.args[:1]]
+        pending += [e for e in inner if isinstance(e, BaseException)]
+    return False

@@ -413,3 +413,14 @@ def prop(value: Any, key: str = "delivery-sync") -> dict[str, Any]:
 
 def comments_page(comments: list[dict[str, Any]], start_at: int, total: int) -> dict[str, Any]:
     return {"startAt": start_at, "maxResults": 100, "total": total, "comments": comments}
+
+
+def jira_error(*messages: str, **errors: str) -> dict[str, Any]:
+    """Jira's error body: `{"errorMessages": […], "errors": {…}}`."""
+    return {"errorMessages": list(messages), "errors": dict(errors)}
+
+
+SIGN_IN_PAGE = (
+    "<!DOCTYPE html><html><head><title>Sign in to continue</title></head>"
+    '<body><form action="/login" method="post"><input name="username"></form></body></html>'
+)

@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import re
+import socket
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlparse
 
@@ -16,7 +17,7 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 from structlog.testing import capture_logs
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from connectors.document import Document, Heading, Line, Mention, Plain, Section, Text
 from connectors.jira import (
@@ -25,6 +26,7 @@ from connectors.jira import (
     JiraTracker,
     SiteInfo,
     incremental_clause,
+    jql_problem,
     search_jql,
 )
 from connectors.model import Marker, Person, TrackerState, WorkItem
@@ -39,6 +41,7 @@ from tests.jira_payloads import (
     DC_EPIC_LINK,
     DC_POINTS,
     DC_SPRINT,
+    SIGN_IN_PAGE,
     cloud_page,
     cloud_sprint,
     comment,
@@ -47,6 +50,7 @@ from tests.jira_payloads import (
     dc_sprint,
     fields,
     issue,
+    jira_error,
     link,
     myself,
     prop,
@@ -868,3 +872,586 @@ def test_bad_credentials_fail_at_once_without_leaking_the_secret(deployment, sle
     for text in (str(error), repr(error), repr(logs), caplog.text, repr(auth)):
         assert secret not in text and encoded not in text
     assert error.__cause__ is None and error.__suppress_context__
+
+
+# ---- one rule for answers: the promised JSON shape, or a failed retriable read ------------------
+
+
+def search_url(deployment: str) -> str:
+    return rest(CLOUD, "search/jql") if deployment == "cloud" else rest(DC, "search")
+
+
+def tracker_for(deployment: str, sleeps: list[float]) -> JiraTracker:
+    if deployment == "cloud":
+        return cloud_tracker(sleeps, info=CLOUD_INFO)
+    return dc_tracker(sleeps, info=DC_INFO)
+
+
+BOTH = pytest.mark.parametrize("deployment", ["cloud", "server"])
+
+
+@BOTH
+@responses.activate
+def test_an_html_200_on_search_is_a_failed_read_not_an_empty_one(deployment, sleeps):
+    responses.get(
+        search_url(deployment), body=SIGN_IN_PAGE, content_type="text/html; charset=utf-8"
+    )
+    tracker = tracker_for(deployment, sleeps)
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    error = caught.value
+    assert error.retriable and len(responses.calls) == 4 and len(sleeps) == 3
+    text = str(error)
+    assert "not JSON" in text and "text/html" in text and "check JIRA_URL" in text
+    assert urlparse(search_url(deployment)).netloc in text
+    assert "<html" not in text.lower() and "Sign in" not in text
+
+
+@BOTH
+@responses.activate
+def test_a_sign_in_page_that_goes_away_is_read_on_the_next_attempt(deployment, sleeps):
+    cloud = deployment == "cloud"
+    responses.get(search_url(deployment), body=SIGN_IN_PAGE, content_type="text/html")
+    page = (
+        cloud_page([issue("PLAT-1")], None)
+        if cloud
+        else dc_page([issue("PLAT-1", cloud=False)], 0, 1)
+    )
+    responses.get(search_url(deployment), json=page)
+    tracker = tracker_for(deployment, sleeps)
+    assert [i.key for i in tracker.fetch_items(None)] == ["PLAT-1"]
+    assert len(sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    ("deployment", "call_it", "path", "answer", "problem"),
+    [
+        ("cloud", "search", "search/jql", '{"issues": [{"key": "PLAT-1", "fie', "not JSON"),
+        ("cloud", "search", "search/jql", '{"values": []}', "without its 'issues' list"),
+        ("cloud", "search", "search/jql", '[{"key": "PLAT-1"}]', "a list where a page"),
+        ("cloud", "search", "search/jql", '{"issues": [], "nextPageToken": 7}', "nextPageToken"),
+        ("server", "search", "search", '{"issues": []}', "without its 'total'"),
+        ("server", "search", "search", '{"issues": {}, "total": 0}', "'issues' list"),
+        ("cloud", "versions", "project/PLAT/versions", '{"values": []}', "where a list belongs"),
+        ("cloud", "versions", "project/PLAT/versions", "", "empty"),
+        ("server", "comments", "issue/PLAT-1/comment", '{"total": 0}', "'comments' list"),
+        ("server", "comments", "issue/PLAT-1/comment", "null", "null where a page"),
+        ("cloud", "property", "comment/1/properties/delivery-sync", "[]", "where an object"),
+        ("cloud", "issue", "issue/PLAT-1", '"PLAT-1"', "text where an object"),
+    ],
+)
+@responses.activate
+def test_an_answer_without_its_promised_shape_is_a_failed_retriable_read(
+    deployment, call_it, path, answer, problem, sleeps
+):
+    base = CLOUD if deployment == "cloud" else DC
+    responses.get(rest(base, path), body=answer, content_type="application/json")
+    tracker = tracker_for(deployment, sleeps)
+    calls = {
+        "search": lambda: list(tracker.fetch_items(None)),
+        "versions": tracker.fetch_milestones,
+        "comments": lambda: tracker.own_comments("PLAT-1"),
+        "property": lambda: tracker._property("1"),
+        "issue": lambda: tracker.fetch_item("PLAT-1"),
+    }
+    with pytest.raises(TrackerError) as caught:
+        calls[call_it]()
+    assert caught.value.retriable and problem in str(caught.value)
+    assert f"GET {rest(base, path)}" in str(caught.value)
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_every_answer_has_lone_surrogates_made_valid_before_use(cloud):
+    raw = json.dumps(
+        cloud_page([issue("PLAT-1", "Broken \udc80 title", labels=("a\ud800",))], None)
+    )
+    assert "\\udc80" in raw  # the escape JSON allows and UTF-8 cannot encode
+    responses.get(rest(CLOUD, "search/jql"), body=raw, content_type="application/json")
+    [item] = cloud.fetch_items(None)
+    assert item.title == "Broken \ufffd title" and item.labels == ("a\ufffd",)
+    item.to_json().encode("utf-8")  # hashes and stores would encode it
+
+
+# ---- paging that never ends ---------------------------------------------------------------------
+
+
+@responses.activate
+def test_a_next_page_token_sent_twice_stops_the_search(cloud):
+    pages = [
+        cloud_page([issue("PLAT-1")], "tokenA"),
+        cloud_page([issue("PLAT-2")], "tokenB"),
+        cloud_page([issue("PLAT-3")], "tokenA"),
+        cloud_page([issue("PLAT-4")], "tokenB"),
+    ]
+    for page in pages:
+        responses.get(rest(CLOUD, "search/jql"), json=page)
+    with pytest.raises(TrackerError, match="page token it had sent before"):
+        list(cloud.fetch_items(None))
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_a_cloud_page_that_repeats_the_last_one_stops_the_search(cloud):
+    same = [issue("PLAT-1"), issue("PLAT-2")]
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page(same, "t1"))
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page(same, "t2"))
+    with pytest.raises(TrackerError, match="only entries of earlier pages"):
+        list(cloud.fetch_items(None))
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_cloud_pages_that_keep_promising_more_but_bring_nothing_stop(cloud):
+    counter = iter(range(1000))
+    responses.add_callback(
+        responses.GET,
+        rest(CLOUD, "search/jql"),
+        callback=lambda request: (200, {}, json.dumps(cloud_page([], f"t{next(counter)}"))),
+    )
+    with pytest.raises(TrackerError, match="brought nothing new"):
+        list(cloud.fetch_items(None))
+    assert len(responses.calls) == 11
+
+
+@responses.activate
+def test_cloud_paging_stops_at_the_absolute_ceiling():
+    tracker = cloud_tracker(info=CLOUD_INFO)
+    tracker.max_pages = 5
+    counter = iter(range(1, 1000))
+
+    def fresh_page(request):
+        n = next(counter)
+        return 200, {}, json.dumps(cloud_page([issue(f"PLAT-{n}")], f"t{n}"))
+
+    responses.add_callback(responses.GET, rest(CLOUD, "search/jql"), callback=fresh_page)
+    with pytest.raises(TrackerError, match="more than 5 pages"):
+        list(tracker.fetch_items(None))
+    assert len(responses.calls) == 6
+
+
+@responses.activate
+def test_data_center_paging_that_ignores_start_at_stops(dc):
+    first = dc_page([issue(k, cloud=False) for k in keys(100)], 0, 250)
+    responses.get(rest(DC, "search"), json=first)
+    with pytest.raises(TrackerError, match="asked for the page at 100, got the one at 0"):
+        list(dc.fetch_items(None))
+    assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_data_center_paging_that_repeats_a_page_stops(dc):
+    first = [issue(k, cloud=False) for k in keys(100)]
+    responses.get(rest(DC, "search"), json=dc_page(first, 0, 250))
+    responses.get(rest(DC, "search"), json=dc_page(first, 100, 250))  # echoes, but repeats
+    with pytest.raises(TrackerError, match="only entries of earlier pages"):
+        list(dc.fetch_items(None))
+
+
+@responses.activate
+def test_data_center_paging_stops_at_the_ceiling_its_first_total_allows(dc):
+    """A total that keeps growing cannot hold the run: 2 × the pages the first total needs + 10."""
+    counter = iter(range(1, 10_000))
+
+    def growing(request):
+        start = int(request.params["startAt"])
+        chunk = [issue(f"PLAT-{next(counter)}", cloud=False) for _ in range(100)]
+        return 200, {}, json.dumps(dc_page(chunk, start, start + 1000))
+
+    responses.add_callback(responses.GET, rest(DC, "search"), callback=growing)
+    with pytest.raises(TrackerError, match="more than 30 pages"):
+        list(dc.fetch_items(None))  # first total 1000: 10 pages, ceiling 30
+    assert len(responses.calls) == 31
+
+
+@responses.activate
+def test_comment_listing_that_ignores_start_at_stops(cloud):
+    mine = [comment(10500 + n, f"c{n}", properties=[]) for n in range(100)]
+    responses.get(rest(CLOUD, "issue/PLAT-1/comment"), json=comments_page(mine, 0, 500))
+    with pytest.raises(TrackerError, match="list comments of PLAT-1: asked for the page at 100"):
+        cloud.own_comments("PLAT-1")
+    assert len(responses.calls) == 2
+
+
+# ---- item isolation ----------------------------------------------------------------------------
+
+
+@responses.activate
+def test_unreadable_issues_are_skipped_named_and_recorded_and_the_rest_read(cloud):
+    no_updated = issue("PLAT-2")
+    no_updated["fields"]["updated"] = None
+    odd_category = issue("PLAT-3")
+    odd_category["fields"]["status"]["statusCategory"]["key"] = "archived"
+    bad_due = issue("PLAT-4", duedate="2026-02-30")
+    versions_as_text = issue("PLAT-5")
+    versions_as_text["fields"]["fixVersions"] = ["2.0", "2.1"]
+    summary_as_object = issue("PLAT-6")
+    summary_as_object["fields"]["summary"] = {"text": "x"}
+    page = [issue("PLAT-1"), no_updated, odd_category, bad_due, versions_as_text]
+    page += [summary_as_object, issue("PLAT-7")]
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page(page, None))
+    with capture_logs() as logs:
+        items = list(cloud.fetch_items(None))
+    assert [i.key for i in items] == ["PLAT-1", "PLAT-7"]
+    assert sorted(cloud.unreadable) == ["PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "PLAT-6"]
+    assert "fields.updated is missing" in cloud.unreadable["PLAT-2"]
+    assert "'archived' is unknown" in cloud.unreadable["PLAT-3"]
+    assert "'2026-02-30' is not a date" in cloud.unreadable["PLAT-4"]
+    assert "a fix version is text, not an object" in cloud.unreadable["PLAT-5"]
+    assert "the summary is an object" in cloud.unreadable["PLAT-6"]
+    warned = [e["item"] for e in logs if e["event"] == "item.malformed"]
+    assert warned == ["PLAT-2", "PLAT-3", "PLAT-4", "PLAT-5", "PLAT-6"]
+
+
+@pytest.mark.parametrize("points", ["five", float("nan"), float("inf"), True, [3], {"v": 3}])
+@responses.activate
+def test_points_that_are_not_a_finite_number_cost_only_the_points(cloud, points):
+    raw = issue("PLAT-1")
+    raw["fields"][CLOUD_POINTS] = points
+    responses.get(
+        rest(CLOUD, "search/jql"), json=cloud_page([raw, issue("PLAT-2", points=3)], None)
+    )
+    with capture_logs() as logs:
+        items = list(cloud.fetch_items(None))
+    assert [(i.key, i.points) for i in items] == [("PLAT-1", None), ("PLAT-2", 3.0)]
+    assert cloud.unreadable == {}
+    [warning] = [e for e in logs if e["event"] == "item.field_unreadable"]
+    assert (warning["item"], warning["field"], warning["log_level"]) == (
+        "PLAT-1",
+        "story points",
+        "warning",
+    )
+
+
+@responses.activate
+def test_unreadable_time_tracking_costs_only_that_figure(dc):
+    raw = issue("PLAT-1", cloud=False, time_fields=(-5, "2h", 3600))
+    responses.get(rest(DC, "search"), json=dc_page([raw], 0, 1))
+    [item] = dc.fetch_items(None)
+    assert (item.estimate_seconds, item.remaining_seconds, item.spent_seconds) == (None, None, 3600)
+
+
+@responses.activate
+def test_a_report_target_that_cannot_be_read_is_a_tracker_error(cloud):
+    raw = issue("PLAT-100")
+    raw["fields"]["created"] = "yesterday"
+    responses.get(rest(CLOUD, "issue/PLAT-100"), json=raw)
+    with pytest.raises(TrackerError, match="PLAT-100: the issue cannot be read"):
+        cloud.fetch_item("PLAT-100")
+
+
+# ---- items from another project ----------------------------------------------------------------
+
+
+@BOTH
+@responses.activate
+def test_issues_of_another_project_are_dropped_with_a_warning(deployment, sleeps):
+    cloud = deployment == "cloud"
+    page = [issue(k, cloud=cloud) for k in ("PLAT-1", "SECRET-7", "PLATFORM-3", "PLAT-2")]
+    responses.get(
+        search_url(deployment),
+        json=cloud_page(page, None) if cloud else dc_page(page, 0, 4),
+    )
+    tracker = tracker_for(deployment, sleeps)
+    with capture_logs() as logs:
+        items = list(tracker.fetch_items(None))
+    assert [i.key for i in items] == ["PLAT-1", "PLAT-2"]
+    assert tracker.unreadable == {}
+    foreign = [(e["item"], e["project"]) for e in logs if e["event"] == "item.foreign"]
+    assert foreign == [("SECRET-7", "PLAT"), ("PLATFORM-3", "PLAT")]
+
+
+ESCAPES = [
+    "fixVersion = 2.0) OR (project = SECRET",
+    "fixVersion = 2.0)) OR ((project = SECRET",
+    "labels = a) OR project = SECRET OR (labels = b",
+    'summary ~ "x") OR (project = SECRET',
+    "summary ~ 'open",
+    "(component = API",
+    "labels = a\\) OR (project = SECRET",
+]
+
+
+@pytest.mark.parametrize("jql", ESCAPES)
+@pytest.mark.parametrize("where", ["selector", "source"])
+def test_jql_that_could_escape_the_project_clause_is_refused_unsent(jql, where):
+    with responses.RequestsMock() as mock:  # any request at all would fail the test
+        tracker = cloud_tracker(info=CLOUD_INFO, source_jql=jql if where == "source" else None)
+        with pytest.raises(TrackerError) as caught:
+            list(tracker.fetch_items(None, jql=jql if where == "selector" else None))
+        with pytest.raises(TrackerError):
+            tracker.check_jql(jql)
+        assert len(mock.calls) == 0 and tracker.stats.reads == 0
+    assert f"the {where} JQL" in str(caught.value) and "outside project PLAT" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "jql",
+    [
+        "fixVersion = 2.0",
+        "(fixVersion = 2.0) OR (labels in (a, b))",
+        'summary ~ "a) OR (b"',
+        'summary ~ "say \\"hi)\\" (twice"',
+        "summary ~ 'don\\'t (panic' OR labels = x",
+        "component = API AND fixVersion is EMPTY",
+    ],
+)
+@responses.activate
+def test_balanced_jql_is_sent_wrapped_in_parentheses(cloud, jql):
+    expected = f'project = "PLAT" AND ({jql}) ORDER BY updated ASC'
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        json=cloud_page([], None),
+        match=[strict({"jql": expected, "maxResults": "100", "fields": CLOUD_FIELDS})],
+    )
+    assert list(cloud.fetch_items(None, jql=jql)) == []
+
+
+def test_jql_problem_names_what_is_wrong():
+    assert (
+        jql_problem("a = 1) OR (b = 2")
+        == "the ')' at position 6 closes a parenthesis it did not open"
+    )
+    assert jql_problem("(a = 1") == "1 '(' not closed"
+    assert jql_problem('a ~ "x') == "a quoted string is not closed"
+    assert "backslash" in jql_problem("a = x\\(y")
+    assert jql_problem('a ~ "\\\\" AND (b = 1)') is None  # an escaped backslash ends nothing
+
+
+# ---- quiet edits -------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_cloud_edits_ask_jira_to_notify_nobody(cloud):
+    responses.put(
+        rest(CLOUD, "issue/PLAT-100/comment/10500"),
+        json=comment(10500, "new"),
+        match=[strict({"notifyUsers": "false"}), matchers.json_params_matcher({"body": "new"})],
+    )
+    cloud.edit_comment("PLAT-100", "10500", "new", LEAD)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_data_center_edits_send_no_notify_parameter_it_does_not_have(dc):
+    responses.put(
+        rest(DC, "issue/PLAT-100/comment/10500"),
+        json=comment(10500, "new", cloud=False),
+        match=[strict({}), matchers.json_params_matcher({"body": "new"})],
+    )
+    dc.edit_comment("PLAT-100", "10500", "new", LEAD)
+    assert len(responses.calls) == 1
+
+
+# ---- delete, labels, JQL check -----------------------------------------------------------------
+
+
+@responses.activate
+def test_delete_comment_deletes_and_a_gone_one_is_not_found(dc):
+    url = rest(DC, "issue/PLAT-100/comment/10500")
+    responses.delete(url, status=204)
+    responses.delete(url, status=404, json=jira_error("Can not find a comment for the id: 10500."))
+    dc.delete_comment("PLAT-100", "10500")
+    with pytest.raises(NotFound):
+        dc.delete_comment("PLAT-100", "10500")
+    assert [c.request.method for c in responses.calls] == ["DELETE", "DELETE"]
+    assert dc.stats.writes == 2
+
+
+def test_jira_has_no_label_list_to_fetch(cloud):
+    with responses.RequestsMock():
+        assert cloud.fetch_labels() == []
+
+
+@BOTH
+@responses.activate
+def test_check_jql_runs_the_selector_once_bounded_by_the_project(deployment, sleeps):
+    query = 'project = "PLAT" AND (component = API) ORDER BY key ASC'
+    params = {"jql": query, "maxResults": "1", "fields": "key"}
+    if deployment == "cloud":
+        page: dict = cloud_page([], None)
+    else:
+        params["startAt"] = "0"
+        page = dc_page([], 0, 0)
+    responses.get(search_url(deployment), json=page, match=[strict(params)])
+    tracker_for(deployment, sleeps).check_jql("component = API")
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_check_jql_raises_with_jiras_own_message(cloud, sleeps):
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        status=400,
+        json=jira_error(
+            "Error in the JQL Query: Expecting operator but got 'API'. (line 1, character 26)"
+        ),
+    )
+    with pytest.raises(TrackerError, match="Expecting operator but got 'API'") as caught:
+        cloud.check_jql("component API")
+    assert caught.value.status == 400 and not caught.value.retriable and sleeps == []
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@responses.activate
+def test_check_jql_never_quotes_an_auth_failures_body(cloud, status):
+    encoded = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
+    responses.get(
+        rest(CLOUD, "search/jql"),
+        status=status,
+        body=f"Denied. You sent: Authorization: Basic {encoded}",
+        content_type="text/plain",
+    )
+    with pytest.raises(TrackerError) as caught:
+        cloud.check_jql("component = API")
+    text = str(caught.value)
+    assert encoded not in text and API_TOKEN not in text and "Denied" not in text
+    assert f"HTTP {status}" in text
+
+
+# ---- errors a person can act on ----------------------------------------------------------------
+
+
+def test_a_url_without_a_scheme_fails_at_once_with_the_fix(sleeps):
+    tracker = JiraTracker(
+        "plat", "PLAT", url="acme.atlassian.net", auth=BasicAuth(EMAIL, SecretStr(API_TOKEN)),
+        sleep=sleeps.append,
+    )  # fmt: skip
+    with responses.RequestsMock() as mock, pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert len(mock.calls) == 0 and sleeps == [] and not caught.value.retriable
+    text = str(caught.value)
+    assert "JIRA_URL" in text and "no scheme" in text and "'https://acme.atlassian.net'" in text
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://acme.atlassian.net", "must start with https://"),
+        ("https://", "names no host"),
+        ("https://acme.atlassian.net:port", "is not a URL"),
+        ("https://acme.atlassian.net/?x=1", "without '?'"),
+    ],
+)
+def test_other_malformed_urls_fail_at_once(url, problem, sleeps):
+    tracker = JiraTracker(
+        "plat", "PLAT", url=url, auth=BearerAuth(SecretStr(PAT)), deployment="server",
+        sleep=sleeps.append,
+    )  # fmt: skip
+    with responses.RequestsMock() as mock, pytest.raises(TrackerError, match=problem):
+        tracker.fetch_milestones()
+    assert len(mock.calls) == 0 and sleeps == []
+
+
+def test_a_url_with_credentials_is_refused_without_showing_them():
+    tracker = JiraTracker(
+        "plat", "PLAT", url="https://dana:hunter2@acme.atlassian.net",
+        auth=BasicAuth(EMAIL, SecretStr(API_TOKEN)), info=CLOUD_INFO,
+    )  # fmt: skip
+    with responses.RequestsMock() as mock, pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert len(mock.calls) == 0
+    assert "hunter2" not in str(caught.value) and "JIRA_EMAIL and JIRA_API_TOKEN" in str(
+        caught.value
+    )
+
+
+def dns_failure(url: str) -> requests.ConnectionError:
+    host = urlparse(url).hostname
+    gai = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    return requests.ConnectionError(MaxRetryError(None, url, NameResolutionError(host, None, gai)))
+
+
+@responses.activate
+def test_a_host_that_does_not_exist_is_not_retried(cloud, sleeps):
+    url = rest(CLOUD, "search/jql")
+    responses.get(url, body=dns_failure(url))
+    with pytest.raises(TrackerError) as caught:
+        list(cloud.fetch_items(None))
+    assert not caught.value.retriable and len(responses.calls) == 1 and sleeps == []
+    assert "'acme.atlassian.net' does not exist" in str(caught.value)
+    assert "JIRA_URL" in str(caught.value)
+
+
+@responses.activate
+def test_connection_errors_name_the_host_and_jira_url(dc, sleeps):
+    refused = NewConnectionError(None, "Failed to establish a new connection: [Errno 111]")
+    url = rest(DC, "project/PLAT/versions")
+    responses.get(url, body=requests.ConnectionError(MaxRetryError(None, url, refused)))
+    with pytest.raises(TrackerError) as caught:
+        dc.fetch_milestones()
+    text = str(caught.value)
+    assert "jira.acme.example" in text and "JIRA_URL" in text
+    assert caught.value.retriable and len(responses.calls) == 4
+
+
+@responses.activate
+def test_a_404_page_on_a_wrong_base_path_does_not_look_like_jira(sleeps):
+    tracker = JiraTracker(
+        "plat", "PLAT", url="https://jira.acme.example/wrong", auth=BearerAuth(SecretStr(PAT)),
+        deployment="server", info=DC_INFO, sleep=sleeps.append,
+    )  # fmt: skip
+    responses.get(
+        re.compile(r"https://jira\.acme\.example/wrong/.*"),
+        status=404,
+        body="<html><body><h1>404 Not Found</h1><p>nginx</p></body></html>",
+        content_type="text/html",
+    )
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    error = caught.value
+    assert not isinstance(error, NotFound) and not error.retriable and sleeps == []
+    assert "does not look like a Jira site (check JIRA_URL" in str(error)
+    assert "https://jira.acme.example/wrong/rest/api/2/search" in str(error)
+    assert "nginx" not in str(error) and "<h1>" not in str(error)
+
+
+@responses.activate
+def test_a_server_whose_server_info_is_not_jiras_is_not_a_jira_site():
+    tracker = cloud_tracker()
+    responses.get(
+        rest(CLOUD, "serverInfo"),
+        json={"current_user_url": "https://api.github.com/user", "hub_url": "x"},
+    )
+    with pytest.raises(TrackerError, match="does not look like a Jira site") as caught:
+        tracker.discover()
+    assert not caught.value.retriable and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_401_from_something_else_is_not_reported_as_bad_credentials(sleeps):
+    tracker = cloud_tracker(sleeps)
+    responses.get(
+        rest(CLOUD, "serverInfo"),
+        status=401,
+        json={"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"},
+    )
+    with pytest.raises(TrackerError) as caught:
+        tracker.discover()
+    text = str(caught.value)
+    assert "Bad credentials" not in text and "does not answer like Jira" in text
+    assert "check JIRA_URL" in text and caught.value.status == 401 and sleeps == []
+
+
+@pytest.mark.parametrize("deployment", ["cloud", "server"])
+@responses.activate
+def test_a_jira_401_quotes_jiras_message_but_never_the_credential(deployment, sleeps):
+    base = CLOUD if deployment == "cloud" else DC
+    encoded = base64.b64encode(f"{EMAIL}:{API_TOKEN}".encode()).decode()
+    echoed = f"Basic {encoded}" if deployment == "cloud" else f"Bearer {PAT}"
+    responses.get(
+        re.compile(re.escape(rest(base, "")) + ".*"),
+        status=401,
+        json=jira_error(
+            "You are not authenticated.", f"Received Authorization: {echoed}", API_TOKEN, PAT
+        ),
+        headers={"X-AREQUESTID": "1x2x3"},
+    )
+    tracker = tracker_for(deployment, sleeps)
+    with pytest.raises(TrackerError) as caught:
+        tracker.fetch_milestones()
+    text = str(caught.value)
+    assert "You are not authenticated." in text and "Jira did not accept the credentials" in text
+    assert "JIRA_PAT" in text if deployment == "server" else "JIRA_API_TOKEN" in text
+    for secret in (encoded, API_TOKEN, PAT, echoed):
+        assert secret not in text
