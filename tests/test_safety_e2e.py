@@ -322,3 +322,73 @@ def test_a_deleted_or_edited_report_is_restored_at_the_daily_check(sandbox, stat
     sandbox.clear_requests()
     assert run_cli(["run", "--once"], sandbox, state).code == 0
     assert writes(sandbox) == []
+
+
+# ---- validate --online checks what the selectors name ------------------------------------------
+
+
+def test_validate_online_names_the_milestones_and_labels_the_repository_lacks(
+    sandbox, state, tmp_path
+):
+    typo = edited(tmp_path, GITHUB_MAPPING, "milestone: v2.1}", "milestone: v2.I}")
+    typo = edited(tmp_path, typo, "label: checkout}", "label: chekout}", name="typos.yaml")
+
+    result = run_cli(["validate", "--online"], sandbox, state, config=typo)
+
+    assert result.code == 1, result.out
+    lines = result.out.splitlines()
+    assert any(
+        line.startswith(
+            f"{typo}: deliverables[1].include[0].milestone: acme/web has no milestone 'v2.I'; "
+            "did you mean 'v2.1'"
+        )
+        for line in lines
+    ), lines
+    assert (
+        f"{typo}: deliverables[0].include[1].label: acme/web has no label 'chekout'; "
+        "did you mean 'checkout'?"
+    ) in lines
+    assert writes(sandbox) == []
+    good = run_cli(["validate", "--online"], sandbox, state)
+    assert good.code == 0, good.out
+
+
+def test_validate_online_prints_a_people_block_pairing_identities_across_trackers(
+    sandbox, state, tmp_path
+):
+    from tests.e2e import MIXED_MAPPING
+
+    text = MIXED_MAPPING.read_text()
+    start, end = text.index("people:\n"), text.index("roles:\n")
+    bare = tmp_path / "no-people.yaml"
+    bare.write_text(
+        text[:start]
+        + "people: []\n"
+        + text[end:].replace("roles:\n  delivery_lead: Dana Lee\n  project_manager: Sam Park\n", "")
+    )
+
+    result = run_cli(["validate", "--online"], sandbox, state, config=bare)
+
+    assert result.code == 0, result.out + result.err
+    block = result.out[result.out.index("people:\n") :]
+    entries = [line.strip() for line in block.splitlines()[1:] if line.strip()]
+    alex = [e for e in entries if "alex-kim" in e]
+    assert alex == [
+        '- {name: Alex Kim, github: alex-kim, jira: "712020:a41f7c3e-9b2d-4c6e-8f1a-2b3c4d5e6f03"}'
+    ]
+    import yaml
+
+    assert yaml.safe_load(block)["people"]  # pastes as valid YAML
+
+
+def test_the_mixed_example_counts_each_engineer_once(state):
+    """Every assignee of the example's counted items is listed in its `people`."""
+    from tests.e2e import MIXED_MAPPING
+
+    with Sandbox(seed="demo") as sandbox:
+        result = run_cli(["run", "--once"], sandbox, state, config=MIXED_MAPPING)
+        assert result.code == 0, result.out
+        assert "people.unlisted" not in result.err
+        [pm] = [c for c in reports_on(sandbox, "acme/web", 1) if "Task status" in c["body"]]
+        table = pm["body"][pm["body"].index("| Person") :]
+        assert "alex-kim" not in table and "Alex Kim" in table

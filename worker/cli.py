@@ -23,10 +23,10 @@ import structlog
 from pydantic import ValidationError
 
 from connectors import html, markdown, wiki
-from connectors.retry import TrackerError
 from mappings.config import MappingError, MappingFile, json_schema, load_mapping
 from mappings.report import report_data
 from worker import logging as ds_logging
+from worker import online
 from worker.cycle import (
     CycleResult,
     DeliverableReport,
@@ -265,39 +265,25 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     )
     if not args.online:
         return EXIT_OK
-    rows = check_access(mapping, settings)
+    trackers, failures = build_trackers(mapping, settings)
+    rows = online.check_access(mapping, trackers, failures)
     width = max(len(name) for name, _ in rows)
     for name, problem in rows:
-        print(f"{name:<{width}}  {problem or 'ok'}")
-    return EXIT_FAILED if any(problem for _, problem in rows) else EXIT_OK
-
-
-def check_access(mapping: MappingFile, settings: Settings) -> list[tuple[str, str | None]]:
-    """Every source and report target, with what stops us from using it (None: reachable)."""
-    trackers, failures = build_trackers(mapping, settings)
-    rows: list[tuple[str, str | None]] = []
-    for source in mapping.sources:
-        problem = failures.get(source.id)
-        if problem is None:
-            try:
-                trackers[source.id].check_access()
-            except TrackerError as exc:
-                problem = str(exc)
-        rows.append((f"source {source.id}", problem))
-    for deliverable in mapping.deliverables:
-        for target in deliverable.report_to:
-            name = f"target {target.source}:{target.issue}"
-            tracker = trackers.get(target.source)
-            if tracker is None:
-                rows.append((name, "its source has no credentials"))
-                continue
-            try:
-                found = tracker.fetch_item(str(target.issue))
-            except TrackerError as exc:
-                rows.append((name, str(exc)))
-                continue
-            rows.append((name, None if found is not None else "issue not found"))
-    return rows
+        print(ds_logging.scrub(f"{name:<{width}}  {problem or 'ok'}"))
+    unreachable = {s.id for s in mapping.sources if dict(rows).get(f"source {s.id}")}
+    findings = online.check_selectors(mapping, trackers, unreachable)
+    for finding in findings:
+        print(ds_logging.scrub(f"{path}: {finding.path}: {finding.message}"))
+    block = online.people_block(mapping.people, online.assignees(mapping, trackers, unreachable))
+    if block:
+        print(
+            "\n# Assignees of counted items that `people` does not list yet, paired across "
+            "trackers where the names match.\n# Check the pairs, then paste over `people:`:\n"
+            + block,
+            end="",
+        )
+    failed = any(problem for _, problem in rows) or findings
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
