@@ -392,3 +392,31 @@ def test_the_mixed_example_counts_each_engineer_once(state):
         [pm] = [c for c in reports_on(sandbox, "acme/web", 1) if "Task status" in c["body"]]
         table = pm["body"][pm["body"].index("| Person") :]
         assert "alex-kim" not in table and "Alex Kim" in table
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_validate_online_checks_fix_versions_epics_and_jql_in_both_jira_modes(
+    state, tmp_path, mode
+):
+    typo = edited(tmp_path, JIRA_MAPPING, 'fix_version: "2.1"', 'fix_version: "2.1.0"')
+    typo = edited(tmp_path, typo, "epic: PLAT-1}", "epic: PLAT-9999}", name="epic.yaml")
+    typo = edited(
+        tmp_path, typo, 'jql: "component = API', 'jql: "component = = API', name="jql.yaml"
+    )
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        result = run_cli(["validate", "--online"], sandbox, state, config=typo)
+
+        assert result.code == 1, result.out + result.err
+        out = result.out
+        assert (
+            f"{typo}: deliverables[1].include[0].fix_version: PLAT has no fix version '2.1.0'; "
+            "did you mean '2.1'" in out
+        )
+        assert f"{typo}: deliverables[0].include[0].epic: there is no issue PLAT-9999" in out
+        [jql_line] = [line for line in out.splitlines() if ".include[1].jql:" in line]
+        assert jql_line.startswith(f"{typo}: deliverables[1].include[1].jql: ")
+        assert "400" in jql_line
+        assert writes(sandbox) == []
+
+        good = run_cli(["validate", "--online"], sandbox, state, config=JIRA_MAPPING)
+        assert good.code == 0, good.out
