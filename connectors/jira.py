@@ -93,7 +93,7 @@ PROPERTY = "delivery-sync"
 MAX_PAGES = 10_000
 # Pages in a row that bring nothing new yet promise more: a tracker going round in circles.
 MAX_STALE_PAGES = 10
-URL_SETTING = "JIRA_URL (or `url` in the source)"
+URL_SETTING = "JIRA_URL (or the source's `url`)"
 # Preference order, casefolded. Cloud sites often keep an empty "Story Points" beside the
 # "Story point estimate" Jira Software estimates with; Data Center has only "Story Points".
 STORY_POINTS_NAMES = {
@@ -238,23 +238,23 @@ def url_problem(url: str) -> str | None:
     authority = url.split("://", 1)[-1].split("/", 1)[0]
     if "@" in authority:
         return (
-            f"{URL_SETTING} holds credentials (user:password@); remove them and set "
-            "JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Jira Data Center)"
+            f"the Jira URL ({URL_SETTING}) holds credentials (user:password@); remove them and "
+            "set JIRA_EMAIL and JIRA_API_TOKEN (Jira Cloud) or JIRA_PAT (Jira Data Center)"
         )
+    shown = f"the Jira URL {url!r} ({URL_SETTING})"
     if "://" not in url:
-        fixed = "https://" + url.lstrip("/")
-        return f"{URL_SETTING} {url!r} has no scheme: write it as {fixed!r}"
+        return f"{shown} has no scheme: write it as {'https://' + url.lstrip('/')!r}"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError as exc:
-        return f"{URL_SETTING} {url!r} is not a URL ({exc})"
+        return f"{shown} is not a URL ({exc})"
     if parts.scheme not in ("http", "https"):
-        return f"{URL_SETTING} {url!r} must start with https:// (or http://)"
+        return f"{shown} must start with https:// (or http://)"
     if not parts.hostname:
-        return f"{URL_SETTING} {url!r} names no host"
+        return f"{shown} names no host"
     if parts.query or parts.fragment:
-        return f"{URL_SETTING} {url!r} must be the site's base URL, without '?' or '#'"
+        return f"{shown} must be the site's base URL, without '?' or '#'"
     return None
 
 
@@ -894,7 +894,9 @@ class JiraTracker:
             | requests.exceptions.InvalidSchema
             | requests.exceptions.InvalidURL,
         ):
-            return TrackerError(f"{what}: {URL_SETTING} is not a usable URL ({type(exc).__name__})")
+            return TrackerError(
+                f"{what}: the Jira URL is not usable ({type(exc).__name__}); check {URL_SETTING}"
+            )
         if isinstance(exc, requests.RequestException):
             if _dns_failed(exc):
                 return TrackerError(
@@ -943,7 +945,7 @@ class JiraTracker:
         if not jira and status in (404, 405, 410):
             return TrackerError(
                 f"{what}: HTTP {status} from {method} {_shown_url(url)}: this does not look like "
-                f"a Jira site (check {URL_SETTING})",
+                f"a Jira site; check {URL_SETTING}",
                 status=status,
             )
         if messages:
@@ -991,7 +993,7 @@ class JiraTracker:
             if not isinstance(server.get("deploymentType"), str):
                 raise TrackerError(
                     f"{_shown_url(self._base)} does not look like a Jira site: its "
-                    f"/rest/api/2/serverInfo names no deploymentType (check {URL_SETTING})"
+                    f"/rest/api/2/serverInfo names no deploymentType; check {URL_SETTING}"
                 )
         fields = self._get("field", "list the fields", shape=_json_list)
         me = self._get("myself", "read our own account", shape=_json_object)

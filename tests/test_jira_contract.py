@@ -1401,7 +1401,7 @@ def test_a_404_page_on_a_wrong_base_path_does_not_look_like_jira(sleeps):
         list(tracker.fetch_items(None))
     error = caught.value
     assert not isinstance(error, NotFound) and not error.retriable and sleeps == []
-    assert "does not look like a Jira site (check JIRA_URL" in str(error)
+    assert "does not look like a Jira site; check JIRA_URL" in str(error)
     assert "https://jira.acme.example/wrong/rest/api/2/search" in str(error)
     assert "nginx" not in str(error) and "<h1>" not in str(error)
 
