@@ -3,11 +3,18 @@
 Loading never touches the network. Every problem is reported with the dotted field path the
 contract promises (`deliverables[0].include[1].source`), the YAML line where known, and a
 "did you mean" hint for misspelt keys and ids.
+
+The loader is strict and bounded, because a mapping file is the one input a person types: it reads
+UTF-8 only, at most `MAX_FILE_BYTES`; refuses a key given twice in one mapping, nesting deeper than
+`MAX_DEPTH` and aliases that expand past `MAX_NODES` values (YAML bombs) while parsing, before any
+work grows with them; and every number has bounds, so what `validate` accepts `run` can compute
+with. The only exception it raises is `MappingError`.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import types
 from collections.abc import Iterable, Iterator
@@ -28,7 +35,16 @@ from pydantic import (
     field_validator,
 )
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 50  # nested lists and mappings; the schema itself needs 5
+MAX_NODES = 50_000  # values, aliases expanded; 1,000 deliverables take about 45,000
+MAX_PROBLEMS = 50  # reported per file; a broken file is fixed from the top anyway
+MAX_ISSUE_NUMBER = 2**31 - 1
+HOURS_IN_A_LEAP_YEAR = 366 * 24
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
+Names = Annotated[tuple[str, ...], Field(max_length=100)]
+Hours = Annotated[float, Field(allow_inf_nan=False)]
 DEFAULT_IN_PROGRESS_LABELS = ("in progress", "in-progress", "doing", "wip")
 DEFAULT_GITHUB_DROPPED = ("not_planned", "duplicate")
 DEFAULT_JIRA_DROPPED = ("Won't Do", "Won't Fix", "Duplicate", "Cannot Reproduce")
@@ -49,13 +65,13 @@ class GitHubSource(_Strict):
         None, description="API base; default $GITHUB_API_URL, then https://api.github.com"
     )
     token_env: str | None = Field(None, description="environment variable holding the token")
-    in_progress_labels: tuple[str, ...] = DEFAULT_IN_PROGRESS_LABELS
-    points_label: str | None = Field(
+    in_progress_labels: Names = DEFAULT_IN_PROGRESS_LABELS
+    points_label: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         None,
         description="regex with one group reading story points from a label, e.g. '^sp:(\\d+)$'",
     )
-    blocked_labels: tuple[str, ...] = ("blocked",)
-    dropped_resolutions: tuple[str, ...] = Field(
+    blocked_labels: Names = ("blocked",)
+    dropped_resolutions: Names = Field(
         DEFAULT_GITHUB_DROPPED, description="state_reason values that mean 'dropped, not done'"
     )
 
@@ -68,6 +84,8 @@ class GitHubSource(_Strict):
             pattern = re.compile(value)
         except re.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
+        except RecursionError:  # `re` parses nested groups recursively
+            raise ValueError("not a valid regular expression: groups nested too deep") from None
         if pattern.groups != 1:
             raise ValueError(f"needs exactly one capturing group, has {pattern.groups}")
         return value
@@ -93,9 +111,9 @@ class JiraSource(_Strict):
     story_points_field: Annotated[
         str, StringConstraints(pattern=r"^(auto|none|customfield_[0-9]+)$")
     ] = "auto"
-    blocked_statuses: tuple[str, ...] = ("Blocked",)
-    blocked_labels: tuple[str, ...] = ("blocked",)
-    dropped_resolutions: tuple[str, ...] = DEFAULT_JIRA_DROPPED
+    blocked_statuses: Names = ("Blocked",)
+    blocked_labels: Names = ("blocked",)
+    dropped_resolutions: Names = DEFAULT_JIRA_DROPPED
 
     @field_validator("url")
     @classmethod
@@ -154,23 +172,36 @@ class Deliverable(_Strict):
     client: str | None = None
     due: date | None = Field(None, description="else the earliest due date of its milestones")
     start: date | None = None
-    budget_hours: Annotated[float, Field(gt=0)] | None = None
-    include: Annotated[tuple[Selector, ...], Field(min_length=1)]
-    report_to: tuple[ReportTarget, ...] = ()
+    budget_hours: Annotated[Hours, Field(gt=0, le=10_000_000)] | None = None
+    include: Annotated[tuple[Selector, ...], Field(min_length=1, max_length=100)]
+    report_to: Annotated[tuple[ReportTarget, ...], Field(max_length=20)] = ()
+
+    @field_validator("due", "start", mode="before")
+    @classmethod
+    def _real_date(cls, value: Any) -> Any:
+        return _real_date(value)
 
 
 class Rules(_Strict):
-    due_soon_days: Annotated[int, Field(ge=0)] = 3
-    stale_after_days: Annotated[int, Field(ge=1)] = 7
-    wip_limit: Annotated[int, Field(ge=1)] = 3
+    due_soon_days: Annotated[int, Field(ge=0, le=365)] = 3
+    stale_after_days: Annotated[int, Field(ge=1, le=3650)] = 7
+    wip_limit: Annotated[int, Field(ge=1, le=1000)] = 3
     forecast_window_days: Annotated[int, Field(ge=1, le=365)] = 21
-    on_track_probability: Annotated[float, Field(gt=0.5, le=1)] = 0.85
-    budget_at_risk_ratio: Annotated[float, Field(gt=0)] = 1.1
-    requirement_labels: tuple[str, ...] = ("requirement",)
+    on_track_probability: Annotated[float, Field(gt=0.5, le=1, allow_inf_nan=False)] = 0.85
+    budget_at_risk_ratio: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 1.1
+    requirement_labels: Names = ("requirement",)
     task_nudges: bool = False
     mention: bool = True
     notify_on_status_change: bool = True
-    full_resync_hours: Annotated[float, Field(gt=0)] = 24
+    notice_cooldown_hours: Annotated[
+        Hours,
+        Field(
+            ge=0,
+            le=HOURS_IN_A_LEAP_YEAR,
+            description="at most one status-change notice per deliverable and target this often",
+        ),
+    ] = 24
+    full_resync_hours: Annotated[Hours, Field(gt=0, le=HOURS_IN_A_LEAP_YEAR)] = 24
 
 
 class PersonEntry(_Strict):
@@ -189,10 +220,10 @@ class MappingFile(_Strict):
 
     version: Literal[1]
     timezone: str = "UTC"
-    people: tuple[PersonEntry, ...] = ()
+    people: Annotated[tuple[PersonEntry, ...], Field(max_length=1000)] = ()
     roles: Roles = Roles()
-    sources: Annotated[tuple[Source, ...], Field(min_length=1)]
-    deliverables: tuple[Deliverable, ...] = ()
+    sources: Annotated[tuple[Source, ...], Field(min_length=1, max_length=100)]
+    deliverables: Annotated[tuple[Deliverable, ...], Field(min_length=1, max_length=1000)]
     rules: Rules = Rules()
 
     @field_validator("timezone")
@@ -200,7 +231,8 @@ class MappingFile(_Strict):
     def _iana(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        # OSError: a directory of zones ("Europe") or a name too long for the file system.
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(
                 f"unknown time zone {value!r}; use an IANA name like Europe/Berlin"
             ) from None
@@ -246,24 +278,29 @@ def load_mapping(path: str | Path) -> MappingFile:
     """Read, validate and cross-check a mapping file, or raise MappingError."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            # Read one byte past the cap: a device or a huge file is never read whole.
+            data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise MappingError(
             str(path), [Problem("", f"cannot read the file: {exc.strerror}")]
         ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise MappingError(str(path), [_too_large()])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MappingError(str(path), [_not_utf8(data, exc.start)]) from None
     return parse_mapping(text, str(path))
 
 
 def parse_mapping(text: str, file: str = "<mapping>") -> MappingFile:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise MappingError(file, [Problem("", f"YAML syntax error: {reason}", line)]) from None
-    lines = dict(_line_map(node)) if node is not None else {}
+    """Validate and cross-check the text of a mapping file, or raise MappingError."""
+    if len(text) > MAX_FILE_BYTES:
+        raise MappingError(file, [_too_large()])
+    data, lines, problems = _read_yaml(text, file)
+    if problems:
+        raise MappingError(file, _capped(problems))
     if not isinstance(data, dict):
         raise MappingError(file, [Problem("", "expected a mapping with version, sources, …", 1)])
     try:
@@ -272,18 +309,44 @@ def parse_mapping(text: str, file: str = "<mapping>") -> MappingFile:
         errors = exc.errors()
         # A list whose items all failed is also "too short"; that adds nothing.
         failed = {error["loc"][:1] for error in errors if len(error["loc"]) > 1}
-        problems = [
-            _problem(error, data, lines)
+        wanted = (
+            error
             for error in errors
             if not (error["type"] == "too_short" and error["loc"] in failed)
-        ]
-        raise MappingError(file, _unique(problems)) from None
+        )
+        problems = [_problem(error, data, lines) for error in itertools.islice(wanted, 200)]
+        raise MappingError(file, _capped(_unique(problems))) from None
     problems = [
-        Problem(path, message, _line(lines, path)) for path, message in _cross_check(mapping)
+        Problem(path, message, _line(lines, path))
+        for path, message in itertools.islice(_cross_check(mapping), MAX_PROBLEMS + 1)
     ]
     if problems:
-        raise MappingError(file, problems)
+        raise MappingError(file, _capped(problems))
     return mapping
+
+
+def mapping_notes(mapping: MappingFile) -> list[Problem]:
+    """Remarks on a valid mapping for `validate` to print: allowed, perhaps not what was meant."""
+    notes: list[Problem] = []
+    for index, deliverable in enumerate(mapping.deliverables):
+        if not deliverable.report_to:
+            notes.append(
+                Problem(
+                    f"deliverables[{index}].report_to",
+                    f"deliverable {deliverable.id!r} has no report_to: it will only appear in "
+                    "`report`, no comments are posted",
+                )
+            )
+    for index, person in enumerate(mapping.people):
+        if person.github is None and person.jira is None:
+            notes.append(
+                Problem(
+                    f"people[{index}]",
+                    f"{_shown(person.name)} has no github or jira identity: "
+                    "no item or mention can be matched to them",
+                )
+            )
+    return notes
 
 
 def json_schema() -> dict[str, Any]:
@@ -293,16 +356,105 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#@\s]*@")
+
+
 def _http_url(value: str | None) -> str | None:
-    if value is not None and not re.match(r"^https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    return value.rstrip("/") if value else value
+    if value is None:
+        return value
+    # Userinfo first: the other messages echo the URL, and this one must not.
+    if _USERINFO.search(value):
+        raise ValueError(
+            f"{_shown(value)} carries credentials: put credentials in GITHUB_TOKEN / "
+            "JIRA_EMAIL+JIRA_API_TOKEN or JIRA_PAT, not in the URL"
+        )
+    if not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", value):
+        raise ValueError(f"{_shown(value)} is not an http(s) URL")
+    return value.rstrip("/")
 
 
 def _jql_filter(value: str | None) -> str | None:
-    if value is not None and re.search(r"(?i)\border\s+by\b", value):
+    """Refuse JQL that would not stay inside the `(…)` it is ANDed into."""
+    if value is None:
+        return value
+    if not value.strip():
+        raise ValueError("empty JQL: leave the key out instead")
+    outside = _outside_strings(value)
+    if re.search(r"(?i)\border\s+by\b", outside):
         raise ValueError("ORDER BY is not allowed here: this JQL is ANDed with other clauses")
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        raise ValueError(
+            "unbalanced parentheses: this JQL is ANDed with the project clause "
+            "and must not close it"
+        )
     return value
+
+
+def _outside_strings(jql: str) -> str:
+    """The JQL with its quoted strings ('…' or "…", backslash escapes) and escapes blanked."""
+    out: list[str] = []
+    quote: str | None = None
+    chars = iter(jql)
+    for char in chars:
+        if char == "\\":
+            next(chars, None)  # Jira escapes one character, inside a string or out
+            out.append(" ")
+        elif quote is not None:
+            quote = None if char == quote else quote
+            out.append(" ")
+        elif char in "\"'":
+            quote = char
+            out.append(" ")
+        else:
+            out.append(char)
+    if quote is not None:
+        raise ValueError(f"unterminated string: a {quote} is not closed")
+    return "".join(out)
+
+
+def _real_date(value: Any) -> Any:
+    """Dates as YAML or as strings; a number is not a date (pydantic would read Unix time)."""
+    if isinstance(value, bool | int | float):
+        raise ValueError(f"expected a date like 2026-12-15 (got {_shown(value)})")
+    if isinstance(value, str) and (parts := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)):
+        try:
+            return date(*map(int, parts.groups()))
+        except ValueError:
+            raise ValueError(f"not a real date (got {_shown(value)})") from None
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in a message: short, and with any URL password removed."""
+    text = _USERINFO.sub("***@", repr(value))
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _too_large() -> Problem:
+    return Problem(
+        "", f"file larger than {MAX_FILE_BYTES // 1024} KB: a mapping file is a few kilobytes"
+    )
+
+
+def _not_utf8(data: bytes, offset: int) -> Problem:
+    hint = "; it looks like UTF-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else ""
+    return Problem(
+        "",
+        f"not UTF-8 (byte 0x{data[offset]:02x} at offset {offset}){hint}: save the file as UTF-8",
+        data.count(b"\n", 0, offset) + 1,
+    )
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS; callers stop looking soon after, so no count of the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], Problem("", "… and more problems: fix these first")]
 
 
 # ---- cross-references ----------------------------------------------------------------------
@@ -320,7 +472,7 @@ def _cross_check(mapping: MappingFile) -> Iterator[tuple[str, str]]:
     for role in ("delivery_lead", "project_manager"):
         name = getattr(mapping.roles, role)
         if name is not None and name not in names:
-            yield f"roles.{role}", f"unknown person {name!r}{_hint(name, names, 'people')}"
+            yield f"roles.{role}", f"unknown person {_shown(name)}{_hint(name, names, 'people')}"
     for d_index, deliverable in enumerate(mapping.deliverables):
         base = f"deliverables[{d_index}]"
         for s_index, selector in enumerate(deliverable.include):
@@ -339,26 +491,33 @@ def _cross_check(mapping: MappingFile) -> Iterator[tuple[str, str]]:
                     f"{name} does not apply to {source.kind} source {source.id!r}; "
                     f"use {', '.join(sorted(allowed))}",
                 )
+        targets: dict[tuple[str, int | str], int] = {}
         for t_index, target in enumerate(deliverable.report_to):
             path = f"{base}.report_to[{t_index}]"
             source = sources.get(target.source)
             if source is None:
                 yield f"{path}.source", _unknown_source(target.source, sources)
-            elif source.kind == "github" and not _positive_int(target.issue):
-                yield f"{path}.issue", f"a GitHub issue number is expected, got {target.issue!r}"
+            elif source.kind == "github" and not _issue_number(target.issue):
+                yield (
+                    f"{path}.issue",
+                    f"a GitHub issue number is expected, got {_shown(target.issue)}",
+                )
             elif source.kind == "jira" and not (
                 isinstance(target.issue, str) and _JIRA_KEY.match(target.issue)
             ):
                 yield (
                     f"{path}.issue",
-                    f"a Jira issue key like PLAT-100 is expected, got {target.issue!r}",
+                    f"a Jira issue key like PLAT-100 is expected, got {_shown(target.issue)}",
                 )
+            elif (first := targets.setdefault((target.source, target.issue), t_index)) != t_index:
+                # Two entries would keep two copies of the same comments in step.
+                yield path, f"the same target as {base}.report_to[{first}]"
         if deliverable.start and deliverable.due and deliverable.start > deliverable.due:
             yield f"{base}.start", f"start {deliverable.start} is after due {deliverable.due}"
 
 
-def _positive_int(value: int | str) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+def _issue_number(value: int | str) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ISSUE_NUMBER
 
 
 def _duplicates(section: str, values: list[str], field: str) -> Iterator[tuple[str, str]]:
@@ -367,14 +526,14 @@ def _duplicates(section: str, values: list[str], field: str) -> Iterator[tuple[s
         if value in seen:
             yield (
                 f"{section}[{index}].{field}",
-                f"duplicate {field} {value!r} (also {section}[{seen[value]}])",
+                f"duplicate {field} {_shown(value)} (also {section}[{seen[value]}])",
             )
         else:
             seen[value] = index
 
 
 def _unknown_source(name: str, sources: dict[str, Any]) -> str:
-    return f"unknown source {name!r}{_hint(name, list(sources), 'sources')}"
+    return f"unknown source {_shown(name)}{_hint(name, list(sources), 'sources')}"
 
 
 def _hint(value: str, choices: Iterable[str], what: str) -> str:
@@ -383,7 +542,8 @@ def _hint(value: str, choices: Iterable[str], what: str) -> str:
     if close:
         return f"; did you mean {close[0]!r}?"
     if choices:
-        return f"; known {what}: {', '.join(choices)}"
+        listed = ", ".join(choices[:10]) + (", …" if len(choices) > 10 else "")
+        return f"; known {what}: {listed}"
     return f"; no {what} are defined"
 
 
@@ -397,12 +557,15 @@ def _problem(error: dict[str, Any], data: Any, lines: dict[str, int]) -> Problem
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _allowed_keys(loc[:-1], data)
-        message = f"unknown key {key!r}{_hint(key, allowed, 'keys')}"
+        message = f"unknown key {_shown(key)}{_hint(key, allowed, 'keys')}"
     elif kind == "missing":
         message = "required field is missing"
-    elif kind == "union_tag_invalid":
+    elif kind == "too_short" and error.get("ctx", {}).get("actual_length") == 0:
+        noun = _ENTRY.get(str(loc[-1]) if loc else "", "entry")
+        message = f"must not be empty: list at least one {noun}"
+    elif kind == "union_tag_invalid" and isinstance(error["input"], dict):
         path += ".kind"
-        message = f"must be one of: github, jira (got {error['input'].get('kind')!r})"
+        message = f"must be one of: github, jira (got {_shown(error['input'].get('kind'))})"
     elif kind == "union_tag_not_found":
         path += ".kind"
         message = "required field is missing: github or jira"
@@ -413,8 +576,11 @@ def _problem(error: dict[str, Any], data: Any, lines: dict[str, int]) -> Problem
             and kind not in ("value_error",)
             and not isinstance(error["input"], dict | list)
         ):
-            message += f" (got {error['input']!r})"
+            message += f" (got {_shown(error['input'])})"
     return Problem(path, message, _line(lines, path))
+
+
+_ENTRY = {"deliverables": "deliverable", "sources": "source", "include": "selector"}
 
 
 def _clean_loc(loc: tuple, data: Any) -> tuple:
@@ -489,26 +655,199 @@ def _resolve(annotation: Any, node: Any) -> Any:
     return annotation
 
 
-# ---- YAML line numbers ----------------------------------------------------------------------
+# ---- YAML: a bounded safe loader, line numbers -------------------------------------------------
 
 
-def _line_map(node: yaml.Node, path: str = "") -> Iterator[tuple[str, int]]:
-    yield path, node.start_mark.line + 1
+class _Refused(Exception):
+    """A limit the loader enforces while parsing, with the line it was reached on."""
+
+    def __init__(self, message: str, mark: yaml.Mark | None):
+        super().__init__(message)
+        self.message = message
+        self.line = mark.line + 1 if mark is not None else None
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """`yaml.safe_load`'s loader, with limits checked as the text is read.
+
+    Depth is capped in the scanner (flow brackets, block indentation) as well as in the composer:
+    the scanner looks ahead over unclosed `[`, which is quadratic, and the composer recurses.
+    Values are counted as they are composed, an alias counting as everything it stands for (each
+    node's expanded size and height are memoised), so a "billion laughs" file is refused after
+    composing a few dozen nodes, and a huge flat one as soon as it passes the limit.
+    """
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.depth = 0
+        self.values = 0  # in the document so far, aliases expanded
+        self.aliases = False
+        self.measure: dict[int, tuple[int, int]] = {}  # id(node) → (values, height), expanded
+        self.paths: dict[int, str] = {}  # id(node) → where it first appears, for problems
+        self.problems: list[Problem] = []
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", self.get_mark())
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if self.indent < column and len(self.indents) >= MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", self.get_mark())
+        return super().add_indent(column)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases = True
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                if id(target) not in self.measure:
+                    raise _Refused(
+                        "an alias refers to a list or mapping that contains it", event.start_mark
+                    )
+                self._count(self.measure[id(target)][0], event.start_mark)
+            return super().compose_node(parent, index)
+        self._count(1, event.start_mark)
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        self.depth += collection
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= collection
+        children = [self.measure[id(child)] for child in _children(node)]
+        height = collection + max((h for _, h in children), default=0)
+        if height > MAX_DEPTH:
+            raise _Refused(
+                f"nesting deeper than {MAX_DEPTH} levels through aliases", node.start_mark
+            )
+        self.measure[id(node)] = (1 + sum(v for v, _ in children), height)
+        return node
+
+    def _count(self, values: int, mark: yaml.Mark) -> None:
+        self.values += values
+        if self.values > MAX_NODES:
+            what = "aliases expand to" if self.aliases else "the file holds"
+            raise _Refused(f"{what} more than {MAX_NODES} values", mark)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # `2026-02-30` looks like a date and is not one: keep the text for the field to judge.
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # more digits than Python converts; far beyond every bound here
+            path = self.paths.get(id(node), "")
+            self.problems.append(Problem(path, "number too large", node.start_mark.line + 1))
+            return None
+
+
+_BoundedLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
+)
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, dict[str, int], list[Problem]]:
+    """The data, the line of each dotted path, and the problems that stop before validation."""
+    loader = None
+    try:
+        loader = _BoundedLoader(text)  # rejects control characters and lone surrogates at once
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, []
+        lines: dict[str, int] = {}
+        duplicates = list(_index(node, "", lines, loader.paths, set()))
+        if duplicates:
+            return None, lines, duplicates
+        data = loader.construct_document(node)
+        return data, lines, loader.problems
+    except _Refused as exc:
+        raise MappingError(file, [Problem("", exc.message, exc.line)]) from None
+    except yaml.YAMLError as exc:
+        raise MappingError(file, [_syntax_problem(exc, text)]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # Raised before any mark exists; `position` counts characters.
+        character = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        line = text.count("\n", 0, exc.position) + 1
+        return Problem("", f"YAML syntax error: unacceptable character {character!r}", line)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context:
+        # PyYAML splits some messages in two ("found duplicate anchor …; first occurrence").
+        where = f" (line {context_mark.line + 1})" if context_mark is not None else ""
+        problem = f"{context}{where}, {problem}"
+    mark = getattr(exc, "problem_mark", None)
+    return Problem("", f"YAML syntax error: {problem}", mark.line + 1 if mark else None)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
     if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _index(
+    node: yaml.Node, path: str, lines: dict[str, int], paths: dict[int, str], seen: set[int]
+) -> Iterator[Problem]:
+    """Fill `lines` (dotted path → line) and `paths` (node → path); yield keys given twice.
+
+    Runs on the composed nodes, before construction, which merges `<<` keys into their mapping
+    and would make a merged key and its override look like a duplicate.
+    """
+    lines.setdefault(path, node.start_mark.line + 1)
+    paths.setdefault(id(node), path)
+    first_visit = id(node) not in seen
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        keys: dict[tuple[str, str], int] = {}
         for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
-            yield child, key.start_mark.line + 1
-            yield from ((p, n) for p, n in _line_map(value, child) if p != child)
+            name = key.value if isinstance(key, yaml.ScalarNode) else "…"
+            child = f"{path}.{name}" if path else str(name)
+            line = key.start_mark.line + 1
+            lines.setdefault(child, line)
+            paths.setdefault(id(key), child)
+            ident = (key.tag, key.value) if isinstance(key, yaml.ScalarNode) else None
+            if not first_visit or ident is None or key.tag == _MERGE:
+                pass
+            elif ident in keys:
+                earlier = keys[ident]
+                where = f"lines {earlier} and {line}" if earlier != line else f"line {line}"
+                yield Problem(child, f"key {_shown(key.value)} given twice ({where})", line)
+            else:
+                keys[ident] = line
+            yield from _index(value, child, lines, paths, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            yield from _line_map(item, f"{path}[{index}]")
+            yield from _index(item, f"{path}[{index}]", lines, paths, seen)
 
 
 def _line(lines: dict[str, int], path: str) -> int | None:
     while path:
         if path in lines:
             return lines[path]
-        path = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+        parent = re.sub(r"(^[^.\[]+|\.[^.\[]*|\[\d+\])$", "", path)
+        if parent == path:  # a key with brackets or dots in it: no line rather than a loop
+            return None
+        path = parent
     return None
 
 
