@@ -153,13 +153,14 @@ def hidden_characters(body: str) -> list[str]:
 
 
 def markdown_shows(body: str) -> str:
-    """The text and code a CommonMark reader of the body sees, in order (escapes resolved)."""
-    shown = []
-    for token in PARSER.parse(body):
-        for child in token.children or ():
-            if child.type in ("text", "code_inline"):
-                shown.append(child.content.replace("\\|", "|"))
-    return "".join(shown)
+    """The text and code a CommonMark reader of the body sees, in order (escapes resolved; in a
+    table cell markdown-it, like GFM, turns `\\|` into `|` before parsing code spans)."""
+    return "".join(
+        child.content
+        for token in PARSER.parse(body)
+        for child in token.children or ()
+        if child.type in ("text", "code_inline")
+    )
 
 
 def jira_shows(markup: str) -> str:
@@ -195,6 +196,7 @@ def documents(text: str) -> list[Document]:
         Document((Line((Mention(text, (Person("github", "not a login"),)),)),)),
         Document((Section("S", ((Title(text),),)),)),
         Document((Table(("H",), (((Text(text),),),)),)),
+        Document((Table(("H",), (((Title(text),),),)),)),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Whole comments, any titles and names: nothing untrusted acts, bodies stay under the limits.
+"""Whole comments, any titles and names: nothing untrusted acts, nothing visible is lost, no
+invisible character gets through, bodies stay under the limits.
 
 (Tracker labels never reach a comment: reasons name labels as the mapping file spells them.)
 """
@@ -12,13 +13,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from connectors import markdown, wiki
-from connectors.document import fit
+from connectors import html, markdown, wiki
+from connectors.document import fit, utf16_units
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
 from mappings.roles import scope_of
 from mappings.status import delivery_status, task_status
+from tests.test_render_untrusted import (
+    BIDI,
+    CONTROLS,
+    FORMAT,
+    JOINED,
+    MACROS,
+    TAGS,
+    hidden_characters,
+    html_shows,
+    jira_shows,
+    markdown_shows,
+    visible,
+)
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -70,8 +84,19 @@ FRAGMENTS = [
     "[",
     "]",
 ]
+# Markup of both dialects, Jira macros, invisible characters that reorder or hide text, and
+# sequences whose joiners a reader does see.
+PIECES = FRAGMENTS + MACROS + BIDI + FORMAT + TAGS + CONTROLS + JOINED
 text = (
-    st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), min_size=1, max_size=12)
+    st.lists(
+        st.one_of(
+            st.sampled_from(PIECES),
+            st.text(max_size=6),
+            st.characters(categories=["Cf", "Cc", "So", "Mn", "Lo"]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
     .map("".join)
     .filter(str.strip)
 )
@@ -111,7 +136,7 @@ def item(n: int, title: str, name: str, label: str, tracker: str) -> WorkItem:
     )
 
 
-def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
+def documents(items: list[WorkItem]) -> list:
     by_source = {"web": {}, "plat": {}}
     for i in items:
         by_source[i.source][i.key] = i
@@ -122,17 +147,19 @@ def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
     scope = scope_of(MAPPING.deliverables[0], MAPPING, by_source, stones, {})
     lead = delivery_status(scope, MAPPING, TODAY, by_source)
     pm = task_status(scope, MAPPING, TODAY, by_source, stones)
+    return [delivery_lead_report(lead), project_manager_report(pm)]
+
+
+def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
     urls = {i.url for i in items}
-    out = []
-    for doc in (delivery_lead_report(lead), project_manager_report(pm)):
-        out.append(
-            (
-                fit(doc, markdown.render, markdown.MAX_BODY),
-                fit(doc, lambda d: wiki.render(d, True), wiki.MAX_BODY),
-                urls,
-            )
+    return [
+        (
+            fit(doc, markdown.render, markdown.MAX_BODY, markdown.measure),
+            fit(doc, lambda d: wiki.render(d, True), wiki.MAX_BODY, wiki.measure),
+            urls,
         )
-    return out
+        for doc in documents(items)
+    ]
 
 
 def assert_markdown_inert(body: str, urls: set[str]) -> None:
@@ -171,7 +198,7 @@ def test_any_titles_and_names_stay_inert_in_both_dialects(rows):
     for md, jira_body, urls in bodies(items):
         assert_markdown_inert(md, urls)
         assert_wiki_inert(jira_body)
-        assert len(md) <= markdown.MAX_BODY and len(jira_body) <= wiki.MAX_BODY
+        assert len(md) <= markdown.MAX_BODY and utf16_units(jira_body) <= wiki.MAX_BODY
 
 
 @settings(max_examples=5, deadline=None)
@@ -179,5 +206,29 @@ def test_any_titles_and_names_stay_inert_in_both_dialects(rows):
 def test_thousands_of_long_items_stay_under_both_limits(title):
     items = [item(n, title, "Name", "label", "github" if n % 2 else "jira") for n in range(1500)]
     for md, jira_body, _ in bodies(items):
-        assert len(md) <= markdown.MAX_BODY and len(jira_body) <= wiki.MAX_BODY
+        assert len(md) <= markdown.MAX_BODY and utf16_units(jira_body) <= wiki.MAX_BODY
         assert "… and " in md and "… and " in jira_body
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(text, text, text, st.sampled_from(["github", "jira"])), min_size=1, max_size=8
+    )
+)
+def test_whole_comments_show_every_visible_character_and_no_invisible_one(rows):
+    # At most 8 items: every section shows all of them, so each title and name must be there.
+    items = [item(n, *row) for n, row in enumerate(rows)]
+    lead, pm = documents(items)
+    for document, names in ((lead, False), (pm, True)):
+        shown = {
+            "github": (markdown.render(document), markdown_shows),
+            "jira": (wiki.render(document, True), jira_shows),
+            "html": (html.render(document), html_shows),
+        }
+        for dialect, (body, reader) in shown.items():
+            assert hidden_characters(body) == [], (dialect, body)
+            seen = visible(reader(body))
+            for title, name, _, _ in rows:
+                assert visible(title) in seen, (dialect, title, body)  # blocked: both roles
+                assert not names or visible(name) in seen, (dialect, name, body)
