@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 import pytest
 import requests
 import responses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 from responses import matchers
 from structlog.testing import capture_logs
@@ -31,6 +33,7 @@ from connectors.jira import (
 )
 from connectors.model import Marker, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
+from connectors.sandbox import jql as sandbox_jql
 from tests.jira_payloads import (
     BOT_ACCOUNT,
     BOT_NAME,
@@ -84,6 +87,7 @@ FULL_JQL = 'project = "PLAT" ORDER BY updated ASC'
 # Data Center pages by offset, so it orders by key: updates cannot reshuffle it mid-read.
 DC_FULL_JQL = 'project = "PLAT" ORDER BY key ASC'
 LEAD = Marker("delivery-lead", deliverable="checkout-v2")
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 
 def rest(base: str, path: str) -> str:
@@ -1455,3 +1459,35 @@ def test_a_jira_401_quotes_jiras_message_but_never_the_credential(deployment, sl
     assert "JIRA_PAT" in text if deployment == "server" else "JIRA_API_TOKEN" in text
     for secret in (encoded, API_TOKEN, PAT, echoed):
         assert secret not in text
+
+
+JQL_CLAUSES = st.sampled_from(
+    ["labels = a", "project = SECRET", "fixVersion = 2.1", 'summary ~ "x"', "NOT labels = b",
+     "(labels = c)", 'summary ~ "a) OR (b"', "summary ~ 'q)'", "key in (PLAT-1, SECRET-1)"]
+)  # fmt: skip
+JQL_JOINS = st.sampled_from(
+    [" OR ", " AND ", ") OR (", ") AND (", " OR (", ") OR ", "", '"', "'", "\\", ")", "("]
+)
+JQL_FILTERS = st.lists(st.tuples(JQL_CLAUSES, JQL_JOINS), min_size=1, max_size=5).map(
+    lambda parts: "".join(clause + join for clause, join in parts)
+)
+
+
+@settings(max_examples=400)
+@given(JQL_FILTERS)
+def test_no_accepted_filter_changes_what_the_project_clause_governs(jql):
+    """Read by an independent JQL parser (the sandbox's), every query built from an accepted
+    filter is `project = "PLAT" AND (the filter)`: nothing in the filter reaches outside."""
+    try:
+        query = search_jql("PLAT", source_jql=None, selector_jql=jql, since=None, now=NOW)
+    except TrackerError:
+        assert jql_problem(jql) is not None
+        return
+    try:
+        tree = sandbox_jql.parse(query)
+    except sandbox_jql.JqlError:
+        return  # Jira would refuse it with a 400: nothing is fetched
+    assert isinstance(tree.where, sandbox_jql.And) and len(tree.where.items) == 2
+    assert tree.where.items[0] == sandbox_jql.Clause(
+        "project", "=", (sandbox_jql.Literal("PLAT", quoted=True),)
+    )
