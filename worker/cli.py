@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ds_logging.configure(
         level,
         settings.delivery_sync_log_format,
-        secrets=_secret_values(settings),
+        secrets=settings.secret_values(),
+        basic_credentials=settings.basic_credentials(),
     )
     as_json = settings.delivery_sync_log_format == "json" or (
         settings.delivery_sync_log_format is None and not sys.stderr.isatty()
@@ -448,16 +449,6 @@ def _print_summary(result: CycleResult, out: TextIO) -> None:
             f"{'unreadable':<12} {source}  ({len(problems)} items could not be read: {keys})"
         )
     out.writelines(ds_logging.scrub(line) + "\n" for line in lines)
-
-
-def _secret_values(settings: Settings) -> list[str]:
-    secrets = [
-        settings.github_token,
-        settings.github_app_private_key,
-        settings.jira_api_token,
-        settings.jira_pat,
-    ]
-    return [s.get_secret_value() for s in secrets if s is not None]
 
 
 if __name__ == "__main__":
