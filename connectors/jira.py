@@ -81,6 +81,7 @@ from connectors.retry import (
     TrackerError,
     call,
     connection_error,
+    safe_message,
     wait_seconds_from_headers,
 )
 from connectors.tracker import RequestStats, skip_malformed, valid_text
@@ -137,9 +138,6 @@ _JIRA_HEADERS = (
     "x-ausername",
     "x-seraph-loginreason",
     "atl-traceid",
-)
-_CREDENTIAL_LIKE = re.compile(
-    r"(?i)\b(?:basic|bearer|token|authorization|password)\b\s*[:=]?\s*\S{6,}|[A-Za-z0-9+/_=-]{24,}"
 )
 
 Deployment = Literal["auto", "cloud", "server"]
@@ -970,11 +968,7 @@ class JiraTracker:
         errors = body.get("errors")
         if isinstance(errors, dict):
             found += [f"{k}: {v}" for k, v in errors.items() if isinstance(v, str)]
-        text = " ".join(" ".join(found).split())
-        for secret in self._secrets:
-            text = text.replace(secret, "[credential]")
-        text = _CREDENTIAL_LIKE.sub("[credential]", text)
-        return text[:300]
+        return safe_message(" ".join(found), self._secrets, limit=300)
 
     # ---- site ----------------------------------------------------------------------------------
 
