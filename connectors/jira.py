@@ -59,7 +59,6 @@ import base64
 import json
 import math
 import re
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -886,27 +885,9 @@ class JiraTracker:
         host = urlsplit(url).hostname or "the Jira host"
         if isinstance(exc, JIRAError) and exc.status_code is not None and exc.response is not None:
             return self._refused(exc.response, method, url, what, create)
-        if isinstance(
-            exc,
-            requests.exceptions.MissingSchema
-            | requests.exceptions.InvalidSchema
-            | requests.exceptions.InvalidURL,
-        ):
-            return TrackerError(
-                f"{what}: the Jira URL is not usable ({type(exc).__name__}); check {URL_SETTING}"
-            )
         if isinstance(exc, requests.RequestException):
-            if _dns_failed(exc):
-                return TrackerError(
-                    f"{what}: the host {host!r} does not exist (DNS); check {URL_SETTING}"
-                )
-            error = connection_error(exc, what, create)
-            return type(error)(
-                f"{error}; the host is {host}, from {URL_SETTING}: check it and the network",
-                status=error.status,
-                retriable=error.retriable,
-                retry_after=error.retry_after,
-            )
+            # The shared policy: a name that does not resolve or a malformed URL is not retried.
+            return connection_error(exc, what, create, host=host, variable=URL_SETTING)
         if isinstance(exc, JIRAError):
             text = f"{what}: connection to {host} failed ({type(exc).__name__})"
             return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
@@ -1290,17 +1271,3 @@ def _jira_error(response: requests.Response) -> dict[str, Any] | None:
     if isinstance(body.get("errorMessages"), list) or isinstance(body.get("errors"), dict):
         return valid_text(body)
     return None
-
-
-def _dns_failed(exc: BaseException) -> bool:
-    """The host name did not resolve (urllib3 keeps the cause in `.reason`)."""
-    pending: list[BaseException] = [exc]
-    for _ in range(20):
-        if not pending:
-            return False
-        seen = pending.pop()
-        if isinstance(seen, socket.gaierror) or "NameResolution" in type(seen).__name__:
-            return True
-        inner = [seen.__cause__, seen.__context__, getattr(seen, "reason", None), *seen.args[:1]]
-        pending += [e for e in inner if isinstance(e, BaseException)]
-    return False

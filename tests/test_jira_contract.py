@@ -1373,8 +1373,7 @@ def test_a_host_that_does_not_exist_is_not_retried(cloud, sleeps):
     with pytest.raises(TrackerError) as caught:
         list(cloud.fetch_items(None))
     assert not caught.value.retriable and len(responses.calls) == 1 and sleeps == []
-    assert "'acme.atlassian.net' does not exist" in str(caught.value)
-    assert "JIRA_URL" in str(caught.value)
+    assert "acme.atlassian.net" in str(caught.value) and "JIRA_URL" in str(caught.value)
 
 
 @responses.activate
