@@ -732,7 +732,7 @@ class GitHubTracker:
 
     def body(self, document: Document, marker: Marker) -> str:
         line = marker_line(marker)
-        text = fit(document, markdown.render, self.max_body - len(line) - 1)
+        text = fit(document, markdown.render, self.max_body - len(line) - 1, markdown.measure)
         return f"{text}{line}"
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:

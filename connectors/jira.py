@@ -641,7 +641,17 @@ def normalise_comment(raw: Any, cloud: bool) -> Comment:
         marker=_marker_of(comment.get("properties")),
         created=_time(comment.get("created"), "the comment's creation time"),
         updated=_time(comment.get("updated"), "the comment's update time"),
+        # Who last edited it: named in the log when a report is restored after someone's edit.
+        editor=_editor(comment.get("updateAuthor"), cloud),
     )
+
+
+def _editor(raw: Any, cloud: bool) -> str | None:
+    """Who last edited a comment; a detail, so an odd value costs only itself."""
+    try:
+        return _person(raw, cloud).label if raw else None
+    except Unreadable:
+        return None
 
 
 # ---- answer shapes -----------------------------------------------------------------------------
@@ -1189,11 +1199,14 @@ class JiraTracker:
     def body(self, document: Document, marker: Marker) -> str:
         """The wiki-markup body. The marker is a comment property, so it is not in the text."""
         cloud = self._site().cloud
-        return fit(document, lambda d: wiki.render(d, cloud=cloud), self.max_body)
+        return fit(
+            document, lambda d: wiki.render(d, cloud=cloud), self.max_body, measure=wiki.measure
+        )
 
     def _check_size(self, body: str, what: str) -> None:
-        if len(body) > self.max_body:
-            raise TrackerError(f"{what}: {len(body)} characters, Jira takes {self.max_body}")
+        """Jira's limit is a Java string length: UTF-16 code units (an emoji counts 2)."""
+        if (size := wiki.measure(body)) > self.max_body:
+            raise TrackerError(f"{what}: {size} UTF-16 code units, Jira takes {self.max_body}")
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         """Post the comment with its marker property in the same request.

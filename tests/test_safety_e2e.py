@@ -420,3 +420,33 @@ def test_validate_online_checks_fix_versions_epics_and_jql_in_both_jira_modes(
 
         good = run_cli(["validate", "--online"], sandbox, state, config=JIRA_MAPPING)
         assert good.code == 0, good.out
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_jira_report_edited_by_someone_is_restored_naming_the_editor(state, mode):
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        [lead] = [
+            c
+            for c in sandbox.jira.comments("PLAT-29")
+            if c["body"].startswith("h3. Delivery status")
+        ]
+        sandbox.jira.update_comment(lead["id"], "Looks fine to me", user="sam.park")
+        age_verifications(state, 25)
+        sandbox.clear_requests()
+
+        result = run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING)
+
+        assert result.code == 0, result.out
+        [event] = [
+            json.loads(line)
+            for line in result.err.splitlines()
+            if '"comment.changed_by_someone"' in line
+        ]
+        assert event["editor"] == "Sam Park"
+        [restored] = [c for c in sandbox.jira.comments("PLAT-29") if c["id"] == lead["id"]]
+        assert restored["body"] == lead["body"]
+        puts = requests_to(sandbox, "PUT", rf"/comment/{lead['id']}$")
+        assert len(puts) == 1
+        if mode == "cloud":
+            assert puts[0].query.get("notifyUsers") == ["false"]  # restoring notifies nobody

@@ -94,7 +94,7 @@ EMAIL = "delivery-sync@acme.example"
 API_TOKEN = "sandbox-jira-api-token"
 PAT = "sandbox-jira-pat"
 TIME_ZONE = "UTC"  # every sandbox user's time zone: JQL dates are read in it
-MAX_COMMENT = 32_767  # characters
+MAX_COMMENT = 32_767  # UTF-16 code units: Jira's limit is a Java string length
 MAX_PROPERTY = 32_768  # characters of a property value's JSON
 CLOUD_PAGE_CAP = 100  # issues per /search/jql page when fields beyond id/key are asked for
 CLOUD_ID_PAGE_CAP = 5_000  # … and when only ids or keys are
@@ -2363,11 +2363,19 @@ class JiraApp:
             return self._comment_json(comment, self._base, properties=True)
 
     def update_comment(
-        self, comment_id: int | str, body: str, *, at: datetime | None = None
+        self,
+        comment_id: int | str,
+        body: str,
+        *,
+        at: datetime | None = None,
+        user: str | None = None,
     ) -> dict[str, Any]:
+        """Edit a comment in-process, as `user` (a user name; default: its author)."""
         with self.lock:
             comment = self.comments_by_id[int(comment_id)]
             comment.body, comment.updated = body, at or self.clock()
+            if user is not None:
+                comment.update_author = self._user(user).name
             self._changed()
             return self._comment_json(comment, self._base, properties=True)
 
@@ -2563,7 +2571,7 @@ def _comment_body(raw: Any) -> str:
     body = raw.get("body")
     if not isinstance(body, str) or not body.strip():
         raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
-    if len(body) > MAX_COMMENT:
+    if len(body.encode("utf-16-le")) // 2 > MAX_COMMENT:
         message = f"The entered text is too long. It exceeds the allowed limit of {MAX_COMMENT}"
         raise JiraError(400, errors={"comment": message + " characters."})
     return body
