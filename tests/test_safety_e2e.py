@@ -450,3 +450,16 @@ def test_a_jira_report_edited_by_someone_is_restored_naming_the_editor(state, mo
         assert len(puts) == 1
         if mode == "cloud":
             assert puts[0].query.get("notifyUsers") == ["false"]  # restoring notifies nobody
+
+
+def test_validate_notes_a_deliverable_that_reports_nowhere(tmp_path, state):
+    quiet = edited(
+        tmp_path, GITHUB_MAPPING, "    report_to:\n      - {source: api, issue: 1}\n", ""
+    )
+    with Sandbox(seed="demo") as sandbox:
+        result = run_cli(["validate"], sandbox, state, config=quiet)
+    assert result.code == 0
+    assert (
+        f"{quiet}: note: deliverables[2].report_to: deliverable 'api-hardening' has no "
+        "report_to: it will only appear in `report`, no comments are posted"
+    ) in result.out.splitlines()

@@ -23,7 +23,7 @@ import structlog
 from pydantic import ValidationError
 
 from connectors import html, markdown, wiki
-from mappings.config import MappingError, MappingFile, json_schema, load_mapping
+from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
 from mappings.report import report_data
 from worker import logging as ds_logging
 from worker import online
@@ -264,6 +264,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"{path}: valid ({len(mapping.sources)} sources, {len(mapping.deliverables)} deliverables)"
     )
+    for note in mapping_notes(mapping):
+        print(f"{path}: note: {note}")
     if not args.online:
         return EXIT_OK
     trackers, failures = build_trackers(mapping, settings)
