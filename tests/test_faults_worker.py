@@ -238,3 +238,20 @@ def test_an_unreadable_item_is_named_in_the_comments_until_it_reads_well_again(s
         assert healed.code == 0, healed.out
         [lead] = [c for c in bot_comments(sandbox, "acme/web", 1) if "Delivery status" in c["body"]]
         assert "could not be read" not in lead["body"]
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_a_deleted_report_target_fails_its_comments_and_nothing_else(state, mode):
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        close_open_issues(sandbox, "2.1")  # the reports on PLAT-29 have news
+        sandbox.jira.delete_issue("PLAT-29")
+        sandbox.clear_requests()
+
+        result = run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING)
+
+        assert result.code == 1, result.out
+        failed = [line for line in result.out.splitlines() if line.startswith("failed")]
+        assert failed and all("plat:PLAT-29" in line for line in failed)
+        assert "Traceback" not in result.err
+        assert requests_to(sandbox, "POST", r"/comment$") == []  # nothing posted elsewhere

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
@@ -166,7 +166,8 @@ def run_cycle(
                     state.save_verified(str(target), now)
             for marker, document in report.documents:
                 result.published.append(publisher.publish(target, marker, document))
-        result.published += announce(report, publisher, state, mapping, now, dry_run)
+        failed = {p.target for p in result.published if p.outcome is Outcome.FAILED}
+        result.published += announce(report, publisher, state, mapping, now, dry_run, failed)
         if not dry_run:
             state.save_snapshot(report.deliverable_id, snapshot_of(report.lead))
             state.save_publication(
@@ -245,10 +246,12 @@ def announce(
     mapping: MappingFile,
     now: datetime,
     dry_run: bool,
+    failed: Collection[Target] = (),
 ) -> list[Published]:
     """A status-change notice on each target whose last announced status differs — news from
     the trackers only. The reference is the status last announced there (or set silently by a
-    first report or a mapping edit); a target gets at most one notice per cool-down."""
+    first report or a mapping edit); a target gets at most one notice per cool-down, and none
+    while its report could not be updated (the notice waits for the report)."""
     deliverable_id = report.deliverable_id
     status = report.lead.status
     cooldown = timedelta(hours=mapping.rules.notice_cooldown_hours)
@@ -259,6 +262,8 @@ def announce(
             state.save_announcement(deliverable_id, str(target), news)
 
     for target in report.scope.targets:
+        if target in failed:
+            continue
         last = state.announcement(deliverable_id, str(target))
         if last is None:
             if report.last_status is None or report.mapping_changed:
