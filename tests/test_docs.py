@@ -94,3 +94,20 @@ def test_readme_quotes_the_golden_comments_verbatim():
     ):
         golden = (ROOT / "tests" / "golden" / name).read_text(encoding="utf-8").rstrip("\n")
         assert f"\n{golden}\n```" in README, name
+
+
+def test_every_test_the_readme_names_exists():
+    """The promises in the README name the tests that hold them; a renamed or deleted test must
+    not leave a promise pointing at nothing. `::name` after `tests/file.py::…` means that file."""
+    named = 0
+    for block in re.split(r"\n(?=- |\| )", README):
+        current = None
+        for file, name in re.findall(r"(tests/[\w/]+\.py)?(?:::(\w+))", block):
+            current = file or current
+            assert current is not None, f"::{name} names no file"
+            source = (ROOT / current).read_text(encoding="utf-8")
+            assert re.search(rf"^(?:async )?def {name}\(", source, re.M), f"{current}::{name}"
+            named += 1
+        for file in re.findall(r"`(tests/[\w/]+\.py)`", block):
+            assert (ROOT / file).exists(), file
+    assert named > 50
