@@ -463,3 +463,22 @@ def test_validate_notes_a_deliverable_that_reports_nowhere(tmp_path, state):
         f"{quiet}: note: deliverables[2].report_to: deliverable 'api-hardening' has no "
         "report_to: it will only appear in `report`, no comments are posted"
     ) in result.out.splitlines()
+
+
+@pytest.mark.parametrize("mode", ["cloud", "server"])
+def test_prune_deletes_retired_jira_reports(state, tmp_path, mode):
+    with Sandbox(seed="demo", jira_mode=mode) as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        renamed = edited(tmp_path, JIRA_MAPPING, "id: release-2-1", "id: platform-2-1")
+        sandbox.clear_requests()
+
+        result = run_cli(["run", "--once", "--prune"], sandbox, state, config=renamed)
+
+        assert result.code == 0, result.out
+        assert len(requests_to(sandbox, "DELETE", r"/issue/PLAT-29/comment/\d+$")) == 2
+        markers = []
+        for comment in sandbox.jira.comments("PLAT-29"):
+            props = {p["key"]: p["value"] for p in comment.get("properties", ())}
+            if "delivery-sync" in props:
+                markers.append(props["delivery-sync"]["deliverable"])
+        assert sorted(markers) == ["platform-2-1", "platform-2-1"]
