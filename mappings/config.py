@@ -739,19 +739,29 @@ class _BoundedLoader(yaml.SafeLoader):
         except (ValueError, OverflowError):
             return self.construct_scalar(node)
 
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # more digits than Python converts; far beyond every bound here
-            path = self.paths.get(id(node), "")
-            self.problems.append(Problem(path, "number too large", node.start_mark.line + 1))
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, AttributeError, KeyError, OverflowError):
+            # PyYAML's scalar constructors raise these on values their tag cannot hold: an int
+            # with more digits than Python converts, `!!float x`, `!!bool x`, `!!timestamp x`.
+            self.recursive_objects.pop(node, None)
+            self.constructed_objects[node] = None
+            self.problems.append(_bad_scalar(node, self.paths.get(id(node), "")))
             return None
 
 
 _BoundedLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", _BoundedLoader.construct_yaml_timestamp
 )
-_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _BoundedLoader.construct_yaml_int)
+
+
+def _bad_scalar(node: yaml.Node, path: str) -> Problem:
+    line = node.start_mark.line + 1
+    if node.tag == "tag:yaml.org,2002:int" and re.fullmatch(r"[-+]?[0-9_]+", str(node.value)):
+        return Problem(path, "number too large", line)
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return Problem(path, f"{_shown(node.value)} is not a valid {tag}", line)
 
 
 def _read_yaml(text: str, file: str) -> tuple[Any, dict[str, int], list[Problem]]:

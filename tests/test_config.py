@@ -69,6 +69,7 @@ def problems_of(text: str) -> list[str]:
 def validate_cli(config: Path) -> subprocess.CompletedProcess:
     """The real `delivery-sync validate --config FILE`, as a user runs it."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DELIVERY_SYNC_")}
+    environment["DELIVERY_SYNC_LOG_FORMAT"] = "console"  # the message as a person reads it
     return subprocess.run(
         [*cli_command(), "validate", "--config", str(config)],
         env=environment,
@@ -463,7 +464,8 @@ def test_a_url_in_an_unexpected_shape_is_not_echoed_with_its_password():
     assert "hunter2" not in problem
 
 
-def test_the_strictness_errors_exit_2_through_the_real_command(tmp_path, capsys):
+def test_the_strictness_errors_exit_2_through_the_real_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DELIVERY_SYNC_LOG_FORMAT", "console")
     cases = {
         "empty.yaml": (
             NO_DELIVERABLES + "deliverables: []\n",

@@ -135,6 +135,22 @@ def test_an_integer_too_long_to_convert_is_an_error_not_a_traceback():
     ]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!float lots", "'lots' is not a valid !!float"),
+        ("!!bool maybe", "'maybe' is not a valid !!bool"),
+        ("!!int x", "'x' is not a valid !!int"),
+        ("!!timestamp soon", "'soon' is not a valid !!timestamp"),
+    ],
+)
+def test_an_explicit_tag_its_value_cannot_hold_is_an_error_at_its_field(value, message):
+    # PyYAML's constructors raised ValueError, KeyError or AttributeError on these.
+    assert problems_of(with_rule("wip_limit", value)) == [
+        f"rules.wip_limit (line {RULE_LINE}): {message}"
+    ]
+
+
 def test_an_issue_number_beyond_any_tracker_is_an_error():
     text = VALID.replace("{source: web, issue: 42}", "{source: web, issue: 99999999999}")
     assert problems_of(text) == [
@@ -276,6 +292,7 @@ def test_many_problems_are_capped_with_a_last_line():
 
 def validate_cli(config: Path) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DELIVERY_SYNC_")}
+    environment["DELIVERY_SYNC_LOG_FORMAT"] = "console"  # the message as a person reads it
     return subprocess.run(
         [*cli_command(), "validate", "--config", str(config)],
         env=environment,
@@ -314,7 +331,8 @@ def test_the_command_exits_2_with_the_reason_and_no_traceback(tmp_path, case):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_validate_exits_2_for_each_limit(tmp_path, capsys, case):
+def test_validate_exits_2_for_each_limit(tmp_path, capsys, monkeypatch, case):
+    monkeypatch.setenv("DELIVERY_SYNC_LOG_FORMAT", "console")
     content, expected = CASES[case]
     config = tmp_path / "mapping.yaml"
     config.write_bytes(content)
@@ -323,3 +341,23 @@ def test_validate_exits_2_for_each_limit(tmp_path, capsys, case):
     assert captured.out == ""
     assert captured.err.startswith(f"{config}: invalid mapping file (1 problem)\n")
     assert expected in captured.err
+
+
+def test_in_json_log_mode_the_problems_are_a_structured_event(tmp_path):
+    config = tmp_path / "mapping.yaml"
+    config.write_bytes(CASES["bomb"][0])
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DELIVERY_SYNC_")}
+    environment["DELIVERY_SYNC_LOG_FORMAT"] = "json"
+    done = subprocess.run(
+        [*cli_command(), "validate", "--config", str(config)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    event = json.loads(done.stderr)
+    assert (event["event"], event["file"]) == ("mapping.invalid", str(config))
+    assert event["problems"] == [
+        {"path": "", "line": 6, "message": f"aliases expand to more than {MAX_NODES} values"}
+    ]
