@@ -456,11 +456,13 @@ def test_credentials_in_a_url_are_refused_without_echoing_them(before, line, pat
     assert "hunter2" not in problem
 
 
-def test_a_url_in_an_unexpected_shape_is_not_echoed_with_its_password():
-    text = VALID.replace(
-        "    project: PLAT\n", "    project: PLAT\n    url: [https://u:hunter2@x]\n"
-    )
+@pytest.mark.parametrize(
+    "value", ["[https://u:hunter2@x]", "https:/u:hunter2@x", "'u:hunter2@x'", "http//u:hunter2@x"]
+)
+def test_a_url_in_an_unexpected_shape_is_not_echoed_with_its_password(value):
+    text = VALID.replace("    project: PLAT\n", f"    project: PLAT\n    url: {value}\n")
     [problem] = problems_of(text)
+    assert problem.startswith("sources[1].url (line 16): ")
     assert "hunter2" not in problem
 
 
