@@ -1,12 +1,33 @@
-"""Shared fixtures: every test starts with structlog's defaults, whatever a CLI test configured."""
+"""Shared fixtures: structlog's defaults for every test, whatever a CLI test configured; a
+state file; the demo sandbox (GitHub and Jira Cloud), and the demo with Jira in both modes."""
 
 from __future__ import annotations
 
 import pytest
 import structlog
 
+from connectors.sandbox.server import Sandbox
+
 
 @pytest.fixture(autouse=True)
 def _reset_structlog():
     yield
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def state(tmp_path):
+    return tmp_path / "state.db"
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(seed="demo") as sb:
+        yield sb
+
+
+@pytest.fixture(params=["cloud", "server"])
+def jira_sandbox(request):
+    """The demo with Jira in Cloud, then in Data Center mode."""
+    with Sandbox(seed="demo", jira_mode=request.param) as sb:
+        yield sb

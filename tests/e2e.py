@@ -130,3 +130,16 @@ def bot_comments(sandbox: Sandbox, repo: str, number: int) -> list[dict]:
 def marker_of(comment: dict) -> dict:
     """The marker of a GitHub comment of ours, parsed from its last line."""
     return json.loads(comment["body"].rsplit("<!-- delivery-sync ", 1)[1].removesuffix(" -->"))
+
+
+def open_issues(sb: Sandbox, repo: str, milestone: str | None = None) -> list[dict]:
+    """Open issues of a demo repository (not pull requests, not the report targets #1 and #2),
+    in one milestone when named."""
+    return [
+        i
+        for i in sb.github.issues(repo)
+        if i["state"] == "open"
+        and "pull_request" not in i
+        and i["number"] > 2
+        and (milestone is None or (i["milestone"] or {}).get("title") == milestone)
+    ]

@@ -28,10 +28,9 @@ deliverables:
 JQL = "component = API AND fixVersion is EMPTY"
 
 
-@pytest.fixture(params=["cloud", "server"])
-def sandbox(request):
-    with Sandbox(seed="demo", jira_mode=request.param) as sb:
-        yield sb
+@pytest.fixture
+def sandbox(jira_sandbox):
+    return jira_sandbox
 
 
 def cycle(sb: Sandbox, state: SQLiteState, mapping_text: str = MAPPING):

@@ -7,23 +7,11 @@ import math
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
 from tests.e2e import GITHUB_TARGETS, bot_comments, marker_of, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
 TARGETS = GITHUB_TARGETS
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox(seed="demo") as sb:
-        yield sb
-
-
-@pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
 
 
 def test_first_cycle_creates_two_comments_per_target_then_idle_cycle_writes_nothing(sandbox, state):

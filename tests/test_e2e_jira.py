@@ -16,15 +16,9 @@ TARGETS = ("PLAT-1", "PLAT-29")
 BOT = {"cloud": "557058:delivery-sync-bot", "server": "delivery-sync"}
 
 
-@pytest.fixture(params=["cloud", "server"])
-def sandbox(request):
-    with Sandbox(seed="demo", jira_mode=request.param) as sb:
-        yield sb
-
-
 @pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
+def sandbox(jira_sandbox):
+    return jira_sandbox
 
 
 def ours(sb: Sandbox, key: str) -> list[dict]:

@@ -21,6 +21,7 @@ from tests.e2e import (
     cli_command,
     cli_environment,
     marker_of,
+    open_issues,
     requests_to,
     run_cli,
     writes,
@@ -29,17 +30,6 @@ from tests.e2e import (
 pytestmark = pytest.mark.e2e
 
 TARGETS = GITHUB_TARGETS
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox(seed="demo") as sb:
-        yield sb
-
-
-@pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
 
 
 def assert_one_comment_per_role(sb: Sandbox) -> None:
@@ -69,17 +59,6 @@ def wait_for(condition, timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.05)
-
-
-def open_issues(sb: Sandbox, repo: str, milestone: str | None = None) -> list[dict]:
-    return [
-        i
-        for i in sb.github.issues(repo)
-        if i["state"] == "open"
-        and "pull_request" not in i
-        and i["number"] > 2
-        and (milestone is None or (i["milestone"] or {}).get("title") == milestone)
-    ]
 
 
 def test_changed_items_cost_a_page_per_hundred_and_only_changed_reports_are_written(sandbox, state):

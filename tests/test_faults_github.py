@@ -23,6 +23,7 @@ from tests.e2e import (
     bot_comments,
     cli_command,
     cli_environment,
+    open_issues,
     requests_to,
     run_cli,
     writes,
@@ -31,17 +32,6 @@ from tests.e2e import (
 pytestmark = pytest.mark.e2e
 
 SIGN_IN = "<!doctype html><html><body><h1>Hotel Wi-Fi</h1><form>Sign in</form></body></html>"
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox(seed="demo") as sb:
-        yield sb
-
-
-@pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
 
 
 def report_bodies(sandbox: Sandbox) -> dict[int, str]:
@@ -176,13 +166,7 @@ def test_a_401_that_echoes_the_authorization_header_never_shows_the_token(
 
 def test_a_malformed_item_is_skipped_and_named_while_the_source_still_reports(sandbox, state):
     assert run_cli(["run", "--once"], sandbox, state).code == 0
-    v20 = [
-        i
-        for i in sandbox.github.issues("acme/web")
-        if i["state"] == "open"
-        and "pull_request" not in i
-        and (i["milestone"] or {}).get("title") == "v2.0"
-    ]
+    v20 = open_issues(sandbox, "acme/web", "v2.0")
     closed = sandbox.github.update_issue(
         "acme/web", v20[0]["number"], state="closed", state_reason="completed"
     )

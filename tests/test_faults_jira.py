@@ -34,15 +34,9 @@ TARGETS = ("PLAT-1", "PLAT-29")
 ESCAPE = "fixVersion = 2.1) OR (project = SECRET"
 
 
-@pytest.fixture(params=["cloud", "server"])
-def sandbox(request):
-    with Sandbox(seed="demo", jira_mode=request.param) as sb:
-        yield sb
-
-
 @pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
+def sandbox(jira_sandbox):
+    return jira_sandbox
 
 
 def run_within(

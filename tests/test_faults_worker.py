@@ -17,14 +17,9 @@ import time
 import pytest
 
 from connectors.sandbox.server import Sandbox
-from tests.e2e import JIRA_MAPPING, bot_comments, requests_to, run_cli, writes
+from tests.e2e import JIRA_MAPPING, bot_comments, open_issues, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
 
 
 def test_github_edit_answering_404_while_still_listed_is_tried_once_per_cycle(state):
@@ -207,13 +202,7 @@ def test_in_json_log_mode_refusals_are_structured_events(tmp_path, state):
 def test_an_unreadable_item_is_named_in_the_comments_until_it_reads_well_again(state):
     with Sandbox(seed="demo") as sandbox:
         assert run_cli(["run", "--once"], sandbox, state).code == 0
-        v20 = [
-            i
-            for i in sandbox.github.issues("acme/web")
-            if i["state"] == "open"
-            and "pull_request" not in i
-            and (i["milestone"] or {}).get("title") == "v2.0"
-        ]
+        v20 = open_issues(sandbox, "acme/web", "v2.0")
         broken = dict(v20[0], updated_at=None, title="Changed, but unreadable")
         sandbox.inject(status=200, body=[broken], path=r"/repos/acme/web/issues$", times=1)
 

@@ -23,7 +23,7 @@ from mappings.config import (
     parse_mapping,
 )
 from tests.e2e import cli_command
-from tests.test_config import VALID
+from tests.test_config import VALID, validate_cli
 from worker.cli import main
 
 
@@ -288,18 +288,6 @@ def test_many_problems_are_capped_with_a_last_line():
 
 
 # ---- through the real command ----------------------------------------------------------------
-
-
-def validate_cli(config: Path) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DELIVERY_SYNC_")}
-    environment["DELIVERY_SYNC_LOG_FORMAT"] = "console"  # the message as a person reads it
-    return subprocess.run(
-        [*cli_command(), "validate", "--config", str(config)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 CASES = {

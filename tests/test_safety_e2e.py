@@ -15,23 +15,13 @@ from tests.e2e import (
     JIRA_MAPPING,
     bot_comments,
     marker_of,
+    open_issues,
     requests_to,
     run_cli,
     writes,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox(seed="demo") as sb:
-        yield sb
-
-
-@pytest.fixture
-def state(tmp_path):
-    return tmp_path / "state.db"
 
 
 def edited(tmp_path: Path, base: Path, old: str, new: str, name: str = "edited.yaml") -> Path:
@@ -51,14 +41,8 @@ def notices_on(sb: Sandbox, repo: str, number: int) -> list[dict]:
 
 
 def close_milestone_issues(sb: Sandbox, repo: str, milestone: str) -> None:
-    for issue in sb.github.issues(repo):
-        if (
-            "pull_request" not in issue
-            and issue["state"] == "open"
-            and issue["number"] > 2
-            and (issue["milestone"] or {}).get("title") == milestone
-        ):
-            sb.github.update_issue(repo, issue["number"], state="closed")
+    for issue in open_issues(sb, repo, milestone):
+        sb.github.update_issue(repo, issue["number"], state="closed")
 
 
 # ---- a mapping typo never wipes a status -------------------------------------------------------
@@ -134,14 +118,7 @@ def test_a_relabelled_container_is_held_back_not_reported_empty(sandbox, state):
 
 def test_a_status_that_flips_and_flips_back_is_announced_once(sandbox, state):
     assert run_cli(["run", "--once"], sandbox, state).code == 0
-    open_before = [
-        i["number"]
-        for i in sandbox.github.issues("acme/web")
-        if "pull_request" not in i
-        and i["state"] == "open"
-        and i["number"] > 2
-        and (i["milestone"] or {}).get("title") == "v2.1"
-    ]
+    open_before = [i["number"] for i in open_issues(sandbox, "acme/web", "v2.1")]
     close_milestone_issues(sandbox, "acme/web", "v2.1")
     assert run_cli(["run", "--once"], sandbox, state).code == 0
     assert len(notices_on(sandbox, "acme/web", 2)) == 1
