@@ -152,3 +152,25 @@ def test_an_edit_answering_404_while_the_comment_is_still_listed_is_tried_once(t
     assert len(edits) == 1 and len(listings) == 1
     assert tracker.creates == 1  # the original create only
     assert len(tracker.comments["1"]) == 1
+
+
+def test_after_state_loss_the_live_report_is_recorded_not_its_retired_note(tmp_path):
+    """A deliverable retired on a target and later reported there again leaves two comments
+    with its marker; with the state lost, the live one is found and edited, the note left."""
+    from dataclasses import replace as changed
+
+    tracker, state = FakeTracker(), SQLiteState(tmp_path / "s.db")
+    note = Comment("5", "Retired report — D", "bot", changed(REPORT, retired=True))
+    live = Comment("9", "v1", "bot", REPORT)
+    duplicate = Comment("12", "v1", "bot", REPORT)  # a second copy: the oldest one is kept
+    tracker.comments["1"] = [note, live, duplicate]
+
+    other = Marker("project-manager", deliverable="d")
+    # Publishing the other role lists the target and records what it finds there.
+    publisher(tracker, state).publish(Target("web", "1"), other, doc("tasks"))
+    assert state.comment_record("web:1", REPORT.key).comment_id == "9"
+
+    result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v2"))
+
+    assert result.outcome is Outcome.EDITED and tracker.creates == 1  # the other role's report
+    assert [c.body for c in tracker.comments["1"]][:3] == ["Retired report — D", "v2", "v1"]

@@ -290,21 +290,26 @@ class Publisher:
         return self._listed[target]
 
     def _record_strays(self, target: Target, listed: list[Comment]) -> None:
-        for comment in sorted(listed, key=_age, reverse=True):  # the oldest one wins
+        by_key: dict[str, list[Comment]] = {}
+        for comment in listed:
             marker = comment.marker
             if marker is None or marker.deliverable is None or marker.notice or marker.task:
                 continue
-            live = replace(marker, retired=False)
-            if self.state.comment_record(str(target), live.key) is not None:
+            by_key.setdefault(replace(marker, retired=False).key, []).append(comment)
+        for key, comments in by_key.items():
+            if self.state.comment_record(str(target), key) is not None:
                 continue
+            # The report itself when it is there (the oldest, as `_find` picks), else its note.
+            comment = min(comments, key=lambda c: (bool(c.marker and c.marker.retired), _age(c)))
+            retired = comment.marker is not None and comment.marker.retired
             self.state.save_comment_record(
                 CommentRecord(
                     str(target),
-                    live.key,
+                    key,
                     comment.id,
                     comment.body,
                     body_hash(comment.body),
-                    retired=self.today if marker.retired else None,
+                    retired=self.today if retired else None,
                 )
             )
 
