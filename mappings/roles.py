@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Protocol
 
 from connectors.model import Milestone, Person, Target, TrackerState, WorkItem
 from mappings.config import (
@@ -175,6 +176,7 @@ def scope_of(
     for item in sorted(selected.values(), key=_order):
         (dropped if is_dropped(item, mapping.source(item.source)) else counted).append(item)
     due, due_from = deliverable_due(deliverable, items, milestones)
+    broken = {source: set(keys) for source, keys in (unreadable or {}).items()}
     targets = report_targets(deliverable)
     ticked = total = 0
     for target in targets:
@@ -192,9 +194,7 @@ def scope_of(
         checklist=(ticked, total),
         matched=tuple(matched),
         unreadable=tuple(
-            item
-            for item in (*counted, *dropped)
-            if item.key in set((unreadable or {}).get(item.source, ()))
+            item for item in (*counted, *dropped) if item.key in broken.get(item.source, ())
         ),
     )
 
@@ -204,15 +204,20 @@ def selector_key(selector: Selector) -> str:
     return json.dumps({"source": selector.source, **selector.criteria()}, sort_keys=True)
 
 
-def mapping_digest(deliverable: Deliverable) -> str:
-    """What the delivery lead set for a deliverable in the mapping file and the status depends
-    on: selectors (in any order), due, start and budget. A status that changes with these is
-    the mapping's doing, not the trackers' news."""
+def mapping_digest(deliverable: Deliverable, mapping: MappingFile) -> str:
+    """What the mapping file says that a deliverable's status depends on: its own entry
+    (selectors in any order, due, start, budget), the rules, the time zone, and the settings of
+    the sources it selects from. A status that changes with these is the mapping's doing, not
+    the trackers' news."""
+    sources = sorted({s.source for s in deliverable.include})
     entry = {
         "include": sorted(selector_key(s) for s in deliverable.include),
         "due": str(deliverable.due),
         "start": str(deliverable.start),
         "budget_hours": deliverable.budget_hours,
+        "rules": mapping.rules.model_dump(mode="json"),
+        "timezone": mapping.timezone,
+        "sources": [mapping.source(s).model_dump(mode="json") for s in sources],
     }
     return hashlib.sha1(json.dumps(entry, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -229,19 +234,29 @@ class SelectorProblem:
         return f"{self.path}: {self.message}"
 
 
+class Published(Protocol):
+    """What the last publication of a deliverable says about its selectors."""
+
+    matched: Mapping[str, int]  # items each selector matched, by `selector_key`
+    items: int  # the deliverable's items (counted and dropped)
+    day: date
+
+
 def selector_problems(
     deliverable: Deliverable,
     index: int,
     mapping: MappingFile,
     items: Mapping[str, Mapping[str, WorkItem]],
     milestones: Mapping[str, Mapping[str, Milestone]],
-    matched: tuple[int, ...],
-    matched_before: Mapping[str, int] | None,
-    published_on: date | None = None,
+    scope: Scope,
+    last: Published | None,
 ) -> list[SelectorProblem]:
     """Selectors that name a milestone, fix version or epic the tracker does not have, or that
-    matched items at the last publication (`matched_before`, by `selector_key`) and match none
-    now: a typo or a rename, which must never be published as "0 of 0 items done"."""
+    matched items at the last publication and match none now while the deliverable lost items:
+    a typo or a rename, which must never be published as "0 of 0 items done". A `jql` selector
+    may empty by design (`fixVersion is EMPTY`), so only its query errors count."""
+    matched = scope.matched
+    lost_items = last is not None and len(scope.items) + len(scope.dropped) < last.items
     problems = []
     for number, selector in enumerate(deliverable.include):
         path = f"deliverables[{index}].include[{number}]"
@@ -267,9 +282,9 @@ def selector_problems(
             problems.append(
                 SelectorProblem(f"{path}.epic", f"{where} has no issue {selector.epic}")
             )
-        before = (matched_before or {}).get(selector_key(selector), 0)
-        if before and number < len(matched) and matched[number] == 0:
-            when = f" on {published_on}" if published_on else ""
+        before = last.matched.get(selector_key(selector), 0) if last is not None else 0
+        if before and lost_items and selector.jql is None and matched[number] == 0:
+            when = f" on {last.day}" if last is not None else ""
             problems.append(
                 SelectorProblem(
                     path,

@@ -154,23 +154,21 @@ def test_an_edit_answering_404_while_the_comment_is_still_listed_is_tried_once(t
     assert len(tracker.comments["1"]) == 1
 
 
-def test_after_state_loss_the_live_report_is_recorded_not_its_retired_note(tmp_path):
-    """A deliverable retired on a target and later reported there again leaves two comments
-    with its marker; with the state lost, the live one is found and edited, the note left."""
+def test_after_state_loss_the_live_report_is_edited_not_its_retired_note(tmp_path):
+    """A deliverable retired on a target and later reported there again leaves comments with
+    its marker; with the state lost, the oldest live one is found and edited, the note left,
+    and nothing found by listing is recorded for anything but the report being published."""
     from dataclasses import replace as changed
 
     tracker, state = FakeTracker(), SQLiteState(tmp_path / "s.db")
     note = Comment("5", "Retired report — D", "bot", changed(REPORT, retired=True))
     live = Comment("9", "v1", "bot", REPORT)
     duplicate = Comment("12", "v1", "bot", REPORT)  # a second copy: the oldest one is kept
-    tracker.comments["1"] = [note, live, duplicate]
-
-    other = Marker("project-manager", deliverable="d")
-    # Publishing the other role lists the target and records what it finds there.
-    publisher(tracker, state).publish(Target("web", "1"), other, doc("tasks"))
-    assert state.comment_record("web:1", REPORT.key).comment_id == "9"
+    other = Comment("14", "tasks", "bot", Marker("project-manager", deliverable="e"))
+    tracker.comments["1"] = [note, live, duplicate, other]
 
     result = publisher(tracker, state).publish(Target("web", "1"), REPORT, doc("v2"))
 
-    assert result.outcome is Outcome.EDITED and tracker.creates == 1  # the other role's report
-    assert [c.body for c in tracker.comments["1"]][:3] == ["Retired report — D", "v2", "v1"]
+    assert result.outcome is Outcome.EDITED and tracker.creates == 0
+    assert [c.body for c in tracker.comments["1"]] == ["Retired report — D", "v2", "v1", "tasks"]
+    assert [r.comment_id for r in state.comment_records()] == ["9"]

@@ -294,7 +294,8 @@ def test_a_deleted_or_edited_report_is_restored_at_the_daily_check(sandbox, stat
     restored = {marker_of(c)["role"]: c["body"] for c in reports_on(sandbox, "acme/web", 1)}
     assert sorted(restored) == ["delivery-lead", "project-manager"]
     assert "Opened by hand:" not in restored["project-manager"]
-    assert len(requests_to(sandbox, "GET", r"/issues/\d+/comments$")) == 3  # one per target
+    # One listing per target, and one more where a 404 on the edit proved a report gone.
+    assert len(requests_to(sandbox, "GET", r"/issues/\d+/comments$")) == 4
 
     sandbox.clear_requests()
     assert run_cli(["run", "--once"], sandbox, state).code == 0
@@ -459,3 +460,162 @@ def test_prune_deletes_retired_jira_reports(state, tmp_path, mode):
             if "delivery-sync" in props:
                 markers.append(props["delivery-sync"]["deliverable"])
         assert sorted(markers) == ["platform-2-1", "platform-2-1"]
+
+
+# ---- regressions found in review ---------------------------------------------------------------
+
+
+def status_lines(sb: Sandbox, repo: str, number: int) -> list[str]:
+    return [
+        line
+        for c in reports_on(sb, repo, number)
+        for line in c["body"].splitlines()
+        if line.startswith("Status:")
+    ]
+
+
+def test_an_empty_comment_listing_at_the_daily_check_posts_no_duplicate(sandbox, state):
+    """A cache or replica answering the listing once with an empty page is no proof that our
+    reports are gone: the check rewrites them, and only a 404 on that write would repost."""
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    age_verifications(state, 25)
+    sandbox.inject(
+        status=200, body=[], method="GET", path=r"/repos/acme/web/issues/1/comments$", times=1
+    )
+    sandbox.clear_requests()
+
+    result = run_cli(["run", "--once"], sandbox, state)
+
+    assert result.code == 0, result.out
+    assert len(reports_on(sandbox, "acme/web", 1)) == 2
+    assert requests_to(sandbox, "POST", r"/issues/1/comments$") == []
+
+
+TEAM_B = """version: 1
+timezone: Europe/Berlin
+sources:
+  - {id: web, kind: github, repo: acme/web}
+deliverables:
+  - id: web-qa
+    name: Web QA
+    include:
+      - {source: web, label: checkout}
+    report_to:
+      - {source: web, issue: 1}
+"""
+
+
+def test_a_second_deployment_with_the_same_bot_never_retires_the_first_ones_reports(
+    sandbox, state, tmp_path
+):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    team_a = {c["id"]: c["body"] for c in reports_on(sandbox, "acme/web", 1)}
+    other = tmp_path / "team-b.yaml"
+    other.write_text(TEAM_B)
+
+    for args in (["run", "--once"], ["run", "--once", "--prune"]):
+        result = run_cli(args, sandbox, tmp_path / "team-b.db", config=other)
+        assert result.code == 0, result.out
+        now = {c["id"]: c["body"] for c in reports_on(sandbox, "acme/web", 1)}
+        assert {cid: now.get(cid) for cid in team_a} == team_a
+
+
+def test_a_rename_with_a_typo_retires_nothing_until_the_new_reports_are_in_place(
+    sandbox, state, tmp_path
+):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    both = edited(tmp_path, GITHUB_MAPPING, "id: mobile-onboarding", "id: mobile-v1")
+    both = edited(tmp_path, both, "milestone: v2.1}", "milestone: v2.I}", name="both.yaml")
+    before = {c["id"]: c["body"] for c in reports_on(sandbox, "acme/web", 2)}
+
+    held = run_cli(["run", "--once"], sandbox, state, config=both)
+
+    assert held.code == 1 and "not reported" in held.out
+    assert {c["id"]: c["body"] for c in reports_on(sandbox, "acme/web", 2)} == before
+    fixed = edited(tmp_path, GITHUB_MAPPING, "id: mobile-onboarding", "id: mobile-v1")
+    assert run_cli(["run", "--once"], sandbox, state, config=fixed).code == 0
+    bodies = [c["body"] for c in reports_on(sandbox, "acme/web", 2)]
+    assert sum("Progress:" in b for b in bodies) == 1
+    assert sum("now reported in another comment" in b for b in bodies) == 2
+
+
+def test_a_target_back_in_report_to_gets_new_reports_and_the_notes_stay(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    fewer = edited(
+        tmp_path, GITHUB_MAPPING, "    report_to:\n      - {source: api, issue: 1}\n", ""
+    )
+    assert run_cli(["run", "--once"], sandbox, state, config=fewer).code == 0
+    notes = {c["id"]: c["body"] for c in reports_on(sandbox, "acme/api", 1)}
+    sandbox.clear_requests()
+
+    back = run_cli(["run", "--once"], sandbox, state)
+
+    assert back.code == 0, back.out
+    now = {c["id"]: c["body"] for c in reports_on(sandbox, "acme/api", 1)}
+    assert {cid: now[cid] for cid in notes} == notes  # never edited again
+    assert len(requests_to(sandbox, "POST", r"/issues/1/comments$")) == 2
+    assert notices_on(sandbox, "acme/api", 1) == []
+
+
+def test_a_mapping_edit_is_not_announced_even_when_the_report_write_failed_once(
+    sandbox, state, tmp_path
+):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    lead = next(
+        c for c in reports_on(sandbox, "acme/web", 2) if marker_of(c)["role"] == "delivery-lead"
+    )
+    later = edited(
+        tmp_path,
+        GITHUB_MAPPING,
+        "    name: Mobile onboarding\n",
+        "    name: Mobile onboarding\n    due: 2031-06-30\n",
+    )
+    sandbox.inject(status=422, method="PATCH", path=rf"/issues/comments/{lead['id']}$", times=1)
+    assert run_cli(["run", "--once"], sandbox, state, config=later).code == 1
+    assert run_cli(["run", "--once"], sandbox, state, config=later).code == 0
+    assert notices_on(sandbox, "acme/web", 2) == []
+
+
+def test_editing_the_rules_is_not_announced(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    before = status_lines(sandbox, "acme/web", 1)
+    eager = edited(
+        tmp_path,
+        GITHUB_MAPPING,
+        "  wip_limit: 3\n",
+        "  wip_limit: 3\n  on_track_probability: 0.51\n",
+    )
+    assert run_cli(["run", "--once"], sandbox, state, config=eager).code == 0
+    assert status_lines(sandbox, "acme/web", 1) != before  # the status did change
+    assert notices_on(sandbox, "acme/web", 1) == []
+
+
+def test_a_jql_selector_that_empties_by_design_holds_nothing_back(state):
+    """`component = API AND fixVersion is EMPTY` empties as the team triages: not a rename."""
+    with Sandbox(seed="demo") as sandbox:
+        assert run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING).code == 0
+        for issue in sandbox.jira.issues("PLAT"):
+            fields = issue["fields"]
+            components = [c["name"] for c in fields.get("components") or []]
+            untriaged = "API" in components and not fields.get("fixVersions")
+            if untriaged and issue["key"] != "PLAT-29":
+                sandbox.jira.update_issue(issue["key"], fix_versions=["2.1"])
+
+        result = run_cli(["run", "--once"], sandbox, state, config=JIRA_MAPPING)
+
+        assert result.code == 0, result.out
+        assert "not reported" not in result.out
+
+
+def test_a_target_re_added_later_hears_of_no_old_change(sandbox, state, tmp_path):
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    fewer = edited(
+        tmp_path, GITHUB_MAPPING, "    report_to:\n      - {source: web, issue: 2}\n", ""
+    )
+    assert run_cli(["run", "--once"], sandbox, state, config=fewer).code == 0
+    close_milestone_issues(sandbox, "acme/web", "v2.1")  # news while web#2 is no target
+    assert run_cli(["run", "--once"], sandbox, state, config=fewer).code == 0
+
+    assert run_cli(["run", "--once"], sandbox, state).code == 0
+
+    assert notices_on(sandbox, "acme/web", 2) == []

@@ -254,3 +254,56 @@ def test_publications_announcements_unreadable_and_verifications_round_trip(tmp_
     record = CommentRecord("web:1", "m", "7", "b", "h", retired=date(2026, 11, 3))
     store.save_comment_record(record)
     assert store.comment_record("web:1", "m") == record
+
+
+def test_a_read_only_copy_of_a_path_with_uri_characters_reads_that_file(tmp_path):
+    path = tmp_path / "we#ird?name%20.db"
+    store = SQLiteState(path)
+    store.save_cursor("web:items", Cursor(NOW, NOW))
+    store.close()
+    copy = state_module.open_state(str(path), read_only=True)
+    assert copy.cursor("web:items") == Cursor(NOW, NOW)
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
+        path.name
+    ]
+
+
+def test_two_runs_starting_together_on_an_old_store_migrate_it_once(tmp_path, monkeypatch):
+    """Both read the old version before either migrates: the version is read again inside the
+    write transaction, so the second finds the work done instead of failing on ALTER TABLE."""
+    import threading
+
+    path = tmp_path / "state.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for number, script in enumerate(state_module._MIGRATIONS[:3], start=1):
+        for statement in filter(str.strip, script.split(";")):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {number}")
+    db.close()
+    barrier = threading.Barrier(2)
+    begin = state_module._Transaction.__enter__
+
+    def meet_first(self):  # both reach their first write transaction before either starts it
+        if not getattr(meet_first, "met", set()) >= {threading.get_ident()}:
+            meet_first.met = getattr(meet_first, "met", set()) | {threading.get_ident()}
+            barrier.wait(timeout=5)
+        begin(self)
+
+    monkeypatch.setattr(state_module._Transaction, "__enter__", meet_first)
+    outcomes = []
+
+    def start():
+        try:
+            SQLiteState(path).close()
+            outcomes.append("ok")
+        except Exception as exc:  # the failure this test is about
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == ["ok", "ok"]
+    version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
+    assert version == len(state_module._MIGRATIONS)

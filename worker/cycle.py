@@ -161,8 +161,7 @@ def run_cycle(
             if not dry_run and target not in verified:
                 verified.add(target)
                 last = state.verified(str(target))
-                if last is None or now - last >= verify_every:
-                    publisher.verify(target)
+                if (last is None or now - last >= verify_every) and publisher.verify(target):
                     state.save_verified(str(target), now)
             for marker, document in report.documents:
                 result.published.append(publisher.publish(target, marker, document))
@@ -183,12 +182,21 @@ def run_cycle(
                     },
                     tuple(str(t) for t in report.scope.targets),
                     today,
+                    items=len(report.scope.items) + len(report.scope.dropped),
                 )
             )
 
     keep_lock(state)
+    # Not where a report of this mapping is unsettled: held back, skipped or not written this
+    # cycle. Retiring there could leave the issue with no live report at all.
+    unsettled = {
+        str(target)
+        for d in mapping.deliverables
+        if d.id in result.skipped
+        for target in report_targets(d)
+    } | {str(p.target) for p in result.published if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)}
     result.published += retire_reports(
-        mapping, publisher, state, today, prune, set(result.failed_sources)
+        mapping, publisher, state, today, prune, set(result.failed_sources), unsettled
     )
     if mapping.rules.task_nudges:
         healthy = not result.failed_sources and not result.skipped
@@ -262,11 +270,17 @@ def announce(
             state.save_announcement(deliverable_id, str(target), news)
 
     for target in report.scope.targets:
+        last = state.announcement(deliverable_id, str(target))
+        if report.mapping_changed:
+            # The mapping's doing: its status is the reference, quietly, even where the report
+            # could not be written this cycle (the change is no news there either).
+            if last is None or last.status != status:
+                remember(target, Announcement(status, now, announced=False))
+            continue
         if target in failed:
             continue
-        last = state.announcement(deliverable_id, str(target))
         if last is None:
-            if report.last_status is None or report.mapping_changed:
+            if report.last_status is None:
                 remember(target, Announcement(status, now, announced=False))
                 continue
             # A store from before announcements were kept: the last report is the reference.
@@ -274,8 +288,7 @@ def announce(
             remember(target, last)
         if last.status == status:
             continue
-        if report.mapping_changed or not mapping.rules.notify_on_status_change:
-            # The mapping's doing (or notices are off): the new status is the reference, quietly.
+        if not mapping.rules.notify_on_status_change:
             remember(target, Announcement(status, now, announced=False))
             continue
         if last.announced and now - last.since < cooldown:
@@ -309,9 +322,12 @@ def retire_reports(
     today: date,
     prune: bool,
     failed_sources: set[str],
+    unsettled: Collection[str] = (),
 ) -> list[Published]:
-    """Reports whose deliverable left the mapping, or whose target left its `report_to`, are
-    edited once into a note that says so (or deleted, with `prune`); never edited again."""
+    """Reports this store published whose deliverable left the mapping, or whose target left
+    its `report_to`, are edited once into a note that says so (or deleted, with `prune`); never
+    edited again. Comments it only found (another deployment's, or from before a lost state)
+    are never touched."""
     live = {d.id: {str(t) for t in report_targets(d)} for d in mapping.deliverables}
     sources = {s.id for s in mapping.sources}
     published = []
@@ -324,17 +340,20 @@ def retire_reports(
         if record.target in live.get(marker.deliverable, ()):
             continue  # still reported there (maybe held back this cycle)
         source, issue = record.target.split(":", 1)
-        if source not in sources or source in failed_sources:
-            continue  # nobody to ask now; retired once the source is back
-        published.append(
-            publisher.retire(
-                Target(source, issue),
-                marker,
-                record,
-                _retired_document(marker, record, mapping, state, today),
-                prune=prune,
-            )
+        if source not in sources or source in failed_sources or record.target in unsettled:
+            continue  # nobody to ask now, or the live reports there not yet in place
+        keep_lock(state)
+        done = publisher.retire(
+            Target(source, issue),
+            marker,
+            record,
+            _retired_document(marker, record, mapping, state, today),
+            prune=prune,
         )
+        published.append(done)
+        if done.outcome in (Outcome.RETIRED, Outcome.PRUNED):
+            # Back on this target one day, it starts afresh: no notice about an old change.
+            state.forget_announcement(marker.deliverable, record.target)
     return published
 
 
@@ -349,10 +368,14 @@ def _retired_document(
     else:
         name = deliverable.name
         why = f"this issue was removed from the report_to of deliverable {marker.deliverable!r}"
+    # "Reported in another comment" only when that comment is there.
     successor = any(
-        d.name == name and record.target in {str(t) for t in report_targets(d)}
+        (live := state.comment_record(record.target, replace(marker, deliverable=d.id).key))
+        is not None
+        and live.comment_id is not None
+        and live.retired is None
         for d in mapping.deliverables
-        if d.id != marker.deliverable
+        if d.name == name and d.id != marker.deliverable
     )
     return retired_report(name, ROLE_NAMES.get(marker.role, marker.role), today, why, successor)
 
@@ -407,6 +430,7 @@ def publish_nudges(
     published = []
     needed = nudges(r.pm for r in reports)
     for key, nudge in needed.items():
+        keep_lock(state)
         target = Target(nudge.item.source, issue_of(nudge.item))
         document = task_nudge(nudge, today, mapping.rules.mention)
         published.append(publisher.publish(target, Marker(PROJECT_MANAGER, task=key), document))
@@ -419,6 +443,7 @@ def publish_nudges(
             continue
         source, issue = record.target.split(":", 1)
         if source in sources and record.comment_id is not None:
+            keep_lock(state)
             target = Target(source, issue)
             published.append(publisher.publish(target, marker, task_nudge_resolved()))
     return published
@@ -506,9 +531,8 @@ def compute_reports(
             mapping,
             items,
             milestones,
-            scope.matched,
-            publication.matched if publication else None,
-            publication.day if publication else None,
+            scope,
+            publication,
         )
         if problems:
             # A typo or a rename must never be published as "0 of 0 items done": the comments
@@ -538,7 +562,7 @@ def compute_reports(
                 project_manager_report(pm, mapping.rules.mention),
             ),
         )
-        digest = mapping_digest(scope.deliverable)
+        digest = mapping_digest(scope.deliverable, mapping)
         publication = publications[deliverable_id]
         reports.append(
             DeliverableReport(

@@ -4,6 +4,7 @@ JQL a selector names exists there, and who the people are that `people` should l
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -186,8 +187,19 @@ def people_block(people: Iterable[PersonEntry], found: Iterable[Person]) -> str 
     return "\n".join(lines) + "\n"
 
 
+# Plain scalars YAML 1.1 (PyYAML) reads as something other than text.
+_YAML_WORDS = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~"}
+
+
 def _yaml(text: str) -> str:
-    """A flow-style YAML scalar: quoted whenever plain would be misread."""
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9 ._-]*", text) and text.strip() == text:
+    """A flow-style YAML scalar that reads back as exactly this text: plain when that is safe,
+    else a double-quoted (JSON) string, which also escapes newlines and control characters."""
+    if (
+        re.fullmatch(r"[A-Za-z][A-Za-z0-9 ._-]*", text)
+        and text.strip() == text
+        and text.casefold() not in _YAML_WORDS
+    ):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted = json.dumps(text, ensure_ascii=False)
+    # YAML also breaks lines at U+0085, U+2028 and U+2029: escape whatever does not print.
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)

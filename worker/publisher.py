@@ -144,16 +144,19 @@ class Publisher:
         )
         return self._run(slot, body, self._post_once)
 
-    def verify(self, target: Target) -> None:
-        """Check our comments on a target against what we last wrote (one listing): a report
-        someone deleted is forgotten, so it is posted again; one someone edited is restored by
-        the edit that follows. Notices and retired reports are left as they are."""
+    def verify(self, target: Target) -> bool:
+        """Check our comments on a target against what we last wrote (one listing); False when
+        the listing failed. A report the listing does not show, or shows changed, is written
+        again by the edit that follows: that edit restores a changed one, and a 404 on it is the
+        proof that the comment is gone, after which it is posted again (`_edit`). A listing
+        alone never makes us post: a stale or truncated one must not cost a duplicate. Notices
+        and retired reports are left as they are."""
         tracker = self.trackers[target.source]
         try:
             listed = {c.id: c for c in self._listing(tracker, target)}
         except TrackerError as exc:
             log.warning("comments.unverified", target=str(target), error=str(exc))
-            return
+            return False
         for record in self.state.comment_records():
             if record.target != str(target) or record.comment_id is None or record.retired:
                 continue
@@ -168,7 +171,7 @@ class Publisher:
                     marker=record.marker,
                     id=record.comment_id,
                 )
-                self.state.delete_comment_record(record.target, record.marker)
+                self.state.save_comment_record(replace(record, body_hash=None))
             elif record.body is not None and not _same_text(comment.body, record.body):
                 log.warning(
                     "comment.changed_by_someone",
@@ -181,6 +184,7 @@ class Publisher:
                 self.state.save_comment_record(
                     replace(record, body=comment.body, body_hash=body_hash(comment.body))
                 )
+        return True
 
     def retire(
         self,
@@ -255,6 +259,8 @@ class Publisher:
 
     def _reconcile(self, tracker: Tracker, slot: _Slot, body: str) -> Outcome:
         record = self.state.comment_record(str(slot.target), slot.record)
+        if record is not None and record.retired:
+            record = None  # its note is never edited again: the report starts a new comment
         if record is not None and record.comment_id is not None:
             if record.body_hash == body_hash(body):
                 return Outcome.UNCHANGED
@@ -280,38 +286,10 @@ class Publisher:
         return self._create(tracker, slot, body)
 
     def _listing(self, tracker: Tracker, target: Target) -> list[Comment]:
-        """Our comments on the target, listed once per cycle. Marked comments we have no record
-        of (state lost, or reports of deliverables since renamed) are recorded, so that reports
-        no longer in the mapping are found and retired."""
+        """Our comments on the target, listed once per cycle."""
         if target not in self._listed:
             self._listed[target] = tracker.own_comments(target.issue)
-            if not self.dry_run:
-                self._record_strays(target, self._listed[target])
         return self._listed[target]
-
-    def _record_strays(self, target: Target, listed: list[Comment]) -> None:
-        by_key: dict[str, list[Comment]] = {}
-        for comment in listed:
-            marker = comment.marker
-            if marker is None or marker.deliverable is None or marker.notice or marker.task:
-                continue
-            by_key.setdefault(replace(marker, retired=False).key, []).append(comment)
-        for key, comments in by_key.items():
-            if self.state.comment_record(str(target), key) is not None:
-                continue
-            # The report itself when it is there (the oldest, as `_find` picks), else its note.
-            comment = min(comments, key=lambda c: (bool(c.marker and c.marker.retired), _age(c)))
-            retired = comment.marker is not None and comment.marker.retired
-            self.state.save_comment_record(
-                CommentRecord(
-                    str(target),
-                    key,
-                    comment.id,
-                    comment.body,
-                    body_hash(comment.body),
-                    retired=self.today if retired else None,
-                )
-            )
 
     def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
         listed = self._listing(tracker, slot.target)

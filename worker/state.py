@@ -29,6 +29,7 @@ LOCK_NAME = "run"
 # pod killed hard, whose hostname the next pod never shares — and is taken over.
 LOCK_HEARTBEAT = timedelta(seconds=15)
 LOCK_STALE = timedelta(seconds=90)
+LEGACY_LOCK_STALE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Publication:
     matched: dict[str, int]
     targets: tuple[str, ...]
     day: date
+    items: int = 0  # counted and dropped items then
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,7 @@ class StateStore(Protocol):
     def save_publication(self, publication: Publication) -> None: ...
     def announcement(self, deliverable: str, target: str) -> Announcement | None: ...
     def save_announcement(self, deliverable: str, target: str, news: Announcement) -> None: ...
+    def forget_announcement(self, deliverable: str, target: str) -> None: ...
     def unreadable(self, source: str) -> dict[str, str]: ...
     def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None: ...
     def forget_unreadable(self, source: str, keys: Iterable[str]) -> None: ...
@@ -240,7 +243,9 @@ class SQLiteState:
         and can run beside a real run without touching its state."""
         memory = sqlite3.connect(":memory:", isolation_level=None)
         if Path(path).exists():
-            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            # A URI, so "#", "?" or "%" in the path name the file instead of URI syntax.
+            uri = Path(path).resolve().as_uri() + "?mode=ro"
+            source = sqlite3.connect(uri, uri=True, timeout=5)
             try:
                 source.backup(memory)
             finally:
@@ -248,17 +253,21 @@ class SQLiteState:
         return cls(":memory:", connection=memory)
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(_MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path}: state schema version {version} is newer than this delivery-sync "
-                f"understands ({len(_MIGRATIONS)}); upgrade delivery-sync"
-            )
-        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+        """Apply the migrations this store lacks, each in its own write transaction. The
+        version is read again inside it: replicas starting together migrate once."""
+        while True:
             with self._transaction():
-                for statement in filter(str.strip, script.split(";")):
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > len(_MIGRATIONS):
+                    raise RuntimeError(
+                        f"{self.path}: state schema version {version} is newer than this "
+                        f"delivery-sync understands ({len(_MIGRATIONS)}); upgrade delivery-sync"
+                    )
+                if version == len(_MIGRATIONS):
+                    return
+                for statement in filter(str.strip, _MIGRATIONS[version].split(";")):
                     self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number}")
+                self._db.execute(f"PRAGMA user_version = {version + 1}")
 
     def _transaction(self):
         return _Transaction(self._db)
@@ -272,9 +281,16 @@ class SQLiteState:
         host, pid = socket.gethostname(), os.getpid()
         with self._transaction():
             row = self._db.execute(
-                "SELECT pid, host, acquired, heartbeat FROM locks WHERE name = ?", (LOCK_NAME,)
+                "SELECT pid, host, acquired, heartbeat, owner FROM locks WHERE name = ?",
+                (LOCK_NAME,),
             ).fetchone()
-            if row is not None and not _lock_is_stale(row[0], row[1], row[3], host, now):
+            # A lock without an owner was taken by a version before the lease, which renewed it
+            # only every five minutes: it keeps its old half hour, so an upgrade never takes
+            # the lock of an older run that is still going.
+            stale_after = LOCK_STALE if row is None or row[4] else LEGACY_LOCK_STALE
+            if row is not None and not _lock_is_stale(
+                row[0], row[1], row[3], host, now, stale_after
+            ):
                 raise LockHeld(f"pid {row[0]} on {row[1]} since {row[2]}")
             self._db.execute(
                 "INSERT OR REPLACE INTO locks (name, pid, host, acquired, heartbeat, owner) "
@@ -460,6 +476,7 @@ class SQLiteState:
             dict(raw["matched"]),
             tuple(raw["targets"]),
             date.fromisoformat(raw["day"]),
+            int(raw.get("items", 0)),
         )
 
     def save_publication(self, publication: Publication) -> None:
@@ -469,6 +486,7 @@ class SQLiteState:
             "matched": publication.matched,
             "targets": list(publication.targets),
             "day": publication.day.isoformat(),
+            "items": publication.items,
         }
         self._db.execute(
             "INSERT OR REPLACE INTO publications (deliverable, data) VALUES (?, ?)",
@@ -490,6 +508,11 @@ class SQLiteState:
             "INSERT OR REPLACE INTO announcements (deliverable, target, status, since, announced) "
             "VALUES (?, ?, ?, ?, ?)",
             (deliverable, target, news.status, news.since.isoformat(), int(news.announced)),
+        )
+
+    def forget_announcement(self, deliverable: str, target: str) -> None:
+        self._db.execute(
+            "DELETE FROM announcements WHERE deliverable = ? AND target = ?", (deliverable, target)
         )
 
     def unreadable(self, source: str) -> dict[str, str]:
@@ -677,7 +700,11 @@ class _Heartbeat:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        except sqlite3.Error:
+            self.lost.set()  # cannot renew the lease: stop before the next write, not after it
+            return
         try:
             while not self._stop.wait(self.every):
                 try:
@@ -736,10 +763,12 @@ def _snapshot(data: dict) -> Snapshot:
     )
 
 
-def _lock_is_stale(pid: int, host: str, heartbeat: str, my_host: str, now: datetime) -> bool:
-    """Abandoned: not refreshed for LOCK_STALE, or held on this host by a process that is gone
+def _lock_is_stale(
+    pid: int, host: str, heartbeat: str, my_host: str, now: datetime, stale_after: timedelta
+) -> bool:
+    """Abandoned: not renewed for `stale_after`, or held on this host by a process that is gone
     (or by our own PID, which a restarted container reuses)."""
-    if now - datetime.fromisoformat(heartbeat) > LOCK_STALE:
+    if now - datetime.fromisoformat(heartbeat) > stale_after:
         return True
     if host != my_host:
         return False
