@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.sandbox import seed as seeds  # noqa: E402
-from connectors.sandbox.server import Sandbox  # noqa: E402
 from mappings.config import parse_mapping  # noqa: E402
+from sandbox import seed as seeds  # noqa: E402
+from sandbox.server import Sandbox  # noqa: E402
 from worker.cycle import compute_reports, load_mirror  # noqa: E402
 from worker.state import SQLiteState  # noqa: E402
 

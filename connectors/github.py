@@ -33,8 +33,6 @@ import requests
 import structlog
 from github import Auth, Github, GithubException, GithubIntegration
 
-from connectors import markdown
-from connectors.document import Document, fit
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import (
     AmbiguousWrite,
@@ -46,6 +44,8 @@ from connectors.retry import (
     wait_seconds_from_headers,
 )
 from connectors.tracker import RequestStats, skip_malformed, valid_text
+from rendering import markdown
+from rendering.document import Document, fit
 
 log = structlog.get_logger("delivery_sync.github")
 

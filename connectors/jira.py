@@ -71,8 +71,6 @@ import structlog
 from jira import JIRA, JIRAError
 from pydantic import SecretStr
 
-from connectors import wiki
-from connectors.document import Document, fit
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import (
     AmbiguousWrite,
@@ -84,6 +82,8 @@ from connectors.retry import (
     wait_seconds_from_headers,
 )
 from connectors.tracker import RequestStats, skip_malformed, valid_text
+from rendering import wiki
+from rendering.document import Document, fit
 
 log = structlog.get_logger("delivery_sync.jira")
 

@@ -10,8 +10,8 @@ from typing import Any, Protocol, TypeVar
 
 import structlog
 
-from connectors.document import Document
 from connectors.model import Comment, Marker, Milestone, WorkItem
+from rendering.document import Document
 
 T = TypeVar("T")
 log = structlog.get_logger("delivery_sync.tracker")

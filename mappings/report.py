@@ -1,7 +1,7 @@
 """The two role comments as neutral documents: what each reader needs, in the order they need it.
 
-Every figure here comes from `mappings.status`; the dialects (`connectors.markdown`,
-`connectors.wiki`) decide only how it looks. The `Status:` and `Progress:` lines and the
+Every figure here comes from `mappings.views`; the dialects (`rendering.markdown`,
+`rendering.wiki`) decide only how it looks. The `Status:` and `Progress:` lines and the
 headings are contract (DESIGN §6): keep their wording.
 """
 
@@ -10,7 +10,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from connectors.document import (
+from connectors.model import WorkItem
+from mappings.config import PersonEntry
+from mappings.scope import Category, Scope, identities
+from mappings.views import DeliveryStatus, Nudge, Task, TaskStatus
+from rendering.document import (
     Block,
     Chart,
     Document,
@@ -26,10 +30,6 @@ from connectors.document import (
     Text,
     Title,
 )
-from connectors.model import WorkItem
-from mappings.config import PersonEntry
-from mappings.roles import Category, Scope, identities
-from mappings.status import DeliveryStatus, Nudge, Task, TaskStatus
 
 DELIVERY_HEADING = "Delivery status — {name}"
 TASK_HEADING = "Task status — {name}"

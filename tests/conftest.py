@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import structlog
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 
 
 @pytest.fixture(autouse=True)

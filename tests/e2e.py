@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from worker.cli import example_path
 
 GITHUB_MAPPING = example_path("github-only.yaml")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import GITHUB_TARGETS, bot_comments, cli_command, cli_environment, marker_of, run_cli
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
 from mappings.config import parse_mapping
-from mappings.roles import jql_stream
+from mappings.scope import jql_stream
+from sandbox.server import Sandbox
 from worker.cycle import run_cycle
 from worker.settings import Settings
 from worker.state import SQLiteState

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -62,6 +63,15 @@ def test_readme_examples_carry_the_contract_lines():
 
 @pytest.mark.e2e
 def test_the_wheel_ships_the_example_mappings_and_the_seed_data(tmp_path):
+    # From a copy without build output: a stale build/ would ship files the source no longer has.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            "build", "dist", ".venv", ".git", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
+        ),
+    )
     built = subprocess.run(
         [
             sys.executable,
@@ -72,7 +82,7 @@ def test_the_wheel_ships_the_example_mappings_and_the_seed_data(tmp_path):
             "--no-build-isolation",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,
@@ -82,8 +92,10 @@ def test_the_wheel_ships_the_example_mappings_and_the_seed_data(tmp_path):
     [wheel] = tmp_path.glob("delivery_sync-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "mappings/examples/demo.yaml" in names
-    assert "connectors/sandbox/seeds/demo.json" in names
+    assert "sandbox/seeds/demo.json" in names
+    assert "rendering/markdown.py" in names
     assert "worker/cli.py" in names
+    assert not any(name.startswith("connectors/sandbox/") for name in names)
 
 
 def test_readme_quotes_the_golden_comments_verbatim():

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import DEMO_MAPPING, JIRA_MAPPING, MIXED_MAPPING, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e

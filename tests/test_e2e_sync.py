@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import (
     GITHUB_MAPPING,
     GITHUB_TARGETS,

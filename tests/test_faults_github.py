@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import (
     GITHUB_MAPPING,
     GITHUB_TARGETS,

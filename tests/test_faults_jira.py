@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from connectors.jira import BasicAuth, BearerAuth, JiraTracker
 from connectors.retry import TrackerError
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import (
     JIRA_MAPPING,
     Completed,

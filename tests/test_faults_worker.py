@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import JIRA_MAPPING, bot_comments, open_issues, requests_to, run_cli, writes
 
 pytestmark = pytest.mark.e2e

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import markdown, wiki
-from connectors.document import fit
-from connectors.sandbox.server import Sandbox
 from mappings.config import load_mapping
+from rendering import markdown, wiki
+from rendering.document import fit
+from sandbox.server import Sandbox
 from worker.cli import example_path
 from worker.cycle import compute_reports, fetch_sources, load_mirror
 from worker.settings import Settings

@@ -21,7 +21,6 @@ from responses import matchers
 from structlog.testing import capture_logs
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
-from connectors.document import Document, Heading, Line, Mention, Plain, Section, Text
 from connectors.jira import (
     BasicAuth,
     BearerAuth,
@@ -33,7 +32,8 @@ from connectors.jira import (
 )
 from connectors.model import Marker, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
-from connectors.sandbox import jql as sandbox_jql
+from rendering.document import Document, Heading, Line, Mention, Plain, Section, Text
+from sandbox import jql as sandbox_jql
 from tests.jira_payloads import (
     BOT_ACCOUNT,
     BOT_NAME,

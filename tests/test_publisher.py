@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connectors.document import Document, Line, Plain
 from connectors.model import Comment, Marker, Target
 from connectors.retry import AmbiguousWrite, TrackerError
+from rendering.document import Document, Line, Plain
 from worker.publisher import Outcome, Publisher
 from worker.state import SQLiteState
 

@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from connectors import markdown, wiki
-from connectors.document import (
+from connectors.model import Person
+from rendering import markdown, wiki
+from rendering.document import (
     Document,
     Heading,
     Line,
@@ -26,7 +27,6 @@ from connectors.document import (
     Title,
     fit,
 )
-from connectors.model import Person
 
 NASTY_TITLES = [
     "Fix @acme/frontend mention in #12 footer",

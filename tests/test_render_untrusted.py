@@ -18,8 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from connectors import html, markdown, wiki
-from connectors.document import (
+from connectors.model import Marker, Person
+from rendering import html, markdown, wiki
+from rendering.document import (
     ZWJ,
     ZWNJ,
     ZWSP,
@@ -36,8 +37,7 @@ from connectors.document import (
     strip_invisible,
     utf16_units,
 )
-from connectors.model import Marker, Person
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import (
     GITHUB_MAPPING,
     JIRA_MAPPING,
@@ -120,7 +120,7 @@ def visible(text: str) -> str:
 
 
 def joiner_is_seen(left: str, right: str, joiner: str) -> bool:
-    """The documented rule (connectors.document.strip_invisible), restated independently."""
+    """The documented rule (rendering.document.strip_invisible), restated independently."""
     if not left or not right:
         return False
     emoji_left = (

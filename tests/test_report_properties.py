@@ -13,13 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from connectors import html, markdown, wiki
-from connectors.document import fit, utf16_units
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
-from mappings.roles import scope_of
-from mappings.status import delivery_status, task_status
+from mappings.scope import scope_of
+from mappings.views import delivery_status, task_status
+from rendering import html, markdown, wiki
+from rendering.document import fit, utf16_units
 from tests.test_render_untrusted import (
     BIDI,
     CONTROLS,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox.server import Sandbox
+from sandbox.server import Sandbox
 from tests.e2e import (
     GITHUB_MAPPING,
     JIRA_MAPPING,

@@ -15,8 +15,8 @@ import github
 import pytest
 import requests
 
-from connectors.sandbox import seed
-from connectors.sandbox.server import Sandbox
+from sandbox import seed
+from sandbox.server import Sandbox
 from tests.sandbox_clock import ANCHOR, FakeClock
 
 
@@ -598,7 +598,7 @@ def test_html_pages_escape_everything(sb: Sandbox) -> None:
 def test_committed_demo_seed_is_the_generated_one() -> None:
     committed = Path(seed.__file__).parent / "seeds" / "demo.json"
     assert committed.read_text(encoding="utf-8") == seed.dumps(seed.generate_demo()), (
-        "regenerate: python -m connectors.sandbox.seed > connectors/sandbox/seeds/demo.json"
+        "regenerate: python -m sandbox.seed > sandbox/seeds/demo.json"
     )
 
 

@@ -15,8 +15,8 @@ import jira
 import pytest
 import requests
 
-from connectors.sandbox import seed
-from connectors.sandbox.server import Sandbox
+from sandbox import seed
+from sandbox.server import Sandbox
 from tests.sandbox_clock import ANCHOR, FakeClock
 
 JIRA_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$")

@@ -13,7 +13,7 @@ import structlog
 from pydantic import ValidationError
 
 from mappings.config import parse_mapping
-from worker import logging as ds_logging
+from worker import logs
 from worker.settings import Settings, check_api_url
 from worker.trackers import build_trackers
 
@@ -24,7 +24,7 @@ EMAIL = "dana@acme.example"
 @pytest.fixture(autouse=True)
 def _forget_secrets():
     yield
-    ds_logging.configure(secrets=())
+    logs.configure(secrets=())
 
 
 def b64(text: str) -> str:
@@ -47,30 +47,30 @@ def b64(text: str) -> str:
     ids=["raw", "bearer", "token", "url-userinfo", "json", "base64"],
 )
 def test_scrub_removes_every_form_of_a_registered_secret(shown):
-    ds_logging.configure(secrets=[TOKEN])
-    text = ds_logging.scrub(f"the proxy said: {shown} (end)")
+    logs.configure(secrets=[TOKEN])
+    text = logs.scrub(f"the proxy said: {shown} (end)")
     assert "***" in text and text.endswith("(end)")
     assert TOKEN not in text and quote(TOKEN, safe="") not in text and b64(TOKEN) not in text
 
 
 def test_a_registered_basic_credential_is_scrubbed_whole():
-    ds_logging.configure(secrets=[], basic_credentials=[(EMAIL, TOKEN)])
+    logs.configure(secrets=[], basic_credentials=[(EMAIL, TOKEN)])
     basic = b64(f"{EMAIL}:{TOKEN}")
-    assert ds_logging.scrub(f"Authorization: Basic {basic}") == "Authorization: Basic ***"
-    assert TOKEN not in ds_logging.scrub(TOKEN)
+    assert logs.scrub(f"Authorization: Basic {basic}") == "Authorization: Basic ***"
+    assert TOKEN not in logs.scrub(TOKEN)
 
 
 def test_add_basic_credential_registers_the_pair_later():
-    ds_logging.configure(secrets=[])
-    ds_logging.add_basic_credential(EMAIL, TOKEN)
-    assert ds_logging.scrub(b64(f"{EMAIL}:{TOKEN}")) == "***"
+    logs.configure(secrets=[])
+    logs.add_basic_credential(EMAIL, TOKEN)
+    assert logs.scrub(b64(f"{EMAIL}:{TOKEN}")) == "***"
 
 
 @pytest.mark.parametrize("user", ["a", "ab", "abc", "someone.else@acme.example"])
 def test_the_token_inside_any_basic_credential_is_scrubbed_whatever_the_user(user):
-    ds_logging.configure(secrets=[TOKEN])
+    logs.configure(secrets=[TOKEN])
     basic = b64(f"{user}:{TOKEN}")
-    text = ds_logging.scrub(f"Basic {basic}")
+    text = logs.scrub(f"Basic {basic}")
     assert basic not in text and "***" in text
     # What is left cannot be decoded back to more than two characters of the token.
     leftover = text.removeprefix("Basic ").split("***")
@@ -78,28 +78,28 @@ def test_the_token_inside_any_basic_credential_is_scrubbed_whatever_the_user(use
 
 
 def test_github_tokens_and_jwts_are_scrubbed_even_unregistered():
-    ds_logging.configure(secrets=[])
+    logs.configure(secrets=[])
     installation = "ghs_" + "A1b2" * 9
     app_jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjM0NSJ9.c2lnbmF0dXJlLWJ5dGVz"
-    text = ds_logging.scrub(f"token {installation} and Bearer {app_jwt}")
+    text = logs.scrub(f"token {installation} and Bearer {app_jwt}")
     assert installation not in text and app_jwt not in text
 
 
 def test_short_values_and_ordinary_text_are_left_alone():
-    ds_logging.configure(secrets=["abc", TOKEN])
-    assert ds_logging.scrub("abc is not a secret; Bad credentials") == (
+    logs.configure(secrets=["abc", TOKEN])
+    assert logs.scrub("abc is not a secret; Bad credentials") == (
         "abc is not a secret; Bad credentials"
     )
 
 
 def test_configure_forgets_the_previous_secrets():
-    ds_logging.configure(secrets=[TOKEN])
-    ds_logging.configure(secrets=[])
-    assert ds_logging.scrub(TOKEN) == TOKEN
+    logs.configure(secrets=[TOKEN])
+    logs.configure(secrets=[])
+    assert logs.scrub(TOKEN) == TOKEN
 
 
 def test_log_events_are_scrubbed_in_every_field(capsys):
-    ds_logging.configure("info", "json", secrets=[TOKEN], basic_credentials=[(EMAIL, TOKEN)])
+    logs.configure("info", "json", secrets=[TOKEN], basic_credentials=[(EMAIL, TOKEN)])
     basic = b64(f"{EMAIL}:{TOKEN}")
     structlog.get_logger("t").error(
         "source.failed", error=f"echo: Basic {basic}", detail={"header": f"Bearer {TOKEN}"}

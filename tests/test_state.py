@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from mappings.status import Snapshot
+from mappings.views import Snapshot
 from worker import state as state_module
 from worker.state import CommentRecord, Cursor, LockHeld, SQLiteState
 

@@ -9,8 +9,8 @@ import pytest
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
-from mappings.roles import Category, scope_of
-from mappings.status import Snapshot, delivery_status, snapshot_of, task_status
+from mappings.scope import Category, scope_of
+from mappings.views import Snapshot, delivery_status, snapshot_of, task_status
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)

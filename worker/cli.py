@@ -22,11 +22,10 @@ from typing import TextIO
 import structlog
 from pydantic import ValidationError
 
-from connectors import html, markdown, wiki
 from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
 from mappings.report import report_data
-from worker import logging as ds_logging
-from worker import online
+from rendering import html, markdown, wiki
+from worker import logs, online
 from worker.cycle import (
     CycleResult,
     DeliverableReport,
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     level = settings.delivery_sync_log_level
     if args.command == "demo" and "DELIVERY_SYNC_LOG_LEVEL" not in os.environ:
         level = "warning"  # the demo's output is the comments; keep the log to problems
-    ds_logging.configure(
+    logs.configure(
         level,
         settings.delivery_sync_log_format,
         secrets=settings.secret_values(),
@@ -97,7 +96,7 @@ def _rule(error: dict) -> str:
 def _refuse(as_json: bool, event: str, message: str, **fields: object) -> None:
     """Why the command stopped: a structured event when the logs are JSON (so a log pipeline
     sees it), else the plain message. Either way on stderr, with secrets scrubbed."""
-    message = ds_logging.scrub(message)
+    message = logs.scrub(message)
     if as_json:
         record = {"event": event, "level": "error", "error": message, **fields}
         print(json.dumps(record, default=str), file=sys.stderr)
@@ -272,11 +271,11 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     rows = online.check_access(mapping, trackers, failures)
     width = max(len(name) for name, _ in rows)
     for name, problem in rows:
-        print(ds_logging.scrub(f"{name:<{width}}  {problem or 'ok'}"))
+        print(logs.scrub(f"{name:<{width}}  {problem or 'ok'}"))
     unreachable = {s.id for s in mapping.sources if dict(rows).get(f"source {s.id}")}
     findings = online.check_selectors(mapping, trackers, unreachable)
     for finding in findings:
-        print(ds_logging.scrub(f"{path}: {finding.path}: {finding.message}"))
+        print(logs.scrub(f"{path}: {finding.path}: {finding.message}"))
     block = online.people_block(mapping.people, online.assignees(mapping, trackers, unreachable))
     if block:
         print(
@@ -338,7 +337,7 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors.sandbox.server import serve
+    from sandbox.server import serve
 
     serve(port=args.port, seed=args.seed)
     return EXIT_OK
@@ -347,7 +346,7 @@ def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
-    from connectors.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
     mapping = load_mapping(example_path("demo.yaml"))
     out = sys.stdout
@@ -402,7 +401,7 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> str:
 def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
     mapping = load_mapping(_config_path(args, settings))
     named = (settings.secret_from(s.token_env) for s in mapping.sources if s.token_env)
-    ds_logging.add_secrets(secret.get_secret_value() for secret in named if secret)
+    logs.add_secrets(secret.get_secret_value() for secret in named if secret)
     return mapping
 
 
@@ -450,7 +449,7 @@ def _print_summary(result: CycleResult, out: TextIO) -> None:
         lines.append(
             f"{'unreadable':<12} {source}  ({len(problems)} items could not be read: {keys})"
         )
-    out.writelines(ds_logging.scrub(line) + "\n" for line in lines)
+    out.writelines(logs.scrub(line) + "\n" for line in lines)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from typing import TextIO
 
 import structlog
 
-from connectors.document import Document
 from connectors.model import Marker, Target, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
@@ -27,7 +26,7 @@ from mappings.report import (
     task_nudge,
     task_nudge_resolved,
 )
-from mappings.roles import (
+from mappings.scope import (
     Scope,
     issue_of,
     jql_stream,
@@ -39,7 +38,7 @@ from mappings.roles import (
     target_key,
     unlisted_people,
 )
-from mappings.status import (
+from mappings.views import (
     DeliveryStatus,
     TaskStatus,
     delivery_status,
@@ -47,6 +46,7 @@ from mappings.status import (
     snapshot_of,
     task_status,
 )
+from rendering.document import Document
 from worker.publisher import Outcome, Published, Publisher, WriteBudget
 from worker.state import (
     Announcement,

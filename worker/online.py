@@ -13,7 +13,7 @@ from connectors.model import Person
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, MappingFile, PersonEntry
-from mappings.roles import closest, jql_stream, scope_of, unlisted_people
+from mappings.scope import closest, jql_stream, scope_of, unlisted_people
 from worker.cycle import jql_selectors
 
 

@@ -23,10 +23,10 @@ from typing import TextIO
 
 import structlog
 
-from connectors.document import Document
 from connectors.model import Comment, Marker, Target
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
 from connectors.tracker import Tracker
+from rendering.document import Document
 from worker.state import CommentRecord, StateStore
 
 log = structlog.get_logger("delivery_sync.publisher")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from connectors.model import Milestone, WorkItem
-from mappings.status import Snapshot
+from mappings.views import Snapshot
 
 LOCK_NAME = "run"
 # The run lock is a lease: its holder renews it every LOCK_HEARTBEAT from a background thread,

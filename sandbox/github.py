@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from connectors.sandbox.server import BadJson, Clock, Fault, Request, Response, utc_now
+from sandbox.server import BadJson, Clock, Fault, Request, Response, utc_now
 
 TOKEN = "sandbox-github-token"
 BOT = "delivery-sync-bot"

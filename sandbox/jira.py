@@ -42,7 +42,7 @@ Behaviour worth knowing (each pinned by tests/test_sandbox_jira.py):
 - `/search/jql` without `fields` (or with `fields=id`) returns `{"id"}` per issue; pages hold at
   most 100 issues when fields are asked for, 5,000 otherwise. A `nextPageToken` is bound to its
   query. `/search` (Data Center) defaults to the navigable fields, `GET /issue` to all of them.
-- JQL (`connectors.sandbox.jql`) is read in the querying user's time zone, UTC for every sandbox
+- JQL (`sandbox.jql`) is read in the querying user's time zone, UTC for every sandbox
   user. Values that do not exist (status, version, user, key, …) are 400s, as on Jira. Cloud
   demands a bounded query: here, a positive `project`, `key`, `parent` (or Data Center
   "Epic Link") clause that every OR branch keeps — stricter than Cloud, which also accepts e.g.
@@ -86,8 +86,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from connectors.sandbox import jql
-from connectors.sandbox.server import BadJson, Clock, Fault, Request, Response, utc_now
+from sandbox import jql
+from sandbox.server import BadJson, Clock, Fault, Request, Response, utc_now
 
 CLOUD, SERVER = "cloud", "server"
 EMAIL = "delivery-sync@acme.example"

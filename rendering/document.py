@@ -1,7 +1,7 @@
 """A small neutral document: what a comment says, before a tracker dialect decides how it looks.
 
-`mappings.report` builds these; `connectors.markdown` (GitHub), `connectors.wiki` (Jira) and
-`connectors.html` (the report page) render them, so every reader is told the same thing. Inline
+`mappings.report` builds these; `rendering.markdown` (GitHub), `rendering.wiki` (Jira) and
+`rendering.html` (the report page) render them, so every reader is told the same thing. Inline
 nodes say who wrote the text: `Plain` is our own wording and is emitted as is, every other node
 carries text from a tracker, which each dialect passes through `strip_invisible`, then escapes.
 """

@@ -23,7 +23,7 @@ Control endpoints (no authentication; loopback only), for tests that drive anoth
     POST   /_sandbox/faults     add faults: one object or a list, the keywords of `Sandbox.inject`
     DELETE /_sandbox/faults     remove all faults
 
-For manual trials: `python -m connectors.sandbox.server --port 8080` (or `delivery-sync sandbox`).
+For manual trials: `python -m sandbox.server --port 8080` (or `delivery-sync sandbox`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from connectors.sandbox import seed as seeds
+from sandbox import seed as seeds
 
 Clock = Callable[[], datetime]
 SeedSource = str | Path | Mapping[str, Any] | None
@@ -335,7 +335,7 @@ class RequestRecord:
 class Sandbox:
     """Simulated trackers on 127.0.0.1; see the module docstring.
 
-    `seed` is a seed name under `connectors/sandbox/seeds` ("demo"), a JSON file path, a seed
+    `seed` is a seed name under `sandbox/seeds` ("demo"), a JSON file path, a seed
     document (e.g. from `seed.generate_github`) or None for no data. `now` anchors the seed's
     relative dates (default: the current time); `clock` is what mutations stamp (`updated_at`,
     new comments) and rate-limit resets use (default: the current time, read on each request).
@@ -353,8 +353,8 @@ class Sandbox:
         jira_mode: str = "cloud",
     ) -> None:
         # The apps import this module's primitives, so they are imported here, not at the top.
-        from connectors.sandbox.github import GitHubApp, GitHubWeb
-        from connectors.sandbox.jira import JiraApp
+        from sandbox.github import GitHubApp, GitHubWeb
+        from sandbox.jira import JiraApp
 
         self.clock: Clock = clock or utc_now
         self.anchor = (now or utc_now()).astimezone(UTC).replace(microsecond=0)

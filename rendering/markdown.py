@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.document import (
+from rendering.document import (
     ZWSP,
     Chart,
     Document,

@@ -27,11 +27,11 @@ one seed serves both of the Jira app's modes.
 The demo seed is generated deterministically (`generate_demo`, random.Random with a fixed seed)
 and committed as package data. Regenerate it with:
 
-    python -m connectors.sandbox.seed > connectors/sandbox/seeds/demo.json
+    python -m sandbox.seed > sandbox/seeds/demo.json
 
 Benchmark sets are generated in memory, never written: `Sandbox(seed=generate_github(repos=10,
 issues_per_repo=5_000))` or `generate_jira(projects=2, issues_per_project=25_000)`;
-`python -m connectors.sandbox.seed --repos 2 --issues-per-repo 100 --jira-projects 1` prints one.
+`python -m sandbox.seed --repos 2 --issues-per-repo 100 --jira-projects 1` prints one.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def load(source: str | Path | Mapping[str, Any] | None = "demo") -> dict[str, An
     if isinstance(source, Mapping):
         doc = dict(source)
     elif isinstance(source, str) and "/" not in source and not source.endswith(".json"):
-        packaged = resources.files("connectors.sandbox.seeds") / f"{source}.json"
+        packaged = resources.files("sandbox.seeds") / f"{source}.json"
         if not packaged.is_file():
             raise ValueError(f"no packaged seed named {source!r}")
         doc = json.loads(packaged.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from connectors.document import (
+from rendering.document import (
     Chart,
     Document,
     Heading,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from connectors.document import (
+from rendering.document import (
     ZWSP,
     Chart,
     Document,
@@ -34,7 +34,7 @@ from connectors.document import (
     utf16_units,
     visible,
 )
-from connectors.markdown import one_line
+from rendering.markdown import one_line
 
 # Jira's limit counts Java string length: UTF-16 code units, so an emoji beyond U+FFFF counts 2.
 MAX_BODY = 32_767

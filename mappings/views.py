@@ -21,7 +21,7 @@ from mappings.forecast import (
     seed_for,
     status_word,
 )
-from mappings.roles import (
+from mappings.scope import (
     Category,
     Scope,
     carried_label,
