@@ -47,7 +47,14 @@ from mappings.views import (
     task_status,
 )
 from rendering.document import Document
-from worker.publisher import Outcome, Published, Publisher, WriteBudget
+from worker.publisher import (
+    DryRunWrites,
+    LiveWrites,
+    Outcome,
+    Published,
+    Publisher,
+    WriteBudget,
+)
 from worker.state import (
     Announcement,
     CommentRecord,
@@ -150,8 +157,8 @@ def run_cycle(
                 hint="add them to `people` so their work is counted as one person's",
             )
 
-    budget = WriteBudget(max_writes, stop=stop)
-    publisher = Publisher(trackers, state, dry_run, budget, out, today=today)
+    writes = DryRunWrites(out) if dry_run else LiveWrites(WriteBudget(max_writes, stop=stop))
+    publisher = Publisher(trackers, state, writes, today=today)
     verify_every = min(VERIFY_EVERY, timedelta(hours=mapping.rules.full_resync_hours))
     verified: set[Target] = set()
     for report in reports:

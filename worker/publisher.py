@@ -6,6 +6,9 @@ a record, or while a create is in flight (record without comment id), our commen
 are listed and matched by marker before anything is created; after a create whose outcome is
 unknown they are listed again, and if it is not there the next cycle decides. Status-change
 notices are posted once and never edited: their marker names the change they announce.
+
+The publisher decides; a `Writes` strategy carries the decision out: `LiveWrites` sends it to
+the tracker within the write budget, `DryRunWrites` prints it as a diff and sends nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import structlog
 
@@ -27,7 +30,7 @@ from connectors.model import Comment, Marker, Target
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
 from connectors.tracker import Tracker
 from rendering.document import Document
-from worker.state import CommentRecord, StateStore
+from worker.state import CommentLog, CommentRecord
 
 log = structlog.get_logger("delivery_sync.publisher")
 
@@ -106,13 +109,118 @@ def _heading(body: str) -> str:
     return body.split("\n", 1)[0]
 
 
+class Deferred(Exception):
+    """No write left in this cycle's budget: the write waits for the next cycle."""
+
+
+class Writes(Protocol):
+    """How the publisher's decisions reach a tracker. Each method returns the outcome to
+    report; `create` returns the new comment, or None when nothing was sent."""
+
+    def create(
+        self, tracker: Tracker, slot: _Slot, body: str, intent: Callable[[], None]
+    ) -> Comment | None: ...
+    def edit(
+        self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str
+    ) -> Outcome: ...
+    def retire(
+        self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str
+    ) -> Outcome: ...
+    def delete(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str) -> Outcome: ...
+    def adopt(self, tracker: Tracker, slot: _Slot, comment_id: str) -> bool: ...
+
+
+@dataclass
+class LiveWrites:
+    """Writes for real, each taking one from the cycle's budget (`--max-writes`, stopping)."""
+
+    budget: WriteBudget = field(default_factory=WriteBudget)
+
+    def _take(self) -> None:
+        if not self.budget.take():
+            raise Deferred
+
+    def create(
+        self, tracker: Tracker, slot: _Slot, body: str, intent: Callable[[], None]
+    ) -> Comment | None:
+        self._take()
+        intent()  # durable before the request: a crash now makes the next cycle look first
+        return tracker.create_comment(slot.target.issue, body, slot.marker)
+
+    def edit(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str) -> Outcome:
+        self._take()
+        tracker.edit_comment(slot.target.issue, comment_id, body, slot.marker)
+        return Outcome.EDITED
+
+    def retire(
+        self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str
+    ) -> Outcome:
+        self._take()
+        tracker.edit_comment(slot.target.issue, comment_id, body, slot.marker)
+        tracker.mark_comment(slot.target.issue, comment_id, slot.marker)
+        return Outcome.RETIRED
+
+    def delete(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str) -> Outcome:
+        self._take()
+        with contextlib.suppress(NotFound):  # already gone: nothing left to prune
+            tracker.delete_comment(slot.target.issue, comment_id)
+        return Outcome.PRUNED
+
+    def adopt(self, tracker: Tracker, slot: _Slot, comment_id: str) -> bool:
+        tracker.mark_comment(slot.target.issue, comment_id, slot.marker)
+        return True
+
+
+@dataclass
+class DryRunWrites:
+    """Sends nothing: prints a unified diff per comment it would write (`run --dry-run`)."""
+
+    out: TextIO | None = None
+
+    def create(
+        self, tracker: Tracker, slot: _Slot, body: str, intent: Callable[[], None]
+    ) -> Comment | None:
+        self._diff(slot, "", body, "create comment")
+        return None
+
+    def edit(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str) -> Outcome:
+        self._diff(slot, old, body, f"edit comment {comment_id}")
+        return Outcome.WOULD_EDIT
+
+    def retire(
+        self, tracker: Tracker, slot: _Slot, comment_id: str, old: str, body: str
+    ) -> Outcome:
+        self._diff(slot, old, body, f"retire comment {comment_id}")
+        return Outcome.WOULD_RETIRE
+
+    def delete(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str) -> Outcome:
+        self._diff(slot, old, "", f"delete comment {comment_id}")
+        return Outcome.WOULD_PRUNE
+
+    def adopt(self, tracker: Tracker, slot: _Slot, comment_id: str) -> bool:
+        return False
+
+    def _diff(self, slot: _Slot, old: str, new: str, action: str) -> None:
+        if self.out is None:
+            return
+        label = f"{slot.target} {slot.marker.key}"
+        self.out.write(f"# {action} on {slot.target}\n")
+        self.out.writelines(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{label}",
+                tofile=f"b/{label}",
+            )
+        )
+        self.out.write("\n")
+
+
 @dataclass
 class Publisher:
     trackers: Mapping[str, Tracker]
-    state: StateStore
-    dry_run: bool = False
-    budget: WriteBudget = field(default_factory=WriteBudget)
-    out: TextIO | None = None  # dry-run diffs go here
+    state: CommentLog
+    writes: Writes = field(default_factory=LiveWrites)
     today: date | None = None  # the day a report is retired on
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
     _relisted: set[Target] = field(default_factory=set)
@@ -203,48 +311,31 @@ class Publisher:
 
         def action(tracker: Tracker, slot: _Slot, body: str) -> Outcome:
             assert record.comment_id is not None
+            old = record.body or ""
             if prune:
-                return self._prune(tracker, slot, record.comment_id, record.body or "")
-            if self.dry_run:
-                self._diff(slot, record.body or "", body, f"retire comment {record.comment_id}")
-                return Outcome.WOULD_RETIRE
-            if not self.budget.take():
-                return Outcome.DEFERRED
+                outcome = self.writes.delete(tracker, slot, record.comment_id, old)
+                if outcome is Outcome.PRUNED:
+                    self.state.delete_comment_record(record.target, record.marker)
+                return outcome
             try:
-                tracker.edit_comment(target.issue, record.comment_id, body, retired)
-                tracker.mark_comment(target.issue, record.comment_id, retired)
+                outcome = self.writes.retire(tracker, slot, record.comment_id, old, body)
             except NotFound:
                 log.info("comment.gone", target=str(target), marker=record.marker)
                 self.state.delete_comment_record(record.target, record.marker)
                 return Outcome.UNCHANGED
-            self.state.save_comment_record(
-                CommentRecord(
-                    record.target,
-                    record.marker,
-                    record.comment_id,
-                    body,
-                    body_hash(body),
-                    retired=self.today,
+            if outcome is Outcome.RETIRED:
+                self.state.save_comment_record(
+                    replace(record, body=body, body_hash=body_hash(body), retired=self.today)
                 )
-            )
-            return Outcome.RETIRED
+            return outcome
 
         return self._run(slot, body, action)
-
-    def _prune(self, tracker: Tracker, slot: _Slot, comment_id: str, old: str) -> Outcome:
-        if self.dry_run:
-            self._diff(slot, old, "", f"delete comment {comment_id}")
-            return Outcome.WOULD_PRUNE
-        if not self.budget.take():
-            return Outcome.DEFERRED
-        with contextlib.suppress(NotFound):  # already gone: nothing left to prune
-            tracker.delete_comment(slot.target.issue, comment_id)
-        self.state.delete_comment_record(str(slot.target), slot.record)
-        return Outcome.PRUNED
 
     def _run(self, slot: _Slot, body: str, action) -> Published:
         try:
             outcome = action(self.trackers[slot.target.source], slot, body)
+        except Deferred:
+            outcome = Outcome.DEFERRED
         except TrackerError as exc:
             log.error(
                 "comment.failed", target=str(slot.target), marker=slot.marker.key, error=str(exc)
@@ -304,10 +395,11 @@ class Publisher:
         if mine:
             return min(mine, key=_age)
         unmarked = sorted((c for c in listed if slot.adopts(c)), key=_age)
-        if not unmarked or self.dry_run:
+        if not unmarked:
             return None
         found = unmarked[0]
-        tracker.mark_comment(slot.target.issue, found.id, slot.marker)
+        if not self.writes.adopt(tracker, slot, found.id):
+            return None
         log.warning("comment.adopted", target=str(slot.target), marker=slot.marker.key, id=found.id)
         adopted = Comment(found.id, found.body, found.author, slot.marker, found.created)
         listed[listed.index(found)] = adopted
@@ -325,13 +417,8 @@ class Publisher:
     ) -> Outcome:
         """Edit once. A 404 means the comment is gone or moved: look once more, then create it
         once, edit the one found instead, or give up for this cycle — never a loop."""
-        if self.dry_run:
-            self._diff(slot, old_body or "", body, f"edit comment {comment_id}")
-            return Outcome.WOULD_EDIT
-        if not self.budget.take():
-            return Outcome.DEFERRED
         try:
-            tracker.edit_comment(slot.target.issue, comment_id, body, slot.marker)
+            outcome = self.writes.edit(tracker, slot, comment_id, old_body or "", body)
         except NotFound as exc:
             if not retry_gone:
                 raise TrackerError(f"{exc}; given up for this cycle") from None
@@ -355,21 +442,17 @@ class Publisher:
             if existing.body == body:
                 return Outcome.UNCHANGED
             return self._edit(tracker, slot, body, existing.id, existing.body, retry_gone=False)
-        self._remember(slot, comment_id, body)
-        return Outcome.EDITED
+        if outcome is Outcome.EDITED:
+            self._remember(slot, comment_id, body)
+        return outcome
 
     def _create(self, tracker: Tracker, slot: _Slot, body: str) -> Outcome:
-        if self.dry_run:
-            self._diff(slot, "", body, "create comment")
-            return Outcome.WOULD_CREATE
-        if not self.budget.take():
-            return Outcome.DEFERRED
         target = str(slot.target)
-        # The intent is durable before the request: a crash now leaves a record that makes the
-        # next cycle look for the comment instead of posting a second one.
-        self.state.save_comment_record(CommentRecord(target, slot.record, None, None, None))
+        pending = CommentRecord(target, slot.record, None, None, None)
         try:
-            created = tracker.create_comment(slot.target.issue, body, slot.marker)
+            created = self.writes.create(
+                tracker, slot, body, lambda: self.state.save_comment_record(pending)
+            )
         except AmbiguousWrite as exc:
             log.warning(
                 "comment.create_ambiguous", target=target, marker=slot.marker.key, error=str(exc)
@@ -382,27 +465,13 @@ class Publisher:
             # Not listed (yet): it may still appear. The record stays pending, so the next
             # cycle looks again before it creates anything; never a second POST now.
             raise TrackerError(f"{exc}; not found afterwards, the next cycle looks again") from None
+        if created is None:
+            return Outcome.WOULD_CREATE
         self._remember(slot, created.id, body)
         self._listed.setdefault(slot.target, []).append(created)
         return Outcome.CREATED
 
     def _remember(self, slot: _Slot, comment_id: str, body: str) -> None:
-        if not self.dry_run:
-            self.state.save_comment_record(
-                CommentRecord(str(slot.target), slot.record, comment_id, body, body_hash(body))
-            )
-
-    def _diff(self, slot: _Slot, old: str, new: str, action: str) -> None:
-        if self.out is None:
-            return
-        label = f"{slot.target} {slot.marker.key}"
-        self.out.write(f"# {action} on {slot.target}\n")
-        self.out.writelines(
-            difflib.unified_diff(
-                old.splitlines(keepends=True),
-                new.splitlines(keepends=True),
-                fromfile=f"a/{label}",
-                tofile=f"b/{label}",
-            )
+        self.state.save_comment_record(
+            CommentRecord(str(slot.target), slot.record, comment_id, body, body_hash(body))
         )
-        self.out.write("\n")
