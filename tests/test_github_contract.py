@@ -13,13 +13,17 @@ import pytest
 import requests
 import responses
 from github import Auth
+from pydantic import ValidationError
 from responses import matchers
 from structlog.testing import capture_logs
 
 from connectors.github import GitHubAccount, GitHubTracker, marker_line, parse_marker, task_list
 from connectors.model import Marker, TrackerState
 from connectors.retry import AmbiguousWrite, NotFound, RateLimited, TrackerError
+from mappings.config import parse_mapping
 from tests.github_payloads import API, comment, issue, label, milestone, user
+from worker.settings import Settings
+from worker.trackers import build_trackers
 
 ISSUES = re.compile(
     re.escape(API).replace("ghe\\.example", r"ghe\.example(:443)?")
@@ -833,3 +837,54 @@ def test_a_github_message_that_echoes_an_unknown_credential_is_scrubbed(tracker)
         list(tracker.fetch_items(None))
     assert "ZGFuYUBhY21l" not in str(caught.value)
     assert "HTTP 401 Bad credentials; you sent Authorization: ***" in str(caught.value)
+
+
+# ---- the pause between writes: a setting, the same for every host ----------------------------
+
+WRITE_PAUSE_MAPPING = """
+version: 1
+sources:
+  - {id: web, kind: github, repo: acme/web}
+deliverables:
+  - id: x
+    name: X
+    include: [{source: web, label: a}]
+"""
+
+
+def test_the_write_pause_defaults_to_one_second_and_is_bounded(monkeypatch):
+    monkeypatch.delenv("DELIVERY_SYNC_GITHUB_WRITE_PAUSE", raising=False)
+    assert Settings(_env_file=None).delivery_sync_github_write_pause == 1.0
+    monkeypatch.setenv("DELIVERY_SYNC_GITHUB_WRITE_PAUSE", "0")
+    assert Settings(_env_file=None).delivery_sync_github_write_pause == 0.0
+    for wrong in ("-1", "61", "nan", "soon"):
+        monkeypatch.setenv("DELIVERY_SYNC_GITHUB_WRITE_PAUSE", wrong)
+        with pytest.raises(ValidationError) as caught:
+            Settings(_env_file=None)
+        [error] = caught.value.errors()
+        assert error["loc"] == ("delivery_sync_github_write_pause",)
+
+
+@pytest.mark.parametrize("pause", [0, 7])
+@responses.activate
+def test_comment_creates_are_spaced_by_the_write_pause_setting(monkeypatch, pause):
+    pauses: list[float] = []
+    monkeypatch.setattr("github.Requester.time.sleep", pauses.append)
+    settings = Settings(
+        _env_file=None,
+        github_token="ghp_pause_token_value",
+        github_api_url=API,
+        delivery_sync_github_write_pause=pause,
+    )
+    trackers, failed = build_trackers(parse_mapping(WRITE_PAUSE_MAPPING), settings)
+    assert failed == {}
+    marker = Marker("delivery-lead", deliverable="x")
+    for number in (1, 2):
+        responses.post(url(f"/repos/acme/web/issues/{number}/comments"), json=comment(number, "x"))
+        trackers["web"].create_comment(str(number), "x", marker)
+    assert len(responses.calls) == 2
+    if pause:
+        # The second create waits what is left of the pause after the first.
+        assert len(pauses) == 1 and pause - 1 < pauses[0] <= pause
+    else:
+        assert pauses == []

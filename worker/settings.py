@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     delivery_sync_state: str = Field("delivery-sync.db")
     delivery_sync_log_format: Literal["json", "console"] | None = None
     delivery_sync_log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Seconds between two content-creating GitHub requests: GitHub asks for at least one. A
+    # local stand-in (the sandbox, a test server) may set 0; more than a minute is a typo.
+    delivery_sync_github_write_pause: float = Field(1.0, ge=0, le=60, allow_inf_nan=False)
 
     @field_validator("github_api_url", "jira_url")
     @classmethod

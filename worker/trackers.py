@@ -122,7 +122,7 @@ def github_account(
     key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
     if key not in accounts:
         # GitHub asks for a pause between content-creating requests; the sandbox does not.
-        pause = 0.0 if is_loopback(base_url) else 1.0
+        pause = 0.0 if is_loopback(base_url) else settings.delivery_sync_github_write_pause
         app = github_app(settings) if isinstance(auth, Auth.AppInstallationAuth) else None
         accounts[key] = GitHubAccount(
             base_url,
