@@ -7,7 +7,7 @@ Nothing here knows about the mapping file: configuration is applied in `mappings
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
@@ -28,6 +28,70 @@ class TrackerState(StrEnum):
     INDETERMINATE = "indeterminate"
     DONE = "done"
     UNDEFINED = "undefined"
+
+
+class Role(StrEnum):
+    """Who a report is for; the values are the words markers carry (DESIGN §6)."""
+
+    DELIVERY_LEAD = "delivery-lead"
+    PROJECT_MANAGER = "project-manager"
+
+    @property
+    def words(self) -> str:
+        """The role as a sentence names it: "delivery lead", "project manager"."""
+        return self.value.replace("-", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """Which item: the mapping file's source id and the item's key there (`acme/web#12`,
+    `PLAT-7`). A GitHub issue's repository and number are read from its key here, once, so no
+    other code takes the key apart. `str()` gives the stored and published form
+    `web:acme/web#12`; `parse` reads it back."""
+
+    source: str
+    key: str
+    repo: str | None = field(default=None, init=False, compare=False)  # GitHub: "acme/web"
+    number: int | None = field(default=None, init=False, compare=False)  # GitHub: 12
+
+    def __post_init__(self) -> None:
+        repo, sign, number = self.key.rpartition("#")
+        if sign and "/" in repo and number.isdigit():
+            object.__setattr__(self, "repo", repo)
+            object.__setattr__(self, "number", int(number))
+
+    @classmethod
+    def github(cls, source: str, repo: str, number: int) -> ItemRef:
+        return cls(source, f"{repo}#{number}")
+
+    @classmethod
+    def parse(cls, text: str) -> ItemRef:
+        """Read the `source:key` form back (source ids hold no colon)."""
+        source, _, key = text.partition(":")
+        return cls(source, key)
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.key}"
+
+    @property
+    def issue(self) -> str:
+        """What a comment is posted on: the GitHub issue number or the Jira key."""
+        return self.key if self.number is None else str(self.number)
+
+    @property
+    def short_key(self) -> str:
+        """The key as people say it: `web#12` for GitHub, `PLAT-7` for Jira."""
+        if self.repo is None:
+            return self.key
+        return f"{self.repo.rsplit('/', 1)[-1]}#{self.number}"
+
+    @property
+    def order(self) -> tuple[str, str, int]:
+        """Where the item sorts in a list: by source, then GitHub repository and issue number;
+        Jira keys sort as text (PLAT-10 before PLAT-7), as every report so far lists them."""
+        if self.repo is None:
+            return (self.source, self.key, 0)
+        return (self.source, self.repo, self.number or 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +136,13 @@ class WorkItem:
     task_list: tuple[int, int] = (0, 0)  # checkboxes in the description: (ticked, total)
 
     @property
+    def ref(self) -> ItemRef:
+        return ItemRef(self.source, self.key)
+
+    @property
     def short_key(self) -> str:
         """The key as people say it: `web#12` for GitHub, `PLAT-7` for Jira."""
-        if "#" in self.key and "/" in self.key:
-            repo, number = self.key.rsplit("#", 1)
-            return f"{repo.rsplit('/', 1)[-1]}#{number}"
-        return self.key
+        return self.ref.short_key
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))
@@ -150,7 +215,7 @@ class Marker:
     GitHub carries it as an HTML comment on the body's last line, Jira as a comment property.
     """
 
-    role: str
+    role: Role | str  # a role this version does not know stays as written
     deliverable: str | None = None
     task: str | None = None
     notice: str | None = None
@@ -187,7 +252,8 @@ class Marker:
             return None
         if values["deliverable"] is None and values["task"] is None:
             return None
-        return cls(role=raw["role"], **values, retired=raw.get("retired") is True)
+        role = Role(raw["role"]) if raw["role"] in tuple(Role) else raw["role"]
+        return cls(role=role, **values, retired=raw.get("retired") is True)
 
 
 @dataclass(frozen=True, slots=True)

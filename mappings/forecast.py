@@ -1,4 +1,4 @@
-"""Forecast when a deliverable's remaining items will be done, and the delivery lead's status word.
+"""Forecast when a deliverable's remaining items will be done, and the deliverable's health word.
 
 How the forecast works (the README quotes this). The evidence is the number of items closed on
 each calendar day of the window that ends yesterday (today is not over yet). Each of the 2000
@@ -41,13 +41,14 @@ Precise rules:
 - Same arguments and seed, same `Forecast`. `seed_for` derives the seed from the data, so cycles on
   the same day with the same data produce the same report text and write nothing new.
 
-Status word (`status_word`): ``Done`` when there are items and none remain; ``No due date`` when
-there is none; ``Off track`` when the due date has passed with work remaining; otherwise, with
-P = ``probability_by_due``: P >= ``on_track_probability`` → ``On track``, P >= 0.5 → ``At risk``,
-else ``Off track``. Without evidence (no forecast or no probability) the word is ``At risk``: we
-cannot claim the deliverable is on track and cannot prove it is off track. An empty deliverable
-(no items) is ``No due date`` without a due date and ``At risk`` with one: nothing is scoped yet
-(or the selectors match nothing), so nothing shows it is on track.
+Health (`health`, the word of the delivery lead's ``Status:`` line): ``Done`` when there are
+items and none remain; ``No due date`` when there is none; ``Off track`` when the due date has
+passed with work remaining; otherwise, with P = ``probability_by_due``: P >=
+``on_track_probability`` → ``On track``, P >= 0.5 → ``At risk``, else ``Off track``. Without
+evidence (no forecast or no probability) the word is ``At risk``: we cannot claim the
+deliverable is on track and cannot prove it is off track. An empty deliverable (no items) is
+``No due date`` without a due date and ``At risk`` with one: nothing is scoped yet (or the
+selectors match nothing), so nothing shows it is on track.
 """
 
 import bisect
@@ -57,9 +58,29 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 THIN_EVIDENCE_ITEMS = 5
 THIN_EVIDENCE_RATIO = 10
+
+
+class Health(StrEnum):
+    """A deliverable's health: exactly the words of the report's `Status:` line (DESIGN §6)."""
+
+    ON_TRACK = "On track"
+    AT_RISK = "At risk"
+    OFF_TRACK = "Off track"
+    DONE = "Done"
+    NO_DUE_DATE = "No due date"
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """How much simulating a forecast does: the number of runs, and the simulated days after
+    which a run that has not finished counts as never done."""
+
+    runs: int = 2000
+    horizon_days: int = 730
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +117,14 @@ def forecast_completion(
     due: date | None,
     *,
     seed: int,
-    runs: int = 2000,
-    horizon_days: int = 730,
+    simulation: Simulation = Simulation(),
 ) -> Forecast:
     """Monte Carlo: each run weighs the days of the history at random (Bayesian bootstrap), then
     draws daily throughputs from them in proportion to the weights until `remaining` items are
     done; p50/p85 and the chance of finishing by `due` are read from the runs' completion dates
     (see the module docstring for the exact rules)."""
     history = tuple(throughput)
+    runs, horizon_days = simulation.runs, simulation.horizon_days
     if remaining < 0:
         raise ValueError(f"remaining must not be negative, got {remaining}")
     if not history or min(history) < 0:
@@ -125,12 +146,28 @@ def forecast_completion(
         return Forecast(**evidence, p50=None, p85=None, probability_by_due=None, note=note)
 
     finished = sorted(_days_to_finish(history, remaining, runs, horizon_days, random.Random(seed)))
-    p50 = _date_reached_by(finished, runs, 50, today)
-    p85 = _date_reached_by(finished, runs, 85, today)
     probability = None
     if due is not None:
         probability = bisect.bisect_right(finished, (due - today).days + 1) / runs
+    p85 = _date_reached_by(finished, runs, 85, today)
+    return Forecast(
+        **evidence,
+        p50=_date_reached_by(finished, runs, 50, today),
+        p85=p85,
+        probability_by_due=probability,
+        note=_caveats(remaining, closed, window, p85 is None, len(finished), simulation),
+    )
 
+
+def _caveats(
+    remaining: int,
+    closed: int,
+    window: int,
+    undated: bool,
+    finished: int,
+    simulation: Simulation,
+) -> str | None:
+    """What the reader should know about the evidence: thin, or not enough to date the 85 %."""
     notes = []
     if closed < THIN_EVIDENCE_ITEMS:
         notes.append(
@@ -142,19 +179,13 @@ def forecast_completion(
             f"thin evidence: {remaining} items remain, more than {THIN_EVIDENCE_RATIO} times "
             f"the {closed} closed in the last {window} days"
         )
-    if p85 is None:
-        share = f"only {len(finished) * 100 // runs} %" if finished else "none"
+    if undated:
+        share = f"only {finished * 100 // simulation.runs} %" if finished else "none"
         notes.append(
-            f"at the current pace more than {_span(horizon_days)}: "
-            f"{share} of the simulations finish within {horizon_days} days"
+            f"at the current pace more than {_span(simulation.horizon_days)}: "
+            f"{share} of the simulations finish within {simulation.horizon_days} days"
         )
-    return Forecast(
-        **evidence,
-        p50=p50,
-        p85=p85,
-        probability_by_due=probability,
-        note="; ".join(notes) or None,
-    )
+    return "; ".join(notes) or None
 
 
 def seed_for(*parts: object) -> int:
@@ -166,31 +197,31 @@ def seed_for(*parts: object) -> int:
     return int.from_bytes(digest, "big")
 
 
-def status_word(
+def health(
     remaining: int,
     total: int,
     due: date | None,
     today: date,
     forecast: Forecast | None,
     on_track_probability: float,
-) -> str:
-    """Exactly one of "Done", "No due date", "On track", "At risk", "Off track" (DESIGN §6)."""
+) -> Health:
+    """Exactly one of the five `Health` words (DESIGN §6); the rules are the module docstring's."""
     if not 0 <= remaining <= total:
         raise ValueError(f"need 0 <= remaining <= total, got remaining={remaining}, total={total}")
     if total > 0 and remaining == 0:
-        return "Done"
+        return Health.DONE
     if due is None:
-        return "No due date"
+        return Health.NO_DUE_DATE
     if total == 0:
-        return "At risk"
+        return Health.AT_RISK
     if due < today:
-        return "Off track"
+        return Health.OFF_TRACK
     probability = forecast.probability_by_due if forecast is not None else None
     if probability is None:
-        return "At risk"
+        return Health.AT_RISK
     if probability >= on_track_probability:
-        return "On track"
-    return "At risk" if probability >= 0.5 else "Off track"
+        return Health.ON_TRACK
+    return Health.AT_RISK if probability >= 0.5 else Health.OFF_TRACK
 
 
 def _days_to_finish(

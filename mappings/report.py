@@ -1,4 +1,5 @@
-"""The two role comments as neutral documents: what each reader needs, in the order they need it.
+"""The role comments as neutral documents (and the JSON report): what each reader needs, in the
+order they need it.
 
 Every figure here comes from `mappings.views`; the dialects (`rendering.markdown`,
 `rendering.wiki`) decide only how it looks. The `Status:` and `Progress:` lines and the
@@ -10,10 +11,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from connectors.model import WorkItem
+from connectors.model import Person, Role, WorkItem
+from mappings.classify import Category
 from mappings.config import PersonEntry
-from mappings.scope import Category, Scope, identities
-from mappings.views import DeliveryStatus, Nudge, Task, TaskStatus
+from mappings.scope import Scope
+from mappings.views import DeliveryLeadView, Nudge, ProjectManagerView, Task
 from rendering.document import (
     Block,
     Chart,
@@ -35,11 +37,11 @@ DELIVERY_HEADING = "Delivery status — {name}"
 TASK_HEADING = "Task status — {name}"
 
 
-def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Document:
+def delivery_lead_report(status: DeliveryLeadView, mention: bool = True) -> Document:
     scope = status.scope
     d = scope.deliverable
     blocks: list[Block] = [Heading(DELIVERY_HEADING.format(name=d.name))]
-    blocks.append(Line((Plain(f"Status: {status.status}"),)))
+    blocks.append(Line((Plain(f"Status: {status.health}"),)))
     blocks.append(Line((Plain(f"Progress: {status.done} of {status.total} items done"),)))
     blocks += _unreadable_lines(scope)
     if status.points_total is not None:
@@ -60,7 +62,7 @@ def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Docume
         _section(
             "Open blockers",
             tuple(
-                (*_item_ref(b.item), Plain(f" — {b.reason}, {_age(status.today, b.since)}"))
+                (*_item_ref(b.item.item), Plain(f" — {b.reason}, {_age(status.today, b.since)}"))
                 for b in status.blockers
             ),
         )
@@ -75,11 +77,11 @@ def delivery_lead_report(status: DeliveryStatus, mention: bool = True) -> Docume
                 tuple(total for _, _, total in status.burnup),
             )
         )
-    blocks.append(_footer(status.lead, "Delivery lead", status.today, mention))
+    blocks.append(_footer(status.delivery_lead, Role.DELIVERY_LEAD, status.today, mention))
     return Document(tuple(blocks))
 
 
-def project_manager_report(status: TaskStatus, mention: bool = True) -> Document:
+def project_manager_report(status: ProjectManagerView, mention: bool = True) -> Document:
     d = status.scope.deliverable
     counts = status.counts
     open_total = counts[Category.TODO] + counts[Category.IN_PROGRESS]
@@ -131,7 +133,7 @@ def project_manager_report(status: TaskStatus, mention: bool = True) -> Document
             )
         )
     blocks.append(_task_section("Conflicts", status.conflicts))
-    blocks.append(_footer(status.pm, "Project manager", status.today, mention))
+    blocks.append(_footer(status.project_manager, Role.PROJECT_MANAGER, status.today, mention))
     return Document(tuple(blocks))
 
 
@@ -163,7 +165,7 @@ def _unreadable_lines(scope: Scope) -> list[Block]:
     ]
     for n, item in enumerate(scope.unreadable):
         refs += [Plain(", ")] if n else []
-        refs.append(Link(item.short_key, item.url))
+        refs.append(Link(item.ref.short_key, item.item.url))
     return [Line(tuple(refs))]
 
 
@@ -172,14 +174,15 @@ def _item_ref(item: WorkItem) -> Inlines:
 
 
 def _task_line(task: Task) -> Inlines:
-    parts: list = [*_item_ref(task.item), Plain(" · ")]
-    if task.assignees:
-        for n, name in enumerate(task.assignees):
+    item = task.item
+    parts: list = [*_item_ref(item.item), Plain(" · ")]
+    if item.assignee_names:
+        for n, name in enumerate(item.assignee_names):
             parts += [Plain(", ")] if n else []
             parts.append(Text(name))
     else:
         parts.append(Plain("unassigned"))
-    parts.append(Plain(f" · due {task.due}" if task.due else " · no due date"))
+    parts.append(Plain(f" · due {item.due}" if item.due else " · no due date"))
     if task.note:
         parts.append(Plain(f" · {task.note}"))
     return tuple(parts)
@@ -195,7 +198,7 @@ def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
     return _section(title, tuple(_task_line(t) for t in tasks))
 
 
-def _due_line(status: DeliveryStatus) -> str:
+def _due_line(status: DeliveryLeadView) -> str:
     scope = status.scope
     if scope.due is None:
         return "Due: no due date"
@@ -203,7 +206,7 @@ def _due_line(status: DeliveryStatus) -> str:
     return f"Due: {scope.due} ({_relative(scope.due, status.today)}{where})"
 
 
-def _due_line_pm(status: TaskStatus) -> str:
+def _due_line_pm(status: ProjectManagerView) -> str:
     due = status.scope.due
     return (
         f"Deliverable due: {due} ({_relative(due, status.today)})"
@@ -212,7 +215,7 @@ def _due_line_pm(status: TaskStatus) -> str:
     )
 
 
-def _forecast_lines(status: DeliveryStatus) -> list[str]:
+def _forecast_lines(status: DeliveryLeadView) -> list[str]:
     f = status.forecast
     if f is None:
         return []
@@ -232,7 +235,7 @@ def _forecast_lines(status: DeliveryStatus) -> list[str]:
     return lines
 
 
-def _budget_line(status: DeliveryStatus) -> str:
+def _budget_line(status: DeliveryLeadView) -> str:
     b = status.budget
     assert b is not None
     text = f"Budget: {_num(b.spent_hours)} h spent of {_num(b.budget_hours)} h"
@@ -246,7 +249,7 @@ def _budget_line(status: DeliveryStatus) -> str:
     return text
 
 
-def _requirements_line(status: DeliveryStatus) -> str:
+def _requirements_line(status: DeliveryLeadView) -> str:
     done, total = status.requirements
     ticked, boxes = status.scope.checklist
     parts = [f"{done} of {total} requirement items done" if total else "no requirement items"]
@@ -255,7 +258,7 @@ def _requirements_line(status: DeliveryStatus) -> str:
     return "Requirements met: " + "; ".join(parts)
 
 
-def _scope_change_blocks(status: DeliveryStatus) -> list[Block]:
+def _scope_change_blocks(status: DeliveryLeadView) -> list[Block]:
     change = status.scope_change
     dropped_total = len(status.scope.dropped)
     if change is None:
@@ -263,12 +266,12 @@ def _scope_change_blocks(status: DeliveryStatus) -> list[Block]:
     elif change.empty:
         lines = [Line((Plain(f"Scope change since {change.since}: none"),))]
     else:
-        items: list[Inlines] = [(Plain("Added: "), *_item_ref(i)) for i in change.added]
+        items: list[Inlines] = [(Plain("Added: "), *_item_ref(i.item)) for i in change.added]
         items += [
-            (Plain("Removed: "), *(_item_ref(item) if item else (Text(key.split(":", 1)[1]),)))
-            for key, item in change.removed
+            (Plain("Removed: "), *(_item_ref(item) if item else (Text(ref.key),)))
+            for ref, item in change.removed
         ]
-        items += [(Plain("Dropped: "), *_item_ref(i)) for i in change.dropped]
+        items += [(Plain("Dropped: "), *_item_ref(i.item)) for i in change.dropped]
         if change.due_moved:
             old, new = change.due_moved
             items.append((Plain(f"Due date moved: {old or 'none'} → {new or 'none'}"),))
@@ -282,14 +285,24 @@ def _scope_change_blocks(status: DeliveryStatus) -> list[Block]:
     return lines
 
 
-def _footer(person: PersonEntry | None, role: str, today: date, mention: bool) -> Line:
+def _footer(person: PersonEntry | None, role: Role, today: date, mention: bool) -> Line:
     parts: list = [Plain(f"As of {today} · ")]
     if person is not None:
-        parts.append(Plain(f"{role}: "))
-        parts.append(Mention(person.name, identities(person) if mention else ()))
+        parts.append(Plain(f"{role.words.capitalize()}: "))
+        parts.append(Mention(person.name, _identities(person) if mention else ()))
         parts.append(Plain(" · "))
     parts.append(Plain("updated by delivery-sync"))
     return Line(tuple(parts))
+
+
+def _identities(entry: PersonEntry) -> tuple[Person, ...]:
+    """The tracker identities a mention of this person reaches, through `people`."""
+    found = []
+    if entry.github:
+        found.append(Person("github", entry.github, entry.name))
+    if entry.jira:
+        found.append(Person("jira", entry.jira, entry.name))
+    return tuple(found)
 
 
 def _relative(day: date, today: date) -> str:
@@ -314,118 +327,128 @@ def _num(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def report_data(lead: DeliveryStatus, pm: TaskStatus) -> dict:
+def report_data(lead: DeliveryLeadView, pm: ProjectManagerView) -> dict:
     """Both role views as plain data, for `report --format json` and scripts."""
-    f = lead.forecast
-    b = lead.budget
-    change = lead.scope_change
-
-    def key(item: WorkItem) -> str:
-        return f"{item.source}:{item.key}"
-
-    def tasks(found: tuple[Task, ...]) -> list[dict]:
-        return [
-            {
-                "item": key(t.item),
-                "title": t.item.title,
-                "url": t.item.url,
-                "assignees": list(t.assignees),
-                "due": t.due.isoformat() if t.due else None,
-                "note": t.note,
-            }
-            for t in found
-        ]
-
     return {
         "deliverable": lead.scope.deliverable.id,
         "name": lead.name,
         "as_of": lead.today.isoformat(),
-        "delivery_lead": {
-            "status": lead.status,
-            "done": lead.done,
-            "total": lead.total,
-            "points_done": lead.points_done,
-            "points_total": lead.points_total,
-            "due": lead.scope.due.isoformat() if lead.scope.due else None,
-            "due_from": lead.scope.due_from,
-            "forecast": None
-            if f is None
-            else {
-                "p50": f.p50.isoformat() if f.p50 else None,
-                "p85": f.p85.isoformat() if f.p85 else None,
-                "probability_by_due": f.probability_by_due,
-                "throughput_per_day": f.throughput_per_day,
-                "window_days": f.window_days,
-                "note": f.note,
-            },
-            "budget": None
-            if b is None
-            else {
-                "budget_hours": b.budget_hours,
-                "spent_hours": b.spent_hours,
-                "projected_hours": b.projected_hours,
-                "cpi": b.cpi,
-                "at_risk": b.at_risk,
-            },
-            "requirements": {"done": lead.requirements[0], "total": lead.requirements[1]},
-            "checklist": {"ticked": lead.scope.checklist[0], "total": lead.scope.checklist[1]},
-            "blockers": [
-                {"item": key(x.item), "reason": x.reason, "since": x.since.isoformat()}
-                for x in lead.blockers
-            ],
-            "dropped": [key(i) for i in lead.scope.dropped],
-            "scope_change": None
-            if change is None
-            else {
-                "since": change.since.isoformat(),
-                "added": [key(i) for i in change.added],
-                "removed": [key for key, _ in change.removed],
-                "dropped": [key(i) for i in change.dropped],
-                "due_moved": [d.isoformat() if d else None for d in change.due_moved]
-                if change.due_moved
-                else None,
-            },
-        },
-        "project_manager": {
-            "counts": {c.value: n for c, n in pm.counts.items()},
-            "dropped": pm.dropped,
-            "overdue": tasks(pm.overdue),
-            "due_soon": tasks(pm.due_soon),
-            "blocked": tasks(pm.blocked),
-            "unassigned": tasks(pm.unassigned),
-            "stale": tasks(pm.stale),
-            "conflicts": tasks(pm.conflicts),
-            "over_wip": [w.person for w in pm.over_wip],
-            "workload": [
-                {
-                    "person": w.person,
-                    "open": w.open,
-                    "in_progress": w.in_progress,
-                    "overdue": w.overdue,
-                    "points_open": w.points_open,
-                    "wip_everywhere": w.wip_everywhere,
-                }
-                for w in pm.workload
-            ],
-        },
+        "delivery_lead": _lead_data(lead),
+        "project_manager": _pm_data(pm),
     }
 
 
-def status_change_notice(status: DeliveryStatus, previous: str, mention: bool = True) -> Document:
+def _lead_data(lead: DeliveryLeadView) -> dict:
+    f, b, scope = lead.forecast, lead.budget, lead.scope
+    return {
+        "status": lead.health,
+        "done": lead.done,
+        "total": lead.total,
+        "points_done": lead.points_done,
+        "points_total": lead.points_total,
+        "due": _iso(scope.due),
+        "due_from": scope.due_from,
+        "forecast": None
+        if f is None
+        else {
+            "p50": _iso(f.p50),
+            "p85": _iso(f.p85),
+            "probability_by_due": f.probability_by_due,
+            "throughput_per_day": f.throughput_per_day,
+            "window_days": f.window_days,
+            "note": f.note,
+        },
+        "budget": None
+        if b is None
+        else {
+            "budget_hours": b.budget_hours,
+            "spent_hours": b.spent_hours,
+            "projected_hours": b.projected_hours,
+            "cpi": b.cpi,
+            "at_risk": b.at_risk,
+        },
+        "requirements": {"done": lead.requirements[0], "total": lead.requirements[1]},
+        "checklist": {"ticked": scope.checklist[0], "total": scope.checklist[1]},
+        "blockers": [
+            {"item": str(x.item.ref), "reason": x.reason, "since": x.since.isoformat()}
+            for x in lead.blockers
+        ],
+        "dropped": [str(i.ref) for i in scope.dropped],
+        "scope_change": _scope_change_data(lead),
+    }
+
+
+def _scope_change_data(lead: DeliveryLeadView) -> dict | None:
+    change = lead.scope_change
+    if change is None:
+        return None
+    return {
+        "since": change.since.isoformat(),
+        "added": [str(i.ref) for i in change.added],
+        "removed": [str(ref) for ref, _ in change.removed],
+        "dropped": [str(i.ref) for i in change.dropped],
+        "due_moved": [_iso(d) for d in change.due_moved] if change.due_moved else None,
+    }
+
+
+def _pm_data(pm: ProjectManagerView) -> dict:
+    return {
+        "counts": {c.value: n for c, n in pm.counts.items()},
+        "dropped": pm.dropped,
+        "overdue": _tasks_data(pm.overdue),
+        "due_soon": _tasks_data(pm.due_soon),
+        "blocked": _tasks_data(pm.blocked),
+        "unassigned": _tasks_data(pm.unassigned),
+        "stale": _tasks_data(pm.stale),
+        "conflicts": _tasks_data(pm.conflicts),
+        "over_wip": [w.person for w in pm.over_wip],
+        "workload": [
+            {
+                "person": w.person,
+                "open": w.open,
+                "in_progress": w.in_progress,
+                "overdue": w.overdue,
+                "points_open": w.points_open,
+                "wip_everywhere": w.wip_everywhere,
+            }
+            for w in pm.workload
+        ],
+    }
+
+
+def _tasks_data(tasks: tuple[Task, ...]) -> list[dict]:
+    return [
+        {
+            "item": str(t.item.ref),
+            "title": t.item.item.title,
+            "url": t.item.item.url,
+            "assignees": list(t.item.assignee_names),
+            "due": _iso(t.item.due),
+            "note": t.note,
+        }
+        for t in tasks
+    ]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def status_change_notice(status: DeliveryLeadView, previous: str, mention: bool = True) -> Document:
     """A short new comment, so people are notified: edits to the report notify nobody."""
     d = status.scope.deliverable
     lines: list[Block] = [
-        Line((Strong(f"Delivery status changed: {previous} → {status.status}"),)),
+        Line((Strong(f"Delivery status changed: {previous} → {status.health}"),)),
         Line((Plain(f"{d.name} · {_due_line(status)}"),)),
     ]
     lines += [Line((Plain(text),)) for text in _forecast_lines(status)[:2]]
-    lines.append(_footer(status.lead, "Delivery lead", status.today, mention))
+    lines.append(_footer(status.delivery_lead, Role.DELIVERY_LEAD, status.today, mention))
     return Document(tuple(lines))
 
 
 def task_nudge(nudge: Nudge, today: date, mention: bool = True) -> Document:
     """A comment on the task itself: what needs doing, for which deliverable, by whom."""
-    item = nudge.item
+    item = nudge.item.item
     holds = ", ".join(f"{name} (due {due})" if due else name for name, due in nudge.deliverables)
     blocks: list[Block] = [
         Line((Strong("Needs action"), Plain(f" — holds up {holds}"))),
@@ -439,7 +462,7 @@ def task_nudge(nudge: Nudge, today: date, mention: bool = True) -> Document:
     else:
         who.append(Plain("nobody yet"))
     blocks.append(Line(tuple(who)))
-    blocks.append(_footer(nudge.pm, "Project manager", today, mention))
+    blocks.append(_footer(nudge.project_manager, Role.PROJECT_MANAGER, today, mention))
     return Document(tuple(blocks))
 
 

@@ -1,4 +1,4 @@
-"""The delivery forecast: throughput window, Monte Carlo dates and probability, status word."""
+"""The delivery forecast: throughput window, Monte Carlo dates and probability, health word."""
 
 import math
 import os
@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from mappings.forecast import (
     Forecast,
+    Simulation,
     _weighted_table,
     daily_throughput,
     forecast_completion,
+    health,
     seed_for,
-    status_word,
 )
 
 TODAY = date(2026, 3, 2)
@@ -29,7 +30,11 @@ def day(offset: int) -> date:
 
 
 def forecast(remaining: int, throughput: list[int], due: date | None = None, **kw) -> Forecast:
-    return forecast_completion(remaining, throughput, TODAY, due, seed=kw.pop("seed", 7), **kw)
+    """`runs` and `horizon_days` keywords set the simulation; the default seed is 7."""
+    seed = kw.pop("seed", 7)
+    return forecast_completion(
+        remaining, throughput, TODAY, due, seed=seed, simulation=Simulation(**kw)
+    )
 
 
 def with_probability(probability: float | None) -> Forecast:
@@ -89,14 +94,14 @@ def test_due_today_counts_only_the_runs_that_finish_today():
     # quarter of the runs finish today.
     f = forecast(3, [0, 0, 0, 4] * 5, due=TODAY)
     assert 0.22 < f.probability_by_due < 0.28
-    assert status_word(3, 8, TODAY, TODAY, f, 0.85) == "Off track"
+    assert health(3, 8, TODAY, TODAY, f, 0.85) == "Off track"
 
 
 def test_due_date_in_the_past_has_no_chance_and_is_off_track():
     f = forecast(3, [5] * 21, due=day(-1))
     assert f.probability_by_due == 0.0
     assert f.p85 == TODAY
-    assert status_word(3, 10, day(-1), TODAY, f, 0.85) == "Off track"
+    assert health(3, 10, day(-1), TODAY, f, 0.85) == "Off track"
 
 
 def test_without_a_due_date_there_is_no_probability_but_still_dates():
@@ -160,7 +165,7 @@ def test_scope_beyond_the_horizon_has_no_85_percent_date_and_says_so():
     assert f.probability_by_due == 0.0
     assert "at the current pace more than 2 years" in f.note
     assert "thin evidence: only 3 items" in f.note
-    assert status_word(500, 510, day(5000), TODAY, f, 0.85) == "Off track"
+    assert health(500, 510, day(5000), TODAY, f, 0.85) == "Off track"
 
 
 def test_scope_partly_beyond_the_horizon_counts_unfinished_runs_as_late():
@@ -243,8 +248,10 @@ def test_seed_depends_on_every_part():
 def test_same_forecast_in_a_fresh_process_whatever_the_hash_seed():
     # Report text must not change between cycles: nothing may depend on set or dict order.
     code = (
-        "from datetime import date; from mappings.forecast import forecast_completion as f; "
-        f"print(f(120, {NOISY!r}, date(2026, 3, 2), date(2026, 5, 1), seed=11, runs=300))"
+        "from datetime import date; "
+        "from mappings.forecast import Simulation, forecast_completion as f; "
+        f"print(f(120, {NOISY!r}, date(2026, 3, 2), date(2026, 5, 1), seed=11, "
+        "simulation=Simulation(runs=300)))"
     )
     here = forecast(120, NOISY, due=date(2026, 5, 1), seed=11, runs=300)
     for hash_seed in ("1", "2"):
@@ -284,7 +291,7 @@ def test_the_table_keeps_every_weight_right_on_average():
         assert s / 1000 == pytest.approx(256 * w / sum(weights), abs=0.01)
 
 
-# status_word
+# health
 
 
 @pytest.mark.parametrize(
@@ -304,24 +311,24 @@ def test_the_table_keeps_every_weight_right_on_average():
         (4, 5, TODAY, 1.0, "On track"),
     ],
 )
-def test_status_word(remaining, total, due, probability, word):
-    assert status_word(remaining, total, due, TODAY, with_probability(probability), 0.85) == word
+def test_health_word(remaining, total, due, probability, word):
+    assert health(remaining, total, due, TODAY, with_probability(probability), 0.85) == word
 
 
 def test_no_evidence_is_at_risk_until_the_due_date_passes():
     f = forecast(4, [0] * 21, due=day(10))
-    assert status_word(4, 5, day(10), TODAY, f, 0.85) == "At risk"
-    assert status_word(4, 5, day(-1), TODAY, f, 0.85) == "Off track"
-    assert status_word(4, 5, day(10), TODAY, None, 0.85) == "At risk"
+    assert health(4, 5, day(10), TODAY, f, 0.85) == "At risk"
+    assert health(4, 5, day(-1), TODAY, f, 0.85) == "Off track"
+    assert health(4, 5, day(10), TODAY, None, 0.85) == "At risk"
 
 
 def test_on_track_threshold_comes_from_the_rules():
-    assert status_word(4, 5, day(10), TODAY, with_probability(0.9), 0.95) == "At risk"
+    assert health(4, 5, day(10), TODAY, with_probability(0.9), 0.95) == "At risk"
 
 
 def test_status_word_refuses_impossible_counts():
     with pytest.raises(ValueError):
-        status_word(6, 5, None, TODAY, None, 0.85)
+        health(6, 5, None, TODAY, None, 0.85)
 
 
 # invariants over any history
@@ -374,6 +381,6 @@ def test_forecast_invariants_hold_for_any_history(
         assert f.p85 <= day(math.ceil(remaining / min(history)) - 1)
     if evidence and f.p85 is None:
         assert "at the current pace more than" in f.note
-    word = status_word(remaining, remaining + 1, due, TODAY, f, 0.85)
+    word = health(remaining, remaining + 1, due, TODAY, f, 0.85)
     assert word in WORDS
     assert (word == "Done") == (remaining == 0)

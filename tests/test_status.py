@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from connectors.model import Milestone, Person, TrackerState, WorkItem
+from mappings.classify import Category
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
-from mappings.scope import Category, scope_of
-from mappings.views import Snapshot, delivery_status, snapshot_of, task_status
+from mappings.scope import Portfolio
+from mappings.views import Snapshot, delivery_lead_view, project_manager_view, snapshot_of
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -85,15 +86,29 @@ def run(items, milestones=None, deliverable="alpha", history=()):
         "plat": {"1.0": Milestone("plat", "1.0", date(2026, 12, 20))},
     }
     d = next(x for x in mapping.deliverables if x.id == deliverable)
-    scope = scope_of(d, mapping, by_source, stones, {})
-    lead = delivery_status(scope, mapping, TODAY, by_source, history)
-    pm = task_status(scope, mapping, TODAY, by_source, stones)
+    portfolio = Portfolio(mapping, by_source, stones, {})
+    scope = portfolio.scope(d)
+    lead = delivery_lead_view(
+        scope,
+        mapping.rules,
+        TODAY,
+        history=history,
+        delivery_lead=mapping.person(mapping.roles.delivery_lead),
+        mirror=by_source,
+    )
+    pm = project_manager_view(
+        scope,
+        mapping.rules,
+        TODAY,
+        project_manager=mapping.person(mapping.roles.project_manager),
+        wip_everywhere=portfolio.work_in_progress(),
+    )
     return lead, pm
 
 
 def test_empty_deliverable_is_at_risk_not_on_track():
     lead, pm = run([])
-    assert (lead.done, lead.total, lead.status) == (0, 0, "At risk")
+    assert (lead.done, lead.total, lead.health) == (0, 0, "At risk")
     assert lead.forecast is None and lead.burnup == ()
     assert pm.counts == {Category.TODO: 0, Category.IN_PROGRESS: 0, Category.DONE: 0}
     body = delivery_lead_report(lead)
@@ -102,26 +117,26 @@ def test_empty_deliverable_is_at_risk_not_on_track():
 
 def test_all_done_is_done_whatever_the_date():
     lead, _ = run([gh(11, closed_days_ago=3), gh(12, closed_days_ago=50)])
-    assert (lead.done, lead.total, lead.status, lead.forecast) == (2, 2, "Done", None)
+    assert (lead.done, lead.total, lead.health, lead.forecast) == (2, 2, "Done", None)
 
 
 def test_no_due_date_anywhere():
     lead, _ = run([gh(11), gh(12, closed_days_ago=2)], milestones={"web": {}, "plat": {}})
-    assert lead.scope.due is None and lead.status == "No due date"
+    assert lead.scope.due is None and lead.health == "No due date"
     assert lead.forecast is not None and lead.forecast.probability_by_due is None
 
 
 def test_due_date_in_the_past_with_work_left_is_off_track():
     past = {"web": {"v1": Milestone("web", "v1", TODAY - timedelta(days=2))}, "plat": {}}
     lead, pm = run([gh(11), gh(12, closed_days_ago=1)], milestones=past)
-    assert lead.status == "Off track"
+    assert lead.health == "Off track"
     assert [t.item.key for t in pm.overdue] == ["acme/web#11"]
     assert pm.overdue[0].note == "2 days overdue"
 
 
 def test_zero_throughput_says_not_enough_history():
     lead, _ = run([gh(11), gh(12), gh(3, closed_days_ago=40)])
-    assert lead.status == "At risk"
+    assert lead.health == "At risk"
     assert lead.forecast.p85 is None and "not enough history" in lead.forecast.note
 
 

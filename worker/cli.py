@@ -318,7 +318,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = True) -> str:
     if fmt == "json":
-        return json.dumps([report_data(r.lead, r.pm) for r in reports], indent=2) + "\n"
+        return json.dumps([report_data(r.lead_view, r.pm_view) for r in reports], indent=2) + "\n"
     if fmt == "html":
         articles = [html.render(doc) for r in reports for _, doc in r.documents]
         return html.page("delivery-sync report", articles)

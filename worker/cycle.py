@@ -14,7 +14,7 @@ from typing import TextIO
 
 import structlog
 
-from connectors.model import Marker, Target, WorkItem
+from connectors.model import ItemRef, Marker, Role, Target, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import Deliverable, MappingFile
@@ -27,24 +27,23 @@ from mappings.report import (
     task_nudge_resolved,
 )
 from mappings.scope import (
+    Portfolio,
     Scope,
-    issue_of,
+    due_by_item,
     jql_stream,
     mapping_digest,
     report_targets,
-    scope_of,
     selector_key,
-    selector_problems,
-    target_key,
+    target_ref,
     unlisted_people,
 )
 from mappings.views import (
-    DeliveryStatus,
-    TaskStatus,
-    delivery_status,
+    DeliveryLeadView,
+    ProjectManagerView,
+    delivery_lead_view,
     nudges,
+    project_manager_view,
     snapshot_of,
-    task_status,
 )
 from rendering.document import Document
 from worker.publisher import (
@@ -71,9 +70,6 @@ log = structlog.get_logger("delivery_sync.cycle")
 # `since` and Jira's minute-resolution `updated` need an overlap; de-duplication by key absorbs it.
 LOOKBACK = timedelta(minutes=5)
 BATCH = 500
-DELIVERY_LEAD = "delivery-lead"
-PROJECT_MANAGER = "project-manager"
-ROLE_NAMES = {DELIVERY_LEAD: "delivery lead", PROJECT_MANAGER: "project manager"}
 STATUS_CHANGE = "status-change"
 # Our comments are checked against what we last wrote at least this often (and on every full
 # resync): a deleted report is posted again, a report edited by someone is restored.
@@ -85,7 +81,7 @@ class CycleResult:
     published: list[Published] = field(default_factory=list)
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
-    statuses: dict[str, tuple[DeliveryStatus, TaskStatus]] = field(default_factory=dict)
+    statuses: dict[str, tuple[DeliveryLeadView, ProjectManagerView]] = field(default_factory=dict)
     unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
@@ -110,8 +106,8 @@ class DeliverableReport:
     """Both role views of one deliverable for one day, and the documents that say them."""
 
     scope: Scope
-    lead: DeliveryStatus
-    pm: TaskStatus
+    lead_view: DeliveryLeadView
+    pm_view: ProjectManagerView
     documents: tuple[tuple[Marker, Document], ...]
     digest: str = ""  # the deliverable's mapping entry (`mapping_digest`)
     mapping_changed: bool = False  # its mapping entry differs from its last publication's
@@ -163,7 +159,7 @@ def run_cycle(
     verified: set[Target] = set()
     for report in reports:
         keep_lock(state)
-        result.statuses[report.deliverable_id] = (report.lead, report.pm)
+        result.statuses[report.deliverable_id] = (report.lead_view, report.pm_view)
         for target in report.scope.targets:
             if not dry_run and target not in verified:
                 verified.add(target)
@@ -175,7 +171,7 @@ def run_cycle(
         failed = {p.target for p in result.published if p.outcome is Outcome.FAILED}
         result.published += announce(report, publisher, state, mapping, now, dry_run, failed)
         if not dry_run:
-            state.save_snapshot(report.deliverable_id, snapshot_of(report.lead))
+            state.save_snapshot(report.deliverable_id, snapshot_of(report.lead_view))
             state.save_publication(
                 Publication(
                     report.deliverable_id,
@@ -268,7 +264,7 @@ def announce(
     first report or a mapping edit); a target gets at most one notice per cool-down, and none
     while its report could not be updated (the notice waits for the report)."""
     deliverable_id = report.deliverable_id
-    status = report.lead.status
+    status = report.lead_view.health
     cooldown = timedelta(hours=mapping.rules.notice_cooldown_hours)
     published = []
 
@@ -308,13 +304,13 @@ def announce(
             )
             continue
         marker = Marker(
-            DELIVERY_LEAD,
+            Role.DELIVERY_LEAD,
             deliverable=deliverable_id,
             notice=STATUS_CHANGE,
             # Stable until the change is announced, however many cycles that takes.
             change=f"{last.since.isoformat(timespec='seconds')}:{last.status}->{status}",
         )
-        notice = status_change_notice(report.lead, last.status, mapping.rules.mention)
+        notice = status_change_notice(report.lead_view, last.status, mapping.rules.mention)
         posted = publisher.post_once(target, marker, notice)
         published.append(posted)
         if posted.outcome in (Outcome.CREATED, Outcome.UNCHANGED):
@@ -384,7 +380,8 @@ def _retired_document(
         for d in mapping.deliverables
         if d.name == name and d.id != marker.deliverable
     )
-    return retired_report(name, ROLE_NAMES.get(marker.role, marker.role), today, why, successor)
+    role = marker.role.words if isinstance(marker.role, Role) else marker.role
+    return retired_report(name, role, today, why, successor)
 
 
 # GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
@@ -417,7 +414,7 @@ def remember_touches(
     for done in published:
         if done.outcome not in (Outcome.CREATED, Outcome.EDITED):
             continue
-        key = target_key(done.target, mapping)
+        key = target_ref(done.target, mapping.source(done.target.source)).key
         item = items.get(done.target.source, {}).get(key)
         if item is not None:
             state.record_touch(done.target.source, key, item.updated, at)
@@ -435,18 +432,19 @@ def publish_nudges(
     task needs nothing, the comment says so. Nothing is marked resolved after a cycle in which
     a source failed: a task missing then may only be missing from what we could read."""
     published = []
-    needed = nudges(r.pm for r in reports)
-    for key, nudge in needed.items():
+    needed = nudges(r.pm_view for r in reports)
+    for ref, nudge in needed.items():
         keep_lock(state)
-        target = Target(nudge.item.source, issue_of(nudge.item))
+        target = Target(ref.source, ref.issue)
         document = task_nudge(nudge, today, mapping.rules.mention)
-        published.append(publisher.publish(target, Marker(PROJECT_MANAGER, task=key), document))
+        marker = Marker(Role.PROJECT_MANAGER, task=str(ref))
+        published.append(publisher.publish(target, marker, document))
     if not healthy:
         return published
     sources = {s.id for s in mapping.sources}
     for record in state.comment_records():
         marker = Marker.from_dict(json.loads(record.marker))
-        if marker is None or marker.task is None or marker.task in needed:
+        if marker is None or marker.task is None or ItemRef.parse(marker.task) in needed:
             continue
         source, issue = record.target.split(":", 1)
         if source in sources and record.comment_id is not None:
@@ -518,29 +516,67 @@ def compute_reports(
 ) -> tuple[list[DeliverableReport], dict[str, str]]:
     """Both role documents for every deliverable whose sources all fetched; the others, with
     the reason, are left out so their comments keep their previous text."""
-    milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
-    members = memberships(mapping, state)
-    unreadable = {s.id: state.unreadable(s.id) for s in mapping.sources}
-    scopes: dict[str, Scope] = {}
-    skipped: dict[str, str] = {}
+    portfolio = Portfolio(
+        mapping,
+        items,
+        {s.id: state.milestones(s.id) for s in mapping.sources},
+        memberships(mapping, state),
+        {s.id: state.unreadable(s.id) for s in mapping.sources},
+    )
     publications = {d.id: state.publication(d.id) for d in mapping.deliverables}
+    scopes, skipped = _publishable_scopes(mapping, portfolio, publications, failed_sources)
+    due_of = due_by_item(scopes)
+    wip_everywhere = portfolio.work_in_progress()
+    lead = mapping.person(mapping.roles.delivery_lead)
+    pm = mapping.person(mapping.roles.project_manager)
+    rules = mapping.rules
+    reports = []
+    for scope in scopes:
+        history = state.history(scope.deliverable.id)
+        lead_view = delivery_lead_view(
+            scope, rules, today, history=history, delivery_lead=lead, mirror=items
+        )
+        pm_view = project_manager_view(
+            scope,
+            rules,
+            today,
+            project_manager=pm,
+            wip_everywhere=wip_everywhere,
+            due_by_item=due_of,
+        )
+        digest = mapping_digest(scope.deliverable, mapping)
+        publication = publications[scope.deliverable.id]
+        reports.append(
+            DeliverableReport(
+                scope,
+                lead_view,
+                pm_view,
+                _documents(lead_view, pm_view, rules.mention),
+                digest=digest,
+                mapping_changed=publication is not None and publication.selectors != digest,
+                last_status=history[-1].status if history else None,
+            )
+        )
+    return reports, skipped
+
+
+def _publishable_scopes(
+    mapping: MappingFile,
+    portfolio: Portfolio,
+    publications: Mapping[str, Publication | None],
+    failed_sources: Mapping[str, str],
+) -> tuple[list[Scope], dict[str, str]]:
+    """The scopes of the deliverables that may be published now, and why the others may not."""
+    scopes: list[Scope] = []
+    skipped: dict[str, str] = {}
     for index, deliverable in enumerate(mapping.deliverables):
         failed = sorted(_sources_of(deliverable) & set(failed_sources))
         if failed:
             skipped[deliverable.id] = f"source {', '.join(failed)} failed to fetch"
             log.warning("deliverable.skipped", deliverable=deliverable.id, failed_sources=failed)
             continue
-        scope = scope_of(deliverable, mapping, items, milestones, members, unreadable)
-        publication = publications[deliverable.id]
-        problems = selector_problems(
-            deliverable,
-            index,
-            mapping,
-            items,
-            milestones,
-            scope,
-            publication,
-        )
+        scope = portfolio.scope(deliverable)
+        problems = portfolio.problems(index, scope, publications[deliverable.id])
         if problems:
             # A typo or a rename must never be published as "0 of 0 items done": the comments
             # keep their last text until the mapping or the tracker is fixed.
@@ -551,38 +587,24 @@ def compute_reports(
                 problems=[str(p) for p in problems],
             )
             continue
-        scopes[deliverable.id] = scope
+        scopes.append(scope)
+    return scopes, skipped
 
-    due_of_key = _due_of_key(scopes.values())
-    reports = []
-    for deliverable_id, scope in scopes.items():
-        history = state.history(deliverable_id)
-        lead = delivery_status(scope, mapping, today, items, history=history)
-        pm = task_status(scope, mapping, today, items, milestones, due_of_key)
-        documents = (
-            (
-                Marker(DELIVERY_LEAD, deliverable=deliverable_id),
-                delivery_lead_report(lead, mapping.rules.mention),
-            ),
-            (
-                Marker(PROJECT_MANAGER, deliverable=deliverable_id),
-                project_manager_report(pm, mapping.rules.mention),
-            ),
-        )
-        digest = mapping_digest(scope.deliverable, mapping)
-        publication = publications[deliverable_id]
-        reports.append(
-            DeliverableReport(
-                scope,
-                lead,
-                pm,
-                documents,
-                digest=digest,
-                mapping_changed=publication is not None and publication.selectors != digest,
-                last_status=history[-1].status if history else None,
-            )
-        )
-    return reports, skipped
+
+def _documents(
+    lead: DeliveryLeadView, pm: ProjectManagerView, mention: bool
+) -> tuple[tuple[Marker, Document], ...]:
+    deliverable_id = lead.scope.deliverable.id
+    return (
+        (
+            Marker(Role.DELIVERY_LEAD, deliverable=deliverable_id),
+            delivery_lead_report(lead, mention),
+        ),
+        (
+            Marker(Role.PROJECT_MANAGER, deliverable=deliverable_id),
+            project_manager_report(pm, mention),
+        ),
+    )
 
 
 def sync_source(
@@ -707,16 +729,3 @@ def _batches(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:
 
 def _sources_of(deliverable: Deliverable) -> set[str]:
     return {s.source for s in deliverable.include} | {t.source for t in deliverable.report_to}
-
-
-def _due_of_key(scopes: Iterable[Scope]) -> dict[str, date]:
-    """The earliest due date among the deliverables that hold each item."""
-    due: dict[str, date] = {}
-    for scope in scopes:
-        if scope.due is None:
-            continue
-        for item in scope.items:
-            key = f"{item.source}:{item.key}"
-            if key not in due or scope.due < due[key]:
-                due[key] = scope.due
-    return due
