@@ -1,9 +1,10 @@
 """A small neutral document: what a comment says, before a tracker dialect decides how it looks.
 
-`mappings.report` builds these; `rendering.markdown` (GitHub), `rendering.wiki` (Jira) and
-`rendering.html` (the report page) render them, so every reader is told the same thing. Inline
-nodes say who wrote the text: `Plain` is our own wording and is emitted as is, every other node
-carries text from a tracker, which each dialect passes through `strip_invisible`, then escapes.
+`mappings.report` builds these; `rendering.walk` walks them once for every dialect,
+`rendering.markdown` (GitHub), `rendering.wiki` (Jira) and `rendering.html` (the report page),
+so every reader is told the same thing. Inline nodes say who wrote the text: `Plain` is our own
+wording, every other node carries text from a tracker, which the walk passes through
+`strip_invisible` before the dialect escapes it. `fit` keeps a rendered body under a limit.
 """
 
 from __future__ import annotations
@@ -207,17 +208,6 @@ class Document:
                 for b in self.blocks
             )
         )
-
-
-def more_line(hidden: int) -> str:
-    return f"… and {hidden} more"
-
-
-def visible(items: tuple, limit: int) -> tuple[tuple, int]:
-    """The items to show and how many are hidden. A single hidden item is shown instead."""
-    if len(items) <= limit + 1:
-        return items, 0
-    return items[:limit], len(items) - limit
 
 
 def utf16_units(text: str) -> int:

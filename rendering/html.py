@@ -1,33 +1,17 @@
-"""HTML dialect for `delivery-sync report --format html`: a standalone page, every text escaped.
+"""HTML dialect for `delivery-sync report --format html`: how each leaf of a page is written, every
+text escaped.
 
-Tracker text loses its invisible characters first (`strip_invisible`), as in the other dialects:
-a bidi override would reorder the page as it would a comment.
+Tracker text arrives without its invisible characters (the walk, `rendering.walk`, strips them),
+as in the other dialects: a bidi override would reorder the page as it would a comment.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as html_escape
 
-from rendering.document import (
-    Chart,
-    Document,
-    Heading,
-    Inline,
-    Inlines,
-    Line,
-    Link,
-    Mention,
-    Plain,
-    Section,
-    Strong,
-    Table,
-    Text,
-    Title,
-    is_web_url,
-    more_line,
-    strip_invisible,
-    visible,
-)
+from connectors.model import Person
+from rendering.document import Chart, Document
+from rendering.walk import walk
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -43,74 +27,79 @@ article{{border-bottom:1px solid #ddd;margin-bottom:2rem}}
 """
 
 
-def _untrusted(text: str) -> str:
-    return escape(strip_invisible(text))
-
-
-def _inline(node: Inline) -> str:
-    match node:
-        case Plain(text):
-            return escape(text)
-        case Text(text) | Mention(text, _):
-            return _untrusted(text)
-        case Strong(text):
-            return f"<strong>{escape(text)}</strong>"
-        case Title(text):
-            return f"<code>{_untrusted(' '.join(text.split()))}</code>"
-        case Link(label, url):
-            if not is_web_url(url):
-                return _untrusted(label)
-            return f'<a href="{escape(url, quote=True)}">{_untrusted(label)}</a>'
-    raise TypeError(f"unknown inline {node!r}")
-
-
-def _inlines(parts: Inlines) -> str:
-    return "".join(_inline(p) for p in parts)
-
-
 def render(document: Document) -> str:
     """An <article> for one comment."""
-    out: list[str] = ["<article>"]
-    for block in document.blocks:
-        match block:
-            case Heading(text, level):
-                out.append(f"<h{level}>{escape(text)}</h{level}>")
-            case Line(parts):
-                out.append(f"<p>{_inlines(parts)}</p>")
-            case Section(title, items, _, empty):
-                if not items:
-                    if empty:
-                        out.append(f"<p><strong>{escape(title)}:</strong> {escape(empty)}</p>")
-                    continue
-                shown, hidden = visible(items, block.limit)
-                out.append(f"<h4>{escape(title)}</h4><ul>")
-                out += [f"<li>{_inlines(item)}</li>" for item in shown]
-                if hidden:
-                    out.append(f"<li>{escape(more_line(hidden))}</li>")
-                out.append("</ul>")
-            case Table(header, rows, _):
-                shown, hidden = visible(rows, block.limit)
-                out.append(
-                    "<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
-                )
-                for row in shown:
-                    out.append("<tr>" + "".join(f"<td>{_inlines(c)}</td>" for c in row) + "</tr>")
-                if hidden:
-                    out.append(
-                        f'<tr><td colspan="{len(header)}">{escape(more_line(hidden))}</td></tr>'
-                    )
-                out.append("</table>")
-            case Chart(title, labels, done, scope):
-                out.append(f"<h4>{escape(title)}</h4><table>")
-                out.append(
-                    "<tr><th></th>" + "".join(f"<th>{escape(x)}</th>" for x in labels) + "</tr>"
-                )
-                out.append("<tr><th>Done</th>" + "".join(f"<td>{v}</td>" for v in done) + "</tr>")
-                out.append("<tr><th>Scope</th>" + "".join(f"<td>{v}</td>" for v in scope) + "</tr>")
-                out.append("</table>")
-    out.append("</article>")
-    return "\n".join(out)
+    return walk(document, HtmlReport())
 
 
 def page(title: str, articles: list[str]) -> str:
-    return PAGE.format(title=escape(title), body="\n".join(articles))
+    return PAGE.format(title=html_escape(title), body="\n".join(articles))
+
+
+def _cells(tag: str, values: tuple) -> str:
+    return "".join(f"<{tag}>{html_escape(str(value))}</{tag}>" for value in values)
+
+
+class HtmlReport:
+    """The leaves of the report page (see `rendering.walk.Dialect`)."""
+
+    shows_empty_tables = True
+    list_close = "</ul>"
+    table_close = "</table>"
+
+    def plain(self, text: str) -> str:
+        return html_escape(text)
+
+    def strong(self, text: str) -> str:
+        return f"<strong>{html_escape(text)}</strong>"
+
+    def escape(self, text: str) -> str:
+        return html_escape(text)
+
+    def text(self, text: str) -> str:
+        return html_escape(text)
+
+    def title(self, text: str, in_table: bool) -> str:
+        return f"<code>{html_escape(text)}</code>"
+
+    def link(self, label: str, url: str) -> str:
+        return f'<a href="{html_escape(url, quote=True)}">{html_escape(label)}</a>'
+
+    def mention(self, identities: tuple[Person, ...]) -> str | None:
+        return None  # a page notifies no one
+
+    def heading(self, text: str, level: int) -> str:
+        return f"<h{level}>{html_escape(text)}</h{level}>"
+
+    def line(self, text: str) -> str:
+        return f"<p>{text}</p>"
+
+    def list_open(self, title: str) -> str:
+        return f"<h4>{html_escape(title)}</h4><ul>"
+
+    def list_item(self, text: str) -> str:
+        return f"<li>{text}</li>"
+
+    def table_head(self, header: tuple[str, ...]) -> str:
+        return "<table><tr>" + _cells("th", header) + "</tr>"
+
+    def table_row(self, cells: list[str]) -> str:
+        return "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+    def table_more(self, text: str, columns: int) -> str:
+        return f'<tr><td colspan="{columns}">{text}</td></tr>'
+
+    def chart(self, chart: Chart) -> str:
+        """The burn-up's figures as a table."""
+        return "\n".join(
+            [
+                f"<h4>{html_escape(chart.title)}</h4><table>",
+                "<tr><th></th>" + _cells("th", chart.labels) + "</tr>",
+                "<tr><th>Done</th>" + _cells("td", chart.done) + "</tr>",
+                "<tr><th>Scope</th>" + _cells("td", chart.scope) + "</tr>",
+                "</table>",
+            ]
+        )
+
+    def document(self, chunks: list[str]) -> str:
+        return "\n".join(["<article>", *chunks, "</article>"])

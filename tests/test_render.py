@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from connectors.model import Person
-from rendering import markdown, wiki
+from rendering import html, markdown, wiki
 from rendering.document import (
+    Chart,
     Document,
     Heading,
     Line,
@@ -22,6 +23,7 @@ from rendering.document import (
     Mention,
     Plain,
     Section,
+    Strong,
     Table,
     Text,
     Title,
@@ -123,6 +125,136 @@ def test_fit_shortens_lists_to_stay_under_the_limit():
     body = fit(doc, markdown.render, markdown.MAX_BODY)
     assert len(body) <= markdown.MAX_BODY
     assert "… and" in body and body.startswith("### Task status — X")
+
+
+# ---- one walk, three dialects ------------------------------------------------------------
+
+DANA = (Person("github", "dana-lee"), Person("jira", "712020:dana"))
+EVERY_BLOCK = Document(
+    (
+        Heading("Task status — X"),
+        Line((Plain("Status: "), Strong("on track"))),
+        Line((Plain("Lead: "), Mention("Dana <Lee>", DANA))),
+        Section(
+            "Overdue (4)",
+            tuple(
+                (Link(f"web#{n}", f"https://t.example/{n}"), Plain(" "), Title(f"fix *{n}*"))
+                for n in range(4)
+            ),
+            limit=2,
+        ),
+        Section("Blocked", (), empty="none"),
+        Section("Stale", ()),
+        Table(
+            ("Item", "Who"),
+            tuple(((Title(f"a|b {n}"),), (Text(f"@u{n}"),)) for n in range(4)),
+            limit=2,
+        ),
+        Table(("Empty",), ()),
+        Chart("Burn-up", ("11-02", "11-09"), (1, 3), (4, 5)),
+        Chart("None", (), (), ()),
+    )
+)
+
+
+def test_every_block_kind_renders_byte_for_byte_in_each_dialect():
+    # The HTML page has no golden file: this pins it, and the walk all three share (lines kept
+    # together, lists and tables cut with "… and N more", empty sections, tables and charts).
+    assert (
+        markdown.render(EVERY_BLOCK)
+        == """### Task status — X
+
+Status: **on track**
+Lead: @dana-lee
+
+**Overdue (4)**
+
+- [web\\#0](https://t.example/0) `fix *0*`
+- [web\\#1](https://t.example/1) `fix *1*`
+- … and 2 more
+
+**Blocked:** none
+
+| Item | Who |
+| --- | --- |
+| `a\\|b 0` | @\u200bu0 |
+| `a\\|b 1` | @\u200bu1 |
+| … and 2 more | |
+
+```mermaid
+xychart-beta
+    title "Burn-up"
+    x-axis ["11-02", "11-09"]
+    y-axis "Items" 0 --> 5
+    line [4, 5]
+    line [1, 3]
+```
+
+<details><summary>Burn-up as text</summary>
+
+|  | 11-02 | 11-09 |
+| --- | --- | --- |
+| Done | 1 | 3 |
+| Scope | 4 | 5 |
+
+</details>
+"""
+    )
+    assert (
+        wiki.render(EVERY_BLOCK, cloud=True)
+        == """h3. Task status — X
+
+Status: *on track*
+Lead: [~accountid:712020:dana]
+
+*Overdue (4)*
+* [web\\#0|https://t.example/0] fix \\*0\\*
+* [web\\#1|https://t.example/1] fix \\*1\\*
+* … and 2 more
+
+*Blocked:* none
+
+||Item||Who||
+|a\\|b 0|\\@u0|
+|a\\|b 1|\\@u1|
+|… and 2 more| |
+
+*Burn-up* (11-02 → 11-09)
+Done  {{▃█}} 3
+Scope {{▇█}} 5
+"""
+    )
+    assert (
+        html.render(EVERY_BLOCK)
+        == """<article>
+<h3>Task status — X</h3>
+<p>Status: <strong>on track</strong></p>
+<p>Lead: Dana &lt;Lee&gt;</p>
+<h4>Overdue (4)</h4><ul>
+<li><a href="https://t.example/0">web#0</a> <code>fix *0*</code></li>
+<li><a href="https://t.example/1">web#1</a> <code>fix *1*</code></li>
+<li>… and 2 more</li>
+</ul>
+<p><strong>Blocked:</strong> none</p>
+<table><tr><th>Item</th><th>Who</th></tr>
+<tr><td><code>a|b 0</code></td><td>@u0</td></tr>
+<tr><td><code>a|b 1</code></td><td>@u1</td></tr>
+<tr><td colspan="2">… and 2 more</td></tr>
+</table>
+<table><tr><th>Empty</th></tr>
+</table>
+<h4>Burn-up</h4><table>
+<tr><th></th><th>11-02</th><th>11-09</th></tr>
+<tr><th>Done</th><td>1</td><td>3</td></tr>
+<tr><th>Scope</th><td>4</td><td>5</td></tr>
+</table>
+<h4>None</h4><table>
+<tr><th></th></tr>
+<tr><th>Done</th></tr>
+<tr><th>Scope</th></tr>
+</table>
+</article>"""
+    )
 
 
 # ---- Jira wiki markup ---------------------------------------------------------------------
