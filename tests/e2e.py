@@ -48,6 +48,7 @@ def cli_environment(sandbox: Sandbox, state: Path, config: Path = GITHUB_MAPPING
         DELIVERY_SYNC_STATE=str(state),
         DELIVERY_SYNC_CONFIG=str(config),
         DELIVERY_SYNC_LOG_FORMAT="json",
+        DELIVERY_SYNC_GITHUB_WRITE_PAUSE="0",  # the sandbox has no secondary rate limit
     )
     if sandbox.jira_mode == "cloud":
         environment.update(JIRA_EMAIL=sandbox.jira_email, JIRA_API_TOKEN=sandbox.jira_api_token)

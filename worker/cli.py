@@ -358,6 +358,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             jira_email=sandbox.jira_email,
             jira_api_token=sandbox.jira_api_token,
             delivery_sync_state=args.state or str(Path(tmp) / "demo.db"),
+            delivery_sync_github_write_pause=0,  # the sandbox has no secondary rate limit
         )
         out.write(f"delivery-sync demo: sandbox trackers on {sandbox.url}\n\n")
         state = open_state(demo_settings.delivery_sync_state)
