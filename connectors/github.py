@@ -23,29 +23,33 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import jwt
-import requests
 import structlog
-from github import Auth, Github, GithubException, GithubIntegration
+from pydantic import SecretStr
 
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
-from connectors.retry import (
-    AmbiguousWrite,
-    NotFound,
-    TrackerError,
-    call,
-    connection_error,
-    safe_message,
-    wait_seconds_from_headers,
-)
+from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import RequestStats, skip_malformed, valid_text
+from connectors.transport import (
+    Answer,
+    BadAnswer,
+    Dialect,
+    Request,
+    Shape,
+    Transport,
+    refusal,
+)
 from rendering import markdown
 from rendering.document import Document, fit
+
+if TYPE_CHECKING:
+    from github import Auth, GithubException
+    from github.Requester import Requester
 
 log = structlog.get_logger("delivery_sync.github")
 
@@ -229,7 +233,7 @@ def _normalise_comment(raw: dict[str, Any]) -> Comment:
     )
 
 
-class _BadAnswer(Exception):
+class _Unexpected(Exception):
     """A 2xx answer that is not the JSON its endpoint promises; the text says what it was."""
 
     def __init__(self, text: str, *, html: bool = False):
@@ -237,36 +241,45 @@ class _BadAnswer(Exception):
         self.html = html
 
 
-def _parse(headers: dict[str, str], text: str) -> Any:
-    """The answer's JSON with every string made valid Unicode; _BadAnswer when it is not JSON."""
+def _parse(headers: Mapping[str, str], text: str) -> Any:
+    """The answer's JSON with every string made valid Unicode; _Unexpected when it is not JSON."""
     kind = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if kind and "json" not in kind:
         if "html" in kind:
-            raise _BadAnswer("answered HTML, not JSON — a proxy or sign-in page?", html=True)
-        raise _BadAnswer(f"answered {kind[:60]}, not JSON")
+            raise _Unexpected("answered HTML, not JSON — a proxy or sign-in page?", html=True)
+        raise _Unexpected(f"answered {kind[:60]}, not JSON")
     if not text.strip():
-        raise _BadAnswer("answered an empty body, not JSON")
+        raise _Unexpected("answered an empty body, not JSON")
     try:
         return valid_text(json.loads(text))
     except json.JSONDecodeError as exc:
-        raise _BadAnswer(
+        raise _Unexpected(
             f"answered truncated or invalid JSON ({exc.msg} at character {exc.pos} of {len(text)})"
         ) from None
     except RecursionError:
-        raise _BadAnswer("answered JSON nested too deeply to read") from None
+        raise _Unexpected("answered JSON nested too deeply to read") from None
 
 
-def _shape(data: Any, listing: bool, keys: tuple[str, ...]) -> None:
-    """Raise _BadAnswer unless `data` is a list (`listing`) or an object holding `keys`."""
-    if listing:
-        if not isinstance(data, list):
-            raise _BadAnswer(f"answered a JSON {_json_kind(data)} where a list was expected")
-        return
-    if not isinstance(data, dict):
-        raise _BadAnswer(f"answered a JSON {_json_kind(data)} where an object was expected")
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise _BadAnswer(f"answered an object without {', '.join(missing)}")
+def _listing(data: Any) -> str | None:
+    """A listing's page must be a list."""
+    return (
+        None if isinstance(data, list) else f"a JSON {_json_kind(data)} where a list was expected"
+    )
+
+
+def _object_with(*keys: str) -> Shape:
+    """One thing must be an object holding `keys`."""
+
+    def check(data: Any) -> str | None:
+        if not isinstance(data, dict):
+            return f"a JSON {_json_kind(data)} where an object was expected"
+        missing = [k for k in keys if k not in data]
+        return f"an object without {', '.join(missing)}" if missing else None
+
+    return check
+
+
+_ANY_OBJECT = _object_with()
 
 
 def _json_kind(data: Any) -> str:
@@ -299,37 +312,6 @@ def _port(parts: Any) -> int | None:
         return None
 
 
-def _classify(exc: Exception, what: str, create: bool, secrets: Iterable[str] = ()) -> TrackerError:
-    """What PyGithub's own calls (a GitHub App's identity and installation token) raised."""
-    if isinstance(exc, GithubException):
-        status = exc.status
-        data = exc.data if isinstance(exc.data, dict) else {}
-        shaped = isinstance(data.get("message"), str)
-        message = safe_message(data["message"], secrets) if shaped else ""
-        headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
-        wait = wait_seconds_from_headers(headers, datetime.now(UTC))
-        text = f"{what}: HTTP {status} {message}".rstrip()
-        if status in (404, 410):
-            return NotFound(text, status=status)
-        if status == 429 or (
-            status == 403 and (wait is not None or "rate limit" in message.lower())
-        ):
-            return TrackerError(text, status=status, retriable=True, retry_after=wait or 60.0)
-        if status >= 500:
-            if create:
-                return AmbiguousWrite(text, status=status)
-            return TrackerError(text, status=status, retriable=True)
-        return TrackerError(text, status=status)
-    if isinstance(exc, requests.RequestException):
-        return connection_error(exc, what, create)
-    if isinstance(exc, jwt.PyJWTError):
-        return _key_error(what)
-    if isinstance(exc, ValueError):  # PyGithub's json.loads on a truncated answer
-        text = f"{what}: GitHub answered truncated or invalid JSON"
-        return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-    raise exc
-
-
 def _key_error(what: str) -> TrackerError:
     return TrackerError(
         f"{what}: GITHUB_APP_PRIVATE_KEY cannot sign a GitHub App token: it must be the app's "
@@ -337,46 +319,118 @@ def _key_error(what: str) -> TrackerError:
     )
 
 
+# ---- credentials and the account ---------------------------------------------------------------
+
+APP_VARIABLES = "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubCredentials:
+    """How an account signs in: a token, or a GitHub App (its id, private key and installation),
+    whose installation token PyGithub fetches and refreshes. `variable` names where they came
+    from (`GITHUB_TOKEN`, a source's `token_env`, the App variables), for error texts."""
+
+    token: SecretStr | None = None
+    app_id: str | None = None
+    private_key: SecretStr | None = None
+    installation_id: int | None = None
+    variable: str = "GITHUB_TOKEN"
+
+    def __post_init__(self) -> None:
+        app = (self.app_id, self.private_key, self.installation_id)
+        if self.token is None and not all(part is not None for part in app):
+            raise ValueError(
+                "GitHub credentials need a token or the App's id, key and installation"
+            )
+
+    @property
+    def identity(self) -> str:
+        """Who these credentials are, as a secret: accounts with equal identities are one."""
+        if self.token is not None:
+            return self.token.get_secret_value()
+        return repr((self.app_id, self.installation_id))
+
+
+def app_private_key(text: str) -> str:
+    """The GitHub App's PEM private key, checked now rather than at the first request (where
+    the JWT library says only "Could not parse the provided public key"). A key pasted into a
+    one-line secret with literal `\\n`s is accepted. ValueError, naming the variable and never
+    the key, when it is not a private key."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    pem = text.strip().replace("\\n", "\n")
+    try:
+        load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        why = "it is protected by a passphrase" if isinstance(exc, TypeError) else "not a key"
+        raise ValueError(
+            "GITHUB_APP_PRIVATE_KEY is not the GitHub App's private key in PEM form "
+            f"(-----BEGIN RSA PRIVATE KEY----- …; {why})"
+        ) from None
+    return pem
+
+
 class GitHubAccount:
     """One GitHub identity (API base and credentials) shared by all its repositories: one
-    client, so GitHub's pause between writes holds across them, and one lookup of our login.
-
-    `url_variable` and `credentials_variable` name where the API base and the credentials
-    came from (`GITHUB_API_URL`, `GITHUB_TOKEN`, a source's `base_url` …), for error texts."""
+    client, so GitHub's pause between writes (`write_pause` seconds) holds across them, and one
+    lookup of our login. `url_variable` names where the API base came from (`GITHUB_API_URL`,
+    a source's `base_url`), for error texts. PyGithub is imported here, when an adapter is
+    built, not when a command that sends nothing starts."""
 
     def __init__(
         self,
         base_url: str,
-        auth: Auth.Auth,
+        credentials: GitHubCredentials,
         *,
-        app: Auth.AppAuth | None = None,
         write_pause: float = 1.0,
         timeout: int = 30,
         url_variable: str = "GITHUB_API_URL",
-        credentials_variable: str = "GITHUB_TOKEN",
     ):
+        from github import Auth
+
         self.base_url = base_url.rstrip("/")
-        self.auth = auth
-        self.app = app  # with an installation token: the app, whose slug names our bot
+        self.credentials = credentials
         self.url_variable = url_variable
-        self.credentials_variable = credentials_variable
         parts = urlsplit(self.base_url)
         self.host = f"{parts.hostname or ''}{_port_suffix(parts)}"
         self._origin = ((parts.hostname or "").lower(), _port(parts))
         self._path = parts.path.rstrip("/")
         # Values an answer must never carry into an error text.
-        self.secrets = [auth.token] if isinstance(auth, Auth.Token) else []
-        self.client = Github(
+        self.secrets = [credentials.token.get_secret_value()] if credentials.token else []
+        self._timeout = timeout
+        auth: Auth.Auth
+        if credentials.token is not None:
+            auth, self._app = Auth.Token(credentials.token.get_secret_value()), None
+        else:
+            key = credentials.private_key.get_secret_value()  # type: ignore[union-attr]
+            self._app = Auth.AppAuth(credentials.app_id, key)  # type: ignore[arg-type]
+            auth = Auth.AppInstallationAuth(self._app, credentials.installation_id)  # type: ignore[arg-type]
+        self.requester = self._requester(auth, write_pause)
+        self.login: str | None = None
+
+    @property
+    def is_app(self) -> bool:
+        """Signed in with an installation token: the app, whose slug names our bot."""
+        return self._app is not None
+
+    def app_requester(self) -> Requester:
+        """A requester signed as the GitHub App itself (a JWT), for what only the app may read."""
+        return self._requester(self._app, 0)
+
+    def _requester(self, auth: Auth.Auth | None, write_pause: float) -> Requester:
+        from github import Github
+
+        client = Github(
             base_url=self.base_url,
             auth=auth,
             per_page=PAGE_SIZE,
             retry=None,
             lazy=True,
-            timeout=timeout,
+            timeout=self._timeout,
             seconds_between_requests=None,
             seconds_between_writes=write_pause or None,
         )
-        self.login: str | None = None
+        return client.requester
 
     def absolute(self, url: str) -> str:
         """`url` (a path under the API base, or a URL) as an absolute URL without its query."""
@@ -389,7 +443,7 @@ class GitHubAccount:
         parts = urlsplit(url)
         return not parts.scheme or ((parts.hostname or "").lower(), _port(parts)) == self._origin
 
-    def page_key(self, url: str, parameters: dict[str, Any] | None) -> tuple:
+    def page_key(self, url: str, parameters: Mapping[str, Any] | None) -> tuple:
         """Which page a request reads, however its URL is spelled (relative, absolute, query
         order), so a `next` link back to a page already read is recognised."""
         parts = urlsplit(url)
@@ -413,6 +467,119 @@ def _port_suffix(parts: Any) -> str:
     return f":{port}" if port else ""
 
 
+# ---- the wire ----------------------------------------------------------------------------------
+
+
+class _GitHubWire(Dialect):
+    """GitHub's side of `connectors.transport`: raw JSON through PyGithub's requester (its own
+    retry off), GitHub's `message` as the only text quoted from an error, a rate limit also
+    answered as 403, and the API base and credentials named where they are the likely fault."""
+
+    rate_limit_403 = True
+
+    def __init__(self, account: GitHubAccount, requester: Requester):
+        self.account = account
+        self.requester = requester
+        self.host = account.host
+        self.url_variable = account.url_variable
+
+    def send(self, request: Request) -> Answer:
+        params = dict(request.params) if request.params is not None else None
+        status, headers, text = self.requester.requestJson(
+            request.method, request.url, params, None, request.body
+        )
+        return Answer(status, {str(k).lower(): str(v) for k, v in headers.items()}, text)
+
+    def read(self, answer: Answer, request: Request) -> tuple[Mapping[str, str], Any]:
+        """The answer's headers and its JSON, of the shape the request expects."""
+        status, headers, text = answer.status, answer.headers, str(answer.content)
+        try:
+            if 300 <= status < 400:
+                target = urlsplit(headers.get("location", "")).hostname or "elsewhere"
+                raise _Unexpected(
+                    f"answered a redirect (HTTP {status}) to {target} — a proxy or sign-in page?",
+                    html=True,
+                )
+            if status == 204 or (request.method == "DELETE" and not text.strip()):
+                return headers, None
+            data = _parse(headers, text)
+            problem = (request.expect or _ANY_OBJECT)(data)
+            if problem is not None:
+                raise _Unexpected(f"answered {problem}")
+        except _Unexpected as bad:
+            hint = f" (check {self.url_variable}; {ENTERPRISE_HINT})" if bad.html else ""
+            raise BadAnswer(f"{self.where(request)} {bad}{hint}") from None
+        return headers, data
+
+    def said(self, answer: Answer) -> str | None:
+        """GitHub's own `message`, cleaned: a proxy may echo our Authorization header."""
+        try:
+            data = _parse(answer.headers, str(answer.content))
+        except _Unexpected:
+            return None
+        if isinstance(data, dict) and isinstance(data.get("message"), str):
+            return safe_message(data["message"], self.account.secrets)
+        return None
+
+    def shown(self, url: str) -> str:
+        return self.account.absolute(url)
+
+    def describe(self, answer: Answer, request: Request, said: str | None) -> str:
+        text = super().describe(answer, request, said)
+        if answer.status >= 500 and said is None:
+            text += f" from {self.where(request)} (not GitHub's own answer: a proxy or gateway?)"
+        return text
+
+    def foreign(self, answer: Answer, request: Request) -> str | None:
+        return (
+            f"{request.what}: HTTP {answer.status} from {self.where(request)}, which does not "
+            "look like the GitHub API (no GitHub error in the answer); check "
+            f"{self.url_variable} ({ENTERPRISE_HINT})"
+        )
+
+    def denied(self, answer: Answer, request: Request, said: str | None, text: str) -> str:
+        if answer.status == 401:
+            return f"{text} — check {self.account.credentials.variable}"
+        return text
+
+    def rate_limit_wait(self, wait: float | None) -> float | None:
+        # Neither `retry-after` nor a reset to come: GitHub asks for at least a minute.
+        return wait or 60.0
+
+    def failure(self, exc: Exception, request: Request) -> TrackerError | None:
+        import jwt
+        from github import GithubException
+
+        if isinstance(exc, jwt.PyJWTError):  # a GitHub App signs its token request with its key
+            return _key_error(request.what)
+        if isinstance(exc, GithubException):  # a GitHub App's installation token was refused
+            return self._token_refused(exc, request)
+        if isinstance(exc, RuntimeError) and "redirected" in str(exc):
+            return TrackerError(
+                f"{request.what}: {self.host} redirects to another host or scheme; check "
+                f"{self.url_variable} ({ENTERPRISE_HINT})"
+            )
+        return None
+
+    def _token_refused(self, exc: GithubException, request: Request) -> TrackerError:
+        installation = self.account.credentials.installation_id
+        token = Request(
+            "POST",
+            f"/app/installations/{installation}/access_tokens",
+            f"{request.what}: get a GitHub App installation token",
+        )
+        headers = {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
+        data = exc.data
+        content = json.dumps(data) if isinstance(data, dict | list) else str(data or "")
+        answer = Answer(exc.status, headers, content)
+        error = refusal(self, answer, token)
+        if error.retriable:
+            return error
+        # Not "the comment is gone": the app's identity is wrong, whatever the status.
+        text = self.describe(answer, token, self.said(answer))
+        return TrackerError(f"{text}; check {APP_VARIABLES}", status=exc.status)
+
+
 class GitHubTracker:
     """One GitHub repository of the mapping file."""
 
@@ -432,129 +599,14 @@ class GitHubTracker:
         self.stats = RequestStats()
         self.unreadable: dict[str, str] = {}
         self._account = account
-        self._github = account.client
         self._sleep = sleep
+        self._transport = Transport(_GitHubWire(account, account.requester), self.stats, sleep)
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _request(
-        self,
-        verb: str,
-        url: str,
-        what: str,
-        *,
-        parameters: dict[str, Any] | None = None,
-        body: dict[str, Any] | None = None,
-        listing: bool = False,
-        keys: tuple[str, ...] = (),
-        create: bool = False,
-    ) -> tuple[dict[str, str], Any]:
+    def _request(self, request: Request) -> tuple[Mapping[str, str], Any]:
         """One request under the retry policy: the answer's headers and its checked JSON."""
-
-        def attempt() -> tuple[dict[str, str], Any]:
-            if verb == "GET":
-                self.stats.reads += 1
-            else:
-                self.stats.writes += 1
-            status, headers, text = self._send(verb, url, parameters, body, what, create)
-            headers = {str(k).lower(): str(v) for k, v in headers.items()}
-            where = f"{verb} {self._account.absolute(url)}"
-            if status >= 400:
-                raise self._refused(status, headers, text, what, where, create)
-            try:
-                if 300 <= status < 400:
-                    target = urlsplit(headers.get("location", "")).hostname or "elsewhere"
-                    raise _BadAnswer(
-                        f"answered a redirect (HTTP {status}) to {target} — a proxy or "
-                        "sign-in page?",
-                        html=True,
-                    )
-                if status == 204 or (verb == "DELETE" and not text.strip()):
-                    return headers, None
-                data = _parse(headers, text)
-                _shape(data, listing, keys)
-            except _BadAnswer as bad:
-                hint = f" (check {self._account.url_variable}; {ENTERPRISE_HINT})"
-                message = f"{what}: {where} {bad}{hint if bad.html else ''}"
-                if create:
-                    raise AmbiguousWrite(message, status=status) from None
-                raise TrackerError(message, status=status, retriable=True) from None
-            return headers, data
-
-        return call(attempt, what=what, sleep=self._sleep)
-
-    def _send(
-        self,
-        verb: str,
-        url: str,
-        parameters: dict[str, Any] | None,
-        body: dict[str, Any] | None,
-        what: str,
-        create: bool,
-    ) -> tuple[int, dict[str, Any], str]:
-        account = self._account
-        try:
-            return self._github.requester.requestJson(verb, url, parameters, None, body)
-        except requests.RequestException as exc:
-            raise connection_error(
-                exc, what, create, host=account.host, variable=account.url_variable
-            ) from None
-        except jwt.PyJWTError:  # a GitHub App signs its token request with its private key
-            raise _key_error(what) from None
-        except GithubException as exc:  # a GitHub App's installation token was refused
-            error = _classify(exc, f"{what}: get a GitHub App installation token", False)
-            if error.retriable:
-                raise error from None
-            # Not "the comment is gone": the app's identity is wrong, whatever the status.
-            raise TrackerError(
-                f"{error}; check GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
-                "GITHUB_APP_INSTALLATION_ID",
-                status=error.status,
-            ) from None
-        except RuntimeError as exc:
-            if "redirected" not in str(exc):
-                raise
-            raise TrackerError(
-                f"{what}: {account.host} redirects to another host or scheme; check "
-                f"{account.url_variable} ({ENTERPRISE_HINT})"
-            ) from None
-
-    def _refused(
-        self, status: int, headers: dict[str, str], text: str, what: str, where: str, create: bool
-    ) -> TrackerError:
-        """The TrackerError for an error status. Only GitHub's own JSON `message` is quoted,
-        cleaned of anything credential-like: a proxy may echo our Authorization header."""
-        account = self._account
-        try:
-            data = _parse(headers, text)
-        except _BadAnswer:
-            data = None
-        shaped = isinstance(data, dict) and isinstance(data.get("message"), str)
-        message = safe_message(data["message"], account.secrets) if shaped else ""
-        wait = wait_seconds_from_headers(headers, datetime.now(UTC))
-        text = f"{what}: HTTP {status} {message}".rstrip()
-        if status == 429 or (
-            status == 403 and (wait is not None or "rate limit" in message.lower())
-        ):
-            return TrackerError(text, status=status, retriable=True, retry_after=wait or 60.0)
-        if status >= 500:
-            if not shaped:
-                text += f" from {where} (not GitHub's own answer: a proxy or gateway?)"
-            if create:
-                return AmbiguousWrite(text, status=status)
-            return TrackerError(text, status=status, retriable=True)
-        if not shaped:
-            return TrackerError(
-                f"{what}: HTTP {status} from {where}, which does not look like the GitHub API "
-                f"(no GitHub error in the answer); check {account.url_variable} "
-                f"({ENTERPRISE_HINT})",
-                status=status,
-            )
-        if status in (404, 410):
-            return NotFound(text, status=status)
-        if status == 401:
-            text += f" — check {account.credentials_variable}"
-        return TrackerError(text, status=status)
+        return self._transport.request(request)
 
     def _pages(self, url: str, parameters: dict[str, Any], what: str) -> Iterator[list[Any]]:
         """The pages of a listing, following `Link: rel="next"`. A link back to a page already
@@ -562,7 +614,7 @@ class GitHubTracker:
         generous margin; PAGE_CEILING at most) stops the listing with a TrackerError."""
         account = self._account
         next_url: str | None = url
-        params: dict[str, Any] | None = parameters
+        params: Mapping[str, Any] | None = parameters
         seen: set[tuple] = set()
         ceiling, announced = PAGE_CEILING, None
         while next_url is not None:
@@ -580,7 +632,7 @@ class GitHubTracker:
                     "forever"
                 )
             seen.add(key)
-            headers, data = self._request("GET", next_url, what, parameters=params, listing=True)
+            headers, data = self._request(Request("GET", next_url, what, params, expect=_listing))
             yield data
             links = _links(headers.get("link", ""))
             if announced is None and "last" in links:
@@ -651,16 +703,14 @@ class GitHubTracker:
 
     def check_access(self) -> None:
         """Raise TrackerError unless the token can read the repository."""
-        self._request(
-            "GET", f"/repos/{self.repo}", f"read repository {self.repo}", keys=("full_name",)
-        )
+        what = f"read repository {self.repo}"
+        self._request(Request("GET", f"/repos/{self.repo}", what, expect=_object_with("full_name")))
 
     def fetch_item(self, issue: str) -> WorkItem | None:
         what = f"get {self.repo}#{issue}"
         try:
-            _, raw = self._request(
-                "GET", f"/repos/{self.repo}/issues/{issue}", what, keys=("number",)
-            )
+            url = f"/repos/{self.repo}/issues/{issue}"
+            _, raw = self._request(Request("GET", url, what, expect=_object_with("number")))
         except NotFound:
             return None
         try:
@@ -673,41 +723,33 @@ class GitHubTracker:
         """Our own account: comments by anyone else are never touched."""
         account = self._account
         if account.login is None:
-            if account.app is not None:
-                account.login = f"{self._app_slug(account)}[bot]"
-            else:
-                try:
-                    _, raw = self._request(
-                        "GET", "/user", "get the authenticated user", keys=("login",)
-                    )
-                    account.login = _text(raw["login"], "login")
-                except TypeError:
-                    raise TrackerError(
-                        "get the authenticated user: the answer has no readable login"
-                    ) from None
-                except TrackerError as exc:
-                    if exc.status != 403:
-                        raise
-                    # An installation token (e.g. GitHub Actions' GITHUB_TOKEN) may not read
-                    # /user; its comments are written by an "...[bot]" account.
-                    log.warning("github.identity_unknown", source=self.source_id, error=str(exc))
-                    account.login = ANY_BOT
+            account.login = f"{self._app_slug()}[bot]" if account.is_app else self._user_login()
         return account.login
 
-    def _app_slug(self, account: GitHubAccount) -> str:
+    def _user_login(self) -> str:
+        what = "get the authenticated user"
+        try:
+            _, raw = self._request(Request("GET", "/user", what, expect=_object_with("login")))
+            return _text(raw["login"], "login")
+        except TypeError:
+            raise TrackerError(f"{what}: the answer has no readable login") from None
+        except TrackerError as exc:
+            if exc.status != 403:
+                raise
+            # An installation token (e.g. GitHub Actions' GITHUB_TOKEN) may not read /user;
+            # its comments are written by an "...[bot]" account.
+            log.warning("github.identity_unknown", source=self.source_id, error=str(exc))
+            return ANY_BOT
+
+    def _app_slug(self) -> str:
+        """The app's slug, read as the app itself (`GET /app`, signed with a JWT)."""
         what = "read the GitHub App"
-
-        def request() -> str:
-            self.stats.reads += 1
-            try:
-                integration = GithubIntegration(base_url=account.base_url, auth=account.app)
-                return _text(integration.get_app().slug, "slug")
-            except TypeError:
-                raise TrackerError(f"{what}: the answer has no readable slug") from None
-            except Exception as exc:  # _classify re-raises what it does not know
-                raise _classify(exc, what, False, account.secrets) from None
-
-        return call(request, what=what, sleep=self._sleep)
+        wire = _GitHubWire(self._account, self._account.app_requester())
+        _, raw = Transport(wire, self.stats, self._sleep).request(Request("GET", "/app", what))
+        try:
+            return _text(raw.get("slug"), "slug")
+        except TypeError:
+            raise TrackerError(f"{what}: the answer has no readable slug") from None
 
     def _is_ours(self, author: str) -> bool:
         me = self.login()
@@ -737,13 +779,9 @@ class GitHubTracker:
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         what = f"create comment on {self.repo}#{issue}"
+        url = f"/repos/{self.repo}/issues/{int(issue)}/comments"
         _, raw = self._request(
-            "POST",
-            f"/repos/{self.repo}/issues/{int(issue)}/comments",
-            what,
-            body={"body": body},
-            keys=("id",),
-            create=True,
+            Request("POST", url, what, body={"body": body}, create=True, expect=_object_with("id"))
         )
         try:
             return _normalise_comment(raw)
@@ -755,18 +793,11 @@ class GitHubTracker:
         """Nothing to do: the marker is the body's last line, restored by the next edit."""
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
-        self._request(
-            "PATCH",
-            f"/repos/{self.repo}/issues/comments/{int(comment_id)}",
-            f"edit comment {comment_id} on {self.repo}#{issue}",
-            body={"body": body},
-            keys=("id",),
-        )
+        url = f"/repos/{self.repo}/issues/comments/{int(comment_id)}"
+        what = f"edit comment {comment_id} on {self.repo}#{issue}"
+        self._request(Request("PATCH", url, what, body={"body": body}, expect=_object_with("id")))
 
     def delete_comment(self, issue: str, comment_id: str) -> None:
         """Delete one of our comments; NotFound when it is already gone."""
-        self._request(
-            "DELETE",
-            f"/repos/{self.repo}/issues/comments/{int(comment_id)}",
-            f"delete comment {comment_id} on {self.repo}#{issue}",
-        )
+        url = f"/repos/{self.repo}/issues/comments/{int(comment_id)}"
+        self._request(Request("DELETE", url, f"delete comment {comment_id} on {self.repo}#{issue}"))

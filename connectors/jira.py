@@ -63,25 +63,24 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-import requests
 import structlog
-from jira import JIRA, JIRAError
 from pydantic import SecretStr
 
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
-from connectors.retry import (
-    AmbiguousWrite,
-    NotFound,
-    TrackerError,
-    call,
-    connection_error,
-    safe_message,
-    wait_seconds_from_headers,
-)
+from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import RequestStats, skip_malformed, valid_text
+from connectors.transport import (
+    Answer,
+    BadAnswer,
+    Dialect,
+    Request,
+    Shape,
+    Transport,
+    unknown_outcome,
+)
 from rendering import wiki
 from rendering.document import Document, fit
 
@@ -152,12 +151,31 @@ class BasicAuth:
     user: str
     token: SecretStr
 
+    variables: ClassVar[str] = "JIRA_EMAIL and JIRA_API_TOKEN"
+
+    def session_options(self) -> dict[str, Any]:
+        """How the `jira` library's session is told to sign in."""
+        return {"basic_auth": (self.user, self.token.get_secret_value())}
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every form of the credential an echoing server could send back, for scrubbing."""
+        secret = self.token.get_secret_value()
+        return secret, base64.b64encode(f"{self.user}:{secret}".encode()).decode()
+
 
 @dataclass(frozen=True, slots=True)
 class BearerAuth:
     """Jira Data Center 8.14+: a personal access token."""
 
     token: SecretStr
+
+    variables: ClassVar[str] = "JIRA_PAT"
+
+    def session_options(self) -> dict[str, Any]:
+        return {"token_auth": self.token.get_secret_value()}
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.token.get_secret_value(),)
 
 
 JiraAuth = BasicAuth | BearerAuth
@@ -656,8 +674,8 @@ def _editor(raw: Any, cloud: bool) -> str | None:
 
 # ---- answer shapes -----------------------------------------------------------------------------
 
-# A shape names what an endpoint promises and returns what is wrong with an answer, or None.
-Shape = Callable[[Any], str | None]
+# Each shape (`connectors.transport.Shape`) names what an endpoint promises and returns what is
+# wrong with an answer, or None.
 
 
 def _json_object(value: Any) -> str | None:
@@ -694,7 +712,21 @@ def _cloud_search_page(value: Any) -> str | None:
 
 
 _DC_SEARCH_PAGE = _page_of("issues", total=True)
-_COMMENTS_PAGE = _page_of("comments", total=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """A listing paged by offset: where it is, what it is for messages, the key of its entries'
+    list in a page, and the field that identifies an entry."""
+
+    path: str
+    what: str
+    entries: str
+    ident: str
+
+    @property
+    def shape(self) -> Shape:
+        return _page_of(self.entries, total=True)
 
 
 def _entry_id(field: str) -> Callable[[Any], str | None]:
@@ -747,11 +779,148 @@ class _Paging:
         self.seen |= new
 
 
+# ---- the wire ----------------------------------------------------------------------------------
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or "the Jira host"
+    except ValueError:
+        return "the Jira host"
+
+
+class _JiraWire(Dialect):
+    """Jira's side of `connectors.transport`: raw REST v2 calls through the `jira` library's
+    authenticated session, answers read by one rule (`read`), Jira's `errorMessages` as the only
+    text quoted from an error, and an error page without Jira's JSON or headers said not to
+    look like Jira instead of being read as bad credentials or a missing comment."""
+
+    url_variable = URL_SETTING
+
+    def __init__(self, session: Any, rest: str, auth: JiraAuth, project: str):
+        self.session = session
+        self.host = _host(rest)
+        self.auth = auth
+        self.project = project
+        self._secrets = auth.secrets()
+
+    def send(self, request: Request) -> Answer:
+        from jira import JIRAError
+
+        try:
+            response = self.session.request(
+                request.method,
+                request.url,
+                params=request.params,
+                data=None if request.body is None else json.dumps(request.body),
+            )
+        except JIRAError as exc:  # the library's word for an error status
+            if exc.status_code is None or exc.response is None:
+                raise
+            response = exc.response
+        headers = {str(k).lower(): str(v) for k, v in response.headers.items()}
+        return Answer(response.status_code, headers, response.content)
+
+    def failure(self, exc: Exception, request: Request) -> TrackerError | None:
+        from jira import JIRAError
+
+        if isinstance(exc, JIRAError):  # never `str()` one: it may carry the request's headers
+            text = f"{request.what}: connection to {self.host} failed ({type(exc).__name__})"
+            return unknown_outcome(text, request.create)
+        return None
+
+    def read(self, answer: Answer, request: Request) -> Any:
+        """The answer as valid JSON of the promised shape (`request.expect`; None when the
+        request promises nothing, and then an empty answer is None)."""
+        content = bytes(answer.content)
+        where = self.where(request)
+        shape = request.expect
+        if not content:
+            if shape is None:
+                return None
+            raise BadAnswer(f"the answer is empty ({where})")
+        try:
+            parsed = json.loads(content)
+        except ValueError:  # UnicodeDecodeError included
+            kind = (answer.headers.get("content-type") or "no content type").split(";")[0]
+            hint = "; a sign-in page or a proxy? check JIRA_URL" if "html" in kind else ""
+            raise BadAnswer(
+                f"the answer is not JSON but {kind}, {len(content)} bytes "
+                f"(HTTP {answer.status}){hint} ({where})"
+            ) from None
+        if _SURROGATE_ESCAPE.search(content):
+            parsed = valid_text(parsed)
+        problem = shape(parsed) if shape is not None else None
+        if problem is not None:
+            raise BadAnswer(f"the answer is {problem} ({where})")
+        return parsed
+
+    def said(self, answer: Answer) -> str | None:
+        """Jira's error messages, one line, without anything that looks like a credential;
+        "" when Jira answered (its headers) without them."""
+        body = _jira_error(bytes(answer.content))
+        if body is not None:
+            found = [m for m in body.get("errorMessages") or () if isinstance(m, str)]
+            errors = body.get("errors")
+            if isinstance(errors, dict):
+                found += [f"{k}: {v}" for k, v in errors.items() if isinstance(v, str)]
+            return safe_message(" ".join(found), self._secrets, limit=300)
+        return "" if any(h in answer.headers for h in _JIRA_HEADERS) else None
+
+    def shown(self, url: str) -> str:
+        return _shown_url(url)
+
+    def describe(self, answer: Answer, request: Request, said: str | None) -> str:
+        if said:
+            return f"{request.what}: HTTP {answer.status} {said}"
+        kind = answer.headers.get("content-type", "no content").split(";")[0]
+        return f"{request.what}: HTTP {answer.status} from {self.host} ({kind} answer)"
+
+    def foreign(self, answer: Answer, request: Request) -> str | None:
+        status, what = answer.status, request.what
+        if status in (401, 403):
+            return (
+                f"{what}: HTTP {status} from {self.host}, which does not answer like Jira: check "
+                f"{URL_SETTING}; if it is right, check {self.auth.variables}"
+            )
+        if status in (404, 405, 410):
+            return (
+                f"{what}: HTTP {status} from {self.where(request)}: this does not look like "
+                f"a Jira site; check {URL_SETTING}"
+            )
+        return None
+
+    def denied(self, answer: Answer, request: Request, said: str | None, text: str) -> str:
+        told = f" ({said})" if said else ""
+        if answer.status == 401:
+            return (
+                f"{request.what}: HTTP 401: Jira did not accept the credentials{told}; "
+                f"check {self.auth.variables}"
+            )
+        return (
+            f"{request.what}: HTTP 403: Jira refused access{told}; check that the account of "
+            f"{self.auth.variables} may do this in project {self.project}"
+        )
+
+
 # ---- the adapter -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class JiraOptions:
+    """How one Jira source is read, beside its site and credentials: the mapping file's
+    settings for it, and what an earlier run discovered about the site (`info`)."""
+
+    deployment: Deployment = "auto"
+    source_jql: str | None = None
+    story_points_field: str = "auto"
+    info: SiteInfo | None = None
+    timeout: float = 30
+
+
 class JiraTracker:
-    """One Jira project of the mapping file, on Cloud or Data Center."""
+    """One Jira project of the mapping file, on Cloud or Data Center. The `jira` library is
+    imported here, when an adapter is built, not when a command that sends nothing starts."""
 
     kind = "jira"
     max_body = wiki.MAX_BODY
@@ -764,13 +933,12 @@ class JiraTracker:
         *,
         url: str,
         auth: JiraAuth,
-        deployment: Deployment = "auto",
-        source_jql: str | None = None,
-        story_points_field: str = "auto",
-        info: SiteInfo | None = None,
-        timeout: float = 30,
+        options: JiraOptions | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        from jira import JIRA
+
+        options = options or JiraOptions()
         self.source_id = source_id
         self.project = project
         self.stats = RequestStats()
@@ -778,188 +946,41 @@ class JiraTracker:
         self._base = url.rstrip("/")
         self._rest = f"{self._base}/rest/api/2"
         self._url_problem = url_problem(url)
-        self._deployment = deployment
-        self._source_jql = source_jql
-        self._points_setting = story_points_field
-        self._sleep = sleep
+        self._deployment = options.deployment
+        self._source_jql = options.source_jql
+        self._points_setting = options.story_points_field
         # A stored SiteInfo from before the deployment setting changed describes another site.
+        info, deployment = options.info, options.deployment
         stale = info is not None and deployment != "auto" and info.cloud != (deployment == "cloud")
         self._info = None if stale else info
-        secret = auth.token.get_secret_value()
-        if isinstance(auth, BasicAuth):
-            credentials: dict[str, Any] = {"basic_auth": (auth.user, secret)}
-            basic = base64.b64encode(f"{auth.user}:{secret}".encode()).decode()
-            # Every form of the credential an echoing server could send back, for scrubbing.
-            self._secrets: tuple[str, ...] = (secret, basic)
-            self._credential_names = "JIRA_EMAIL and JIRA_API_TOKEN"
-        else:
-            credentials = {"token_auth": secret}
-            self._secrets = (secret,)
-            self._credential_names = "JIRA_PAT"
-        self._client = JIRA(
+        client = JIRA(
             server=self._base if self._url_problem is None else "https://invalid.invalid",
             options={"rest_api_version": "2"},
             get_server_info=False,
             max_retries=0,
-            timeout=timeout,
-            **credentials,
+            timeout=options.timeout,
+            **auth.session_options(),
         )
+        wire = _JiraWire(client._session, self._rest, auth, project)
+        self._transport = Transport(wire, self.stats, sleep)
 
     # ---- requests ------------------------------------------------------------------------------
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        what: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        payload: Any = None,
-        create: bool = False,
-        shape: Shape | None = None,
-    ) -> Any:
+    def _send(self, request: Request) -> Any:
         """One REST v2 request under the retry policy; the parsed JSON answer (None if empty).
-
-        `shape` is what the answer must be: a read passes one, and anything else is a failed,
-        retriable read. A malformed `JIRA_URL` fails here, before any request."""
+        A malformed `JIRA_URL` fails here, before any request."""
         if self._url_problem is not None:
-            raise TrackerError(f"{what}: {self._url_problem}")
-        url = f"{self._rest}/{path}"
+            raise TrackerError(f"{request.what}: {self._url_problem}")
+        return self._transport.request(request)
 
-        def attempt() -> Any:
-            if method == "GET":
-                self.stats.reads += 1
-            else:
-                self.stats.writes += 1
-            try:
-                response = self._client._session.request(
-                    method,
-                    url,
-                    params=params,
-                    data=None if payload is None else json.dumps(payload),
-                )
-            except Exception as exc:  # _failure re-raises what it does not know
-                raise self._failure(exc, method, url, what, create) from None
-            return self._answer(response, method, url, what, create, shape)
-
-        return call(attempt, what=what, sleep=self._sleep)
+    def _url(self, path: str) -> str:
+        return f"{self._rest}/{path}"
 
     def _get(
         self, path: str, what: str, params: Mapping[str, Any] | None = None, *, shape: Shape
     ) -> Any:
-        return self._send("GET", path, what, params=params, shape=shape)
-
-    def _answer(
-        self,
-        response: requests.Response,
-        method: str,
-        url: str,
-        what: str,
-        create: bool,
-        shape: Shape | None,
-    ) -> Any:
-        """The answer as valid JSON of the promised shape, or a failed read naming what is wrong."""
-        content = response.content
-        where = f"{method} {_shown_url(url)}"
-
-        def failed(problem: str) -> TrackerError:
-            text = f"{what}: {problem} ({where})"
-            return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-
-        if not content:
-            if shape is None:
-                return None
-            raise failed("the answer is empty")
-        try:
-            parsed = json.loads(content)
-        except ValueError:  # UnicodeDecodeError included
-            kind = response.headers.get("content-type") or "no content type"
-            kind = kind.split(";")[0]
-            hint = "; a sign-in page or a proxy? check JIRA_URL" if "html" in kind else ""
-            raise failed(
-                f"the answer is not JSON but {kind}, {len(content)} bytes "
-                f"(HTTP {response.status_code}){hint}"
-            ) from None
-        if _SURROGATE_ESCAPE.search(content):
-            parsed = valid_text(parsed)
-        problem = shape(parsed) if shape is not None else None
-        if problem is not None:
-            raise failed(f"the answer is {problem}")
-        return parsed
-
-    def _failure(
-        self, exc: Exception, method: str, url: str, what: str, create: bool
-    ) -> TrackerError:
-        """One TrackerError for a request that got no usable answer. Never `str()` a JIRAError
-        or quote a body verbatim: either may carry the request's headers."""
-        host = urlsplit(url).hostname or "the Jira host"
-        if isinstance(exc, JIRAError) and exc.status_code is not None and exc.response is not None:
-            return self._refused(exc.response, method, url, what, create)
-        if isinstance(exc, requests.RequestException):
-            # The shared policy: a name that does not resolve or a malformed URL is not retried.
-            return connection_error(exc, what, create, host=host, variable=URL_SETTING)
-        if isinstance(exc, JIRAError):
-            text = f"{what}: connection to {host} failed ({type(exc).__name__})"
-            return AmbiguousWrite(text) if create else TrackerError(text, retriable=True)
-        raise exc
-
-    def _refused(
-        self, response: requests.Response, method: str, url: str, what: str, create: bool
-    ) -> TrackerError:
-        """An error status: what Jira said, when it was Jira that said it."""
-        status = response.status_code
-        body = _jira_error(response)
-        jira = body is not None or any(h in response.headers for h in _JIRA_HEADERS)
-        messages = self._messages(body) if body is not None else ""
-        host = urlsplit(url).hostname or "the Jira host"
-        if status in (401, 403):
-            if not jira:
-                return TrackerError(
-                    f"{what}: HTTP {status} from {host}, which does not answer like Jira: check "
-                    f"{URL_SETTING}; if it is right, check {self._credential_names}",
-                    status=status,
-                )
-            said = f" ({messages})" if messages else ""
-            if status == 401:
-                text = (
-                    f"{what}: HTTP 401: Jira did not accept the credentials{said}; "
-                    f"check {self._credential_names}"
-                )
-            else:
-                text = (
-                    f"{what}: HTTP 403: Jira refused access{said}; check that the account of "
-                    f"{self._credential_names} may do this in project {self.project}"
-                )
-            return TrackerError(text, status=status)
-        if not jira and status in (404, 405, 410):
-            return TrackerError(
-                f"{what}: HTTP {status} from {method} {_shown_url(url)}: this does not look like "
-                f"a Jira site; check {URL_SETTING}",
-                status=status,
-            )
-        if messages:
-            text = f"{what}: HTTP {status} {messages}"
-        else:
-            kind = response.headers.get("content-type", "no content").split(";")[0]
-            text = f"{what}: HTTP {status} from {host} ({kind} answer)"
-        if status in (404, 410):
-            return NotFound(text, status=status)
-        if status == 429:
-            wait = wait_seconds_from_headers(dict(response.headers), datetime.now(UTC))
-            return TrackerError(text, status=status, retriable=True, retry_after=wait)
-        if status >= 500:
-            if create:
-                return AmbiguousWrite(text, status=status)
-            return TrackerError(text, status=status, retriable=True)
-        return TrackerError(text, status=status)
-
-    def _messages(self, body: dict[str, Any]) -> str:
-        """Jira's error messages, one line, without anything that looks like a credential."""
-        found = [m for m in body.get("errorMessages") or () if isinstance(m, str)]
-        errors = body.get("errors")
-        if isinstance(errors, dict):
-            found += [f"{k}: {v}" for k, v in errors.items() if isinstance(v, str)]
-        return safe_message(" ".join(found), self._secrets, limit=300)
+        """A read: anything but JSON of `shape` is a failed, retriable read."""
+        return self._send(Request("GET", self._url(path), what, params, expect=shape))
 
     # ---- site ----------------------------------------------------------------------------------
 
@@ -1039,19 +1060,25 @@ class JiraTracker:
 
     def _search_server(self, jql: str, fields: str, what: str) -> Iterator[Any]:
         """`/search` on Data Center, by `startAt` until `total` is reached."""
-        paging = _Paging(what, _entry_id("key"), self.max_pages)
+        params = {"jql": jql, "startAt": 0, "maxResults": PAGE_SIZE, "fields": fields}
+        return self._offset_pages(_Listing("search", what, "issues", "key"), params)
+
+    def _offset_pages(self, listing: _Listing, params: dict[str, Any]) -> Iterator[Any]:
+        """The entries of a listing paged by `startAt` until the `total` it reports."""
+        what, listed = listing.what, listing.entries
+        paging = _Paging(what, _entry_id(listing.ident), self.max_pages)
         start = 0
         while True:
-            params = {"jql": jql, "startAt": start, "maxResults": PAGE_SIZE, "fields": fields}
-            page = self._get("search", what, params, shape=_DC_SEARCH_PAGE)
-            issues = page["issues"]
+            params = {**params, "startAt": start}
+            page = self._get(listing.path, what, params, shape=listing.shape)
+            entries = page[listed]
             _check_start(page, start, what)
             if paging.pages == 0:
-                paging.bound_by_total(page["total"], len(issues))
-            paging.read(issues)
-            yield from issues
-            start += len(issues)
-            if not issues or start >= page["total"]:
+                paging.bound_by_total(page["total"], len(entries))
+            paging.read(entries)
+            yield from entries
+            start += len(entries)
+            if not entries or start >= page["total"]:
                 return
 
     def _own_project(self, raws: Iterable[Any]) -> Iterator[Any]:
@@ -1170,21 +1197,9 @@ class JiraTracker:
         return found
 
     def _comments(self, issue: str) -> Iterator[Any]:
-        start = 0
-        what = f"list comments of {issue}"
-        paging = _Paging(what, _entry_id("id"), self.max_pages)
-        while True:
-            params = {"startAt": start, "maxResults": PAGE_SIZE, "expand": "properties"}
-            page = self._get(f"issue/{issue}/comment", what, params, shape=_COMMENTS_PAGE)
-            comments = page["comments"]
-            _check_start(page, start, what)
-            if paging.pages == 0:
-                paging.bound_by_total(page["total"], len(comments))
-            paging.read(comments)
-            yield from comments
-            start += len(comments)
-            if not comments or start >= page["total"]:
-                return
+        listing = _Listing(f"issue/{issue}/comment", f"list comments of {issue}", "comments", "id")
+        params = {"startAt": 0, "maxResults": PAGE_SIZE, "expand": "properties"}
+        return self._offset_pages(listing, params)
 
     def _property(self, comment_id: str) -> Marker | None:
         what = f"read the marker of comment {comment_id}"
@@ -1220,7 +1235,8 @@ class JiraTracker:
         self._check_size(body, what)
         site = self._site()
         payload = {"body": body, "properties": [{"key": PROPERTY, "value": marker.to_dict()}]}
-        raw = self._send("POST", f"issue/{issue}/comment", what, payload=payload, create=True)
+        url = self._url(f"issue/{issue}/comment")
+        raw = self._send(Request("POST", url, what, body=payload, create=True))
         try:
             created = replace(normalise_comment(raw, site.cloud), marker=marker)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
@@ -1239,7 +1255,8 @@ class JiraTracker:
     def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
         """Set the marker property on one of our comments."""
         path = f"comment/{comment_id}/properties/{PROPERTY}"
-        self._send("PUT", path, f"mark comment {comment_id}", payload=marker.to_dict())
+        what = f"mark comment {comment_id}"
+        self._send(Request("PUT", self._url(path), what, body=marker.to_dict()))
 
     def edit_comment(self, issue: str, comment_id: str, body: str, marker: Marker) -> None:
         """PUT the new body to the issue's comment URL (not the comment's `self`, which on Cloud
@@ -1248,18 +1265,13 @@ class JiraTracker:
         what = f"edit comment {comment_id} on {issue}"
         self._check_size(body, what)
         params = {"notifyUsers": "false"} if self._cloud() else None
-        self._send(
-            "PUT",
-            f"issue/{issue}/comment/{comment_id}",
-            what,
-            params=params,
-            payload={"body": body},
-        )
+        url = self._url(f"issue/{issue}/comment/{comment_id}")
+        self._send(Request("PUT", url, what, params, body={"body": body}))
 
     def delete_comment(self, issue: str, comment_id: str) -> None:
         """Delete one of our comments (`run --prune`). NotFound when it is already gone."""
         what = f"delete comment {comment_id} on {issue}"
-        self._send("DELETE", f"issue/{issue}/comment/{comment_id}", what)
+        self._send(Request("DELETE", self._url(f"issue/{issue}/comment/{comment_id}"), what))
 
 
 def _check_start(page: dict[str, Any], start: int, what: str) -> None:
@@ -1273,10 +1285,10 @@ def _check_start(page: dict[str, Any], start: int, what: str) -> None:
         )
 
 
-def _jira_error(response: requests.Response) -> dict[str, Any] | None:
+def _jira_error(content: bytes) -> dict[str, Any] | None:
     """Jira's error JSON (`errorMessages` and/or `errors`), or None when the body is not it."""
     try:
-        body = json.loads(response.content) if response.content else None
+        body = json.loads(content) if content else None
     except ValueError:
         return None
     if not isinstance(body, dict):

@@ -20,12 +20,13 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import requests
 import structlog
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
+
+if TYPE_CHECKING:
+    import requests
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 log = structlog.get_logger("delivery_sync.retry")
@@ -76,6 +77,8 @@ def connection_error(
 
     `host` and `variable` (the setting the URL came from, e.g. `GITHUB_API_URL`) are named in
     the message, so a person knows what to check."""
+    import requests  # loaded already: `exc` is one of its exceptions
+
     at = f" {host}" if host else ""
     check = f"; check {variable}" if variable else ""
     kind = type(exc).__name__
@@ -179,6 +182,8 @@ def wait_seconds_from_headers(headers: dict[str, str], now: datetime) -> float |
 
 
 def _wait(state: RetryCallState) -> float:
+    from tenacity.wait import wait_exponential_jitter
+
     error = state.outcome.exception() if state.outcome else None
     backoff = wait_exponential_jitter(initial=1, max=30, jitter=1)(state)
     if isinstance(error, TrackerError) and error.retry_after is not None:
@@ -199,6 +204,8 @@ def call(
     max_wait: float = MAX_WAIT_SECONDS,
 ) -> T:
     """Run `request` under the policy. `request` raises TrackerError (already classified)."""
+    # tenacity is loaded with the first request, not by every command that can name an error.
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

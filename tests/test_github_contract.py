@@ -12,12 +12,18 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 import responses
-from github import Auth
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from responses import matchers
 from structlog.testing import capture_logs
 
-from connectors.github import GitHubAccount, GitHubTracker, marker_line, parse_marker, task_list
+from connectors.github import (
+    GitHubAccount,
+    GitHubCredentials,
+    GitHubTracker,
+    marker_line,
+    parse_marker,
+    task_list,
+)
 from connectors.model import Marker, TrackerState
 from connectors.retry import AmbiguousWrite, NotFound, RateLimited, TrackerError
 from mappings.config import parse_mapping
@@ -36,6 +42,15 @@ def url(path: str) -> re.Pattern:
     return re.compile(base + re.escape(path) + r"(\?.*)?$")
 
 
+def app_credentials(private_key: str) -> GitHubCredentials:
+    return GitHubCredentials(
+        app_id="12345",
+        private_key=SecretStr(private_key),
+        installation_id=678,
+        variable="GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID",
+    )
+
+
 @pytest.fixture
 def sleeps():
     return []
@@ -43,7 +58,8 @@ def sleeps():
 
 @pytest.fixture
 def tracker(sleeps):
-    account = GitHubAccount(API, Auth.Token("ghp_secret_token_value"), write_pause=0)
+    credentials = GitHubCredentials(token=SecretStr("ghp_secret_token_value"))
+    account = GitHubAccount(API, credentials, write_pause=0)
     return GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
 
 
@@ -334,9 +350,7 @@ def test_a_github_app_comments_as_its_bot_account():
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    app = Auth.AppAuth("12345", pem)
-    auth = Auth.AppInstallationAuth(app, 678)
-    account = GitHubAccount(API, auth, app=app, write_pause=0)
+    account = GitHubAccount(API, app_credentials(pem), write_pause=0)
     tracker = GitHubTracker("web", "acme/web", account=account)
     responses.post(
         url("/app/installations/678/access_tokens"),
@@ -759,8 +773,8 @@ def test_a_401_from_a_server_that_is_not_github_is_not_called_bad_credentials(tr
 
 @responses.activate
 def test_a_malformed_app_private_key_names_the_variable_without_retrying():
-    app = Auth.AppAuth("12345", "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n")
-    account = GitHubAccount(API, Auth.AppInstallationAuth(app, 678), app=app, write_pause=0)
+    key = "-----BEGIN RSA PRIVATE KEY-----\nnot a key\n"
+    account = GitHubAccount(API, app_credentials(key), write_pause=0)
     sleeps: list[float] = []
     tracker = GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
     with pytest.raises(TrackerError) as caught:
@@ -781,8 +795,7 @@ def test_a_refused_app_installation_token_is_not_taken_for_a_missing_comment():
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    app = Auth.AppAuth("12345", pem)
-    account = GitHubAccount(API, Auth.AppInstallationAuth(app, 678), app=app, write_pause=0)
+    account = GitHubAccount(API, app_credentials(pem), write_pause=0)
     sleeps: list[float] = []
     tracker = GitHubTracker("web", "acme/web", account=account, sleep=sleeps.append)
     responses.post(

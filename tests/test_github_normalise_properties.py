@@ -11,12 +11,13 @@ import re
 from datetime import datetime
 
 import responses
-from github import Auth
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from connectors.github import (
     GitHubAccount,
+    GitHubCredentials,
     GitHubTracker,
     issues_of_page,
     normalise_milestone,
@@ -126,7 +127,8 @@ def test_no_exception_escapes_an_item_and_good_items_come_through(drawn):
 @given(page())
 def test_the_adapter_reads_any_such_page_off_the_wire_without_failing(drawn):
     entries, good = drawn
-    account = GitHubAccount(API, Auth.Token("ghp_property_token"), write_pause=0)
+    credentials = GitHubCredentials(token=SecretStr("ghp_property_token"))
+    account = GitHubAccount(API, credentials, write_pause=0)
     tracker = GitHubTracker("web", "acme/web", account=account, sleep=lambda _: None)
     # As GitHub sends them: non-ASCII escaped, so lone surrogates travel as `\ud800`.
     body = json.dumps(entries, allow_nan=True)

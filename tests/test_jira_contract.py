@@ -24,6 +24,8 @@ from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnection
 from connectors.jira import (
     BasicAuth,
     BearerAuth,
+    JiraAuth,
+    JiraOptions,
     JiraTracker,
     SiteInfo,
     incremental_clause,
@@ -33,7 +35,7 @@ from connectors.jira import (
 from connectors.model import Marker, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
 from rendering.document import Document, Heading, Line, Mention, Plain, Section, Text
-from sandbox import jql as sandbox_jql
+from sandbox.jira import jql as sandbox_jql
 from tests.jira_payloads import (
     BOT_ACCOUNT,
     BOT_NAME,
@@ -103,17 +105,25 @@ def sleeps():
     return []
 
 
-def cloud_tracker(sleeps: list[float] | None = None, **options) -> JiraTracker:
-    options.setdefault("auth", BasicAuth(EMAIL, SecretStr(API_TOKEN)))
+def cloud_tracker(
+    sleeps: list[float] | None = None, auth: JiraAuth | None = None, **options
+) -> JiraTracker:
+    auth = auth or BasicAuth(EMAIL, SecretStr(API_TOKEN))
     sink = sleeps if sleeps is not None else []
-    return JiraTracker("plat", "PLAT", url=CLOUD, sleep=sink.append, **options)
+    return JiraTracker(
+        "plat", "PLAT", url=CLOUD, auth=auth, options=JiraOptions(**options), sleep=sink.append
+    )
 
 
-def dc_tracker(sleeps: list[float] | None = None, **options) -> JiraTracker:
-    options.setdefault("auth", BearerAuth(SecretStr(PAT)))
+def dc_tracker(
+    sleeps: list[float] | None = None, auth: JiraAuth | None = None, **options
+) -> JiraTracker:
+    auth = auth or BearerAuth(SecretStr(PAT))
     options.setdefault("deployment", "server")
     sink = sleeps if sleeps is not None else []
-    return JiraTracker("plat", "PLAT", url=DC + "/", sleep=sink.append, **options)
+    return JiraTracker(
+        "plat", "PLAT", url=DC + "/", auth=auth, options=JiraOptions(**options), sleep=sink.append
+    )
 
 
 @pytest.fixture
@@ -1339,8 +1349,8 @@ def test_a_url_without_a_scheme_fails_at_once_with_the_fix(sleeps):
 )
 def test_other_malformed_urls_fail_at_once(url, problem, sleeps):
     tracker = JiraTracker(
-        "plat", "PLAT", url=url, auth=BearerAuth(SecretStr(PAT)), deployment="server",
-        sleep=sleeps.append,
+        "plat", "PLAT", url=url, auth=BearerAuth(SecretStr(PAT)),
+        options=JiraOptions(deployment="server"), sleep=sleeps.append,
     )  # fmt: skip
     with responses.RequestsMock() as mock, pytest.raises(TrackerError, match=problem):
         tracker.fetch_milestones()
@@ -1350,7 +1360,7 @@ def test_other_malformed_urls_fail_at_once(url, problem, sleeps):
 def test_a_url_with_credentials_is_refused_without_showing_them():
     tracker = JiraTracker(
         "plat", "PLAT", url="https://dana:hunter2@acme.atlassian.net",
-        auth=BasicAuth(EMAIL, SecretStr(API_TOKEN)), info=CLOUD_INFO,
+        auth=BasicAuth(EMAIL, SecretStr(API_TOKEN)), options=JiraOptions(info=CLOUD_INFO),
     )  # fmt: skip
     with responses.RequestsMock() as mock, pytest.raises(TrackerError) as caught:
         list(tracker.fetch_items(None))
@@ -1392,7 +1402,7 @@ def test_connection_errors_name_the_host_and_jira_url(dc, sleeps):
 def test_a_404_page_on_a_wrong_base_path_does_not_look_like_jira(sleeps):
     tracker = JiraTracker(
         "plat", "PLAT", url="https://jira.acme.example/wrong", auth=BearerAuth(SecretStr(PAT)),
-        deployment="server", info=DC_INFO, sleep=sleeps.append,
+        options=JiraOptions(deployment="server", info=DC_INFO), sleep=sleeps.append,
     )  # fmt: skip
     responses.get(
         re.compile(r"https://jira\.acme\.example/wrong/.*"),

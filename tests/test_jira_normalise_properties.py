@@ -18,7 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from connectors.jira import BasicAuth, JiraTracker, SiteInfo, normalise_issue, normalise_version
+from connectors.jira import (
+    BasicAuth,
+    JiraOptions,
+    JiraTracker,
+    SiteInfo,
+    normalise_issue,
+    normalise_version,
+)
 from connectors.model import Person, TrackerState, WorkItem
 from connectors.tracker import skip_malformed, valid_text
 from tests.jira_payloads import (
@@ -205,7 +212,7 @@ def test_the_adapter_reads_any_such_page_off_the_wire_without_failing(drawn):
     entries, good = drawn
     tracker = JiraTracker(
         "plat", "PLAT", url=CLOUD, auth=BasicAuth("bot@acme.example", SecretStr("t0ken")),
-        info=INFO, sleep=lambda _: None,
+        options=JiraOptions(info=INFO), sleep=lambda _: None,
     )  # fmt: skip
     # As Jira sends them: non-ASCII escaped, so lone surrogates travel as `\ud800`.
     body = json.dumps(cloud_page(entries, None), allow_nan=True)

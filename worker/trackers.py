@@ -11,11 +11,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from github import Auth
+from pydantic import SecretStr
 
-from connectors.github import GitHubAccount, GitHubTracker
-from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraTracker, SiteInfo
+from connectors.github import (
+    APP_VARIABLES,
+    GitHubAccount,
+    GitHubCredentials,
+    GitHubTracker,
+    app_private_key,
+)
+from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraOptions, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, JiraSource, MappingFile
 from worker.settings import Settings, check_api_url
@@ -36,40 +41,28 @@ def is_loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in LOOPBACK
 
 
-def github_app(settings: Settings) -> Auth.AppAuth | None:
-    app_id, key = settings.github_app_id, settings.github_app_private_key
-    if app_id and key and settings.github_app_installation_id:
-        return Auth.AppAuth(app_id, app_private_key(key.get_secret_value()))
-    return None
-
-
-def app_private_key(text: str) -> str:
-    """The GitHub App's PEM private key, checked now rather than at the first request (where
-    the JWT library says only "Could not parse the provided public key"). A key pasted into a
-    one-line secret with literal `\\n`s is accepted."""
-    pem = text.strip().replace("\\n", "\n")
-    try:
-        load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        why = "it is protected by a passphrase" if isinstance(exc, TypeError) else "not a key"
-        raise MissingCredentials(
-            "GITHUB_APP_PRIVATE_KEY is not the GitHub App's private key in PEM form "
-            f"(-----BEGIN RSA PRIVATE KEY----- …; {why})"
-        ) from None
-    return pem
-
-
-def github_auth(source: GitHubSource, settings: Settings) -> Auth.Auth:
+def github_credentials(source: GitHubSource, settings: Settings) -> GitHubCredentials:
+    """A source's token (`token_env`), else GITHUB_TOKEN, else the GitHub App variables, whose
+    private key is checked now rather than at the first request."""
     if source.token_env:
         token = settings.secret_from(source.token_env)
         if token is None:
             raise MissingCredentials(f"source {source.id!r}: ${source.token_env} is not set")
-        return Auth.Token(token.get_secret_value())
+        return GitHubCredentials(token=token, variable=source.token_env)
     if settings.github_token is not None:
-        return Auth.Token(settings.github_token.get_secret_value())
-    app = github_app(settings)
-    if app is not None:
-        return Auth.AppInstallationAuth(app, settings.github_app_installation_id)
+        return GitHubCredentials(token=settings.github_token)
+    app_id, key = settings.github_app_id, settings.github_app_private_key
+    if app_id and key and settings.github_app_installation_id:
+        try:
+            pem = app_private_key(key.get_secret_value())
+        except ValueError as exc:
+            raise MissingCredentials(str(exc)) from None
+        return GitHubCredentials(
+            app_id=app_id,
+            private_key=SecretStr(pem),
+            installation_id=settings.github_app_installation_id,
+            variable=APP_VARIABLES,
+        )
     raise MissingCredentials(
         f"source {source.id!r}: set GITHUB_TOKEN (or GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and "
         "GITHUB_APP_INSTALLATION_ID)"
@@ -95,15 +88,6 @@ def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
     )
 
 
-def github_credentials_variable(source: GitHubSource, settings: Settings) -> str:
-    """Where the source's GitHub credentials come from, for error texts."""
-    if source.token_env:
-        return source.token_env
-    if settings.github_token is not None:
-        return "GITHUB_TOKEN"
-    return "GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID"
-
-
 def github_account(
     source: GitHubSource, settings: Settings, accounts: dict[tuple, GitHubAccount]
 ) -> GitHubAccount:
@@ -113,24 +97,13 @@ def github_account(
         base_url = check_api_url(source.base_url or settings.github_api_url, url_variable, "github")
     except ValueError as exc:
         raise SourceSetupError(str(exc)) from None
-    auth = github_auth(source, settings)
-    credential = (
-        auth.token
-        if isinstance(auth, Auth.Token)
-        else repr((settings.github_app_id, settings.github_app_installation_id))
-    )
-    key = (base_url, hashlib.sha256(credential.encode()).hexdigest())
+    credentials = github_credentials(source, settings)
+    key = (base_url, hashlib.sha256(credentials.identity.encode()).hexdigest())
     if key not in accounts:
         # GitHub asks for a pause between content-creating requests; the sandbox does not.
         pause = 0.0 if is_loopback(base_url) else settings.delivery_sync_github_write_pause
-        app = github_app(settings) if isinstance(auth, Auth.AppInstallationAuth) else None
         accounts[key] = GitHubAccount(
-            base_url,
-            auth,
-            app=app,
-            write_pause=pause,
-            url_variable=url_variable,
-            credentials_variable=github_credentials_variable(source, settings),
+            base_url, credentials, write_pause=pause, url_variable=url_variable
         )
     return accounts[key]
 
@@ -158,10 +131,12 @@ def build_tracker(
         source.project,
         url=url,
         auth=jira_auth(source, settings),
-        deployment=source.deployment,
-        source_jql=source.jql,
-        story_points_field=source.story_points_field,
-        info=SiteInfo.from_dict(site) if site else None,
+        options=JiraOptions(
+            deployment=source.deployment,
+            source_jql=source.jql,
+            story_points_field=source.story_points_field,
+            info=SiteInfo.from_dict(site) if site else None,
+        ),
         sleep=sleep,
     )
 
