@@ -1,2 +1,2 @@
-"""The neutral document a comment is built as, and its dialects: GitHub Markdown, Jira wiki
-markup and the HTML report."""
+"""The neutral document a comment is built as, the one walk over it, and the leaves of its three
+dialects: GitHub Markdown, Jira wiki markup and the HTML report."""
