@@ -9,10 +9,14 @@ read, never an empty page. Paging stops with an error on a `next` link to a page
 beyond a ceiling derived from the `last` link. Pull requests are dropped from the raw page; a
 malformed issue is skipped with a warning and remembered in `unreadable`.
 
-PyGithub's own retry is off: `connectors.retry` decides, and a comment create is never re-sent
-blindly. What cannot succeed (401, 403 that is not a rate limit, 404, a host that does not
-resolve) is not retried, and error texts name the URL and the variable to check but never repeat
-an answer's body: only GitHub's own `message`, cleaned of anything credential-like.
+Requests are sent by `connectors.transport` (`_GitHubWire` is GitHub's dialect of it). PyGithub's
+own retry is off: `connectors.retry` decides, and a comment create is never re-sent blindly. What
+cannot succeed (401, 403 that is not a rate limit, 404, a host that does not resolve) is not
+retried, and error texts name the URL and the variable to check but never repeat an answer's
+body: only GitHub's own `message`, cleaned of anything credential-like.
+
+The adapter owns its authentication: `GitHubCredentials` (a token, or a GitHub App) become
+PyGithub's auth objects in `GitHubAccount`, which is where PyGithub is imported.
 
 Our comments end with an HTML-comment marker line; the marker and the author together identify
 them.

@@ -1,8 +1,10 @@
 """Jira adapter (Cloud and Data Center): fetch issues and fix versions, find and write our comments.
 
-The `jira` library provides only the authenticated session. Every request is a raw REST v2 call
-through that session, so the library adds none of its own (no serverInfo at construction, no
-`/field` behind a search) and retries nothing (`max_retries=0`): `connectors.retry` decides.
+The `jira` library provides only the authenticated session (signed in as `BasicAuth` or
+`BearerAuth` say). Every request is a raw REST v2 call through that session, sent by
+`connectors.transport` (`_JiraWire` is Jira's dialect of it), so the library adds none of its
+own (no serverInfo at construction, no `/field` behind a search) and retries nothing
+(`max_retries=0`): `connectors.retry` decides.
 
 Cloud searches `GET /search/jql` and follows `nextPageToken` (Cloud removed `/search`); Data
 Center pages `GET /search` with `startAt`. Both always ask for an explicit field list.
@@ -15,13 +17,14 @@ Our comments carry the marker as the comment property `delivery-sync`, set in th
 itself. Data Center may not honour properties sent with the create, so there it is also PUT right
 after; a comment left unmarked is found and marked by the next cycle (`worker.publisher`).
 
-Answers are read by one rule (`_answer`): each must be JSON of the shape its endpoint promises (a
-search page is an object with an `issues` list, the version listing a list, …), and every string
-in it is made valid Unicode (`connectors.tracker.valid_text`) before anything else touches it. A
-200 that is an HTML sign-in page, truncated JSON, or a page without its fields is a failed,
-retriable read, never an empty result. Paging remembers what it has read: a `nextPageToken` seen
-before, a page holding nothing new, or more pages than the tracker's own count allows (Data
-Center `total`; on Cloud, which reports none, `MAX_PAGES`) stops with a TrackerError.
+Answers are read by one rule (`_JiraWire.read`): each must be JSON of the shape its endpoint
+promises (a search page is an object with an `issues` list, the version listing a list, …), and
+every string in it is made valid Unicode (`connectors.tracker.valid_text`) before anything else
+touches it. A 200 that is an HTML sign-in page, truncated JSON, or a page without its fields is a
+failed, retriable read, never an empty result. Paging remembers what it has read: a
+`nextPageToken` seen before, a page holding nothing new, or more pages than the tracker's own
+count allows (Data Center `total`; on Cloud, which reports none, `MAX_PAGES`) stops with a
+TrackerError.
 
 Search answers are checked against the configured project: another project's issue is dropped
 (`item.foreign`), never counted. A JQL filter whose parentheses do not balance outside quoted
@@ -102,7 +105,7 @@ STORY_POINTS_NAMES = {
 SPRINT_SCHEMA = "com.pyxis.greenhopper.jira:gh-sprint"
 EPIC_LINK_SCHEMA = "com.pyxis.greenhopper.jira:gh-epic-link"
 # Search results may omit `timetracking` (it is not a navigable field); the flat
-# time fields are the fallback. `description` is not asked for: v2 wiki markup has no checkboxes.
+# `timespent` is the fallback. `description` is not asked for: v2 wiki markup has no checkboxes.
 ISSUE_FIELDS = (
     "summary",
     "status",
@@ -113,13 +116,10 @@ ISSUE_FIELDS = (
     "duedate",
     "fixVersions",
     "parent",
-    "issuetype",
     "issuelinks",
     "created",
     "updated",
     "timetracking",
-    "timeoriginalestimate",
-    "timeestimate",
     "timespent",
 )
 STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
@@ -542,7 +542,7 @@ def _parent(fields: dict[str, Any], info: SiteInfo) -> str | None:
 
 
 def _name_of(value: Any, what: str) -> str | None:
-    """The `name` of an optional object (resolution, issue type)."""
+    """The `name` of an optional object (the resolution)."""
     if value is None:
         return None
     return _optional_text(_object(value, what).get("name"), f"the {what}'s name")
@@ -556,8 +556,8 @@ def _unreadable_detail(source_id: str, key: str, field: str, value: Any) -> None
 
 def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> WorkItem:
     """One issue of a search page or GET. Raises `Unreadable` (a ValueError) when a field the
-    item cannot do without is missing or malformed. Story points or time-tracking values that are
-    not finite numbers only cost the item that detail, with an `item.field_unreadable` warning."""
+    item cannot do without is missing or malformed. Story points or time spent that are not
+    finite numbers only cost the item that detail, with an `item.field_unreadable` warning."""
     issue = _object(raw, "the issue")
     key = _text(issue.get("key"), "the key")
     if not _ISSUE_KEY.fullmatch(key):
@@ -572,17 +572,11 @@ def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> 
         points = _finite(given)
         if points is None and given is not None:
             _unreadable_detail(source_id, key, "story points", given)
-    times: dict[str, int | None] = {}
-    for name, values in (
-        ("estimate", (tracking.get("originalEstimateSeconds"), fields.get("timeoriginalestimate"))),
-        ("remaining", (tracking.get("remainingEstimateSeconds"), fields.get("timeestimate"))),
-        ("spent", (tracking.get("timeSpentSeconds"), fields.get("timespent"))),
-    ):
-        times[name], bad = _seconds(*values)
-        if bad:
-            _unreadable_detail(
-                source_id, key, f"time {name}", next(v for v in values if v is not None)
-            )
+    spent_values = (tracking.get("timeSpentSeconds"), fields.get("timespent"))
+    spent, bad = _seconds(*spent_values)
+    if bad:
+        given = next(v for v in spent_values if v is not None)
+        _unreadable_detail(source_id, key, "time spent", given)
     status = _object(fields.get("status"), "the status")
     return WorkItem(
         source=source_id,
@@ -605,11 +599,8 @@ def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> 
             for v in _list(fields.get("fixVersions"), "the fix versions")
         ),
         parent=_parent(fields, info),
-        issue_type=_name_of(fields.get("issuetype"), "issue type"),
         points=points,
-        estimate_seconds=times["estimate"],
-        remaining_seconds=times["remaining"],
-        spent_seconds=times["spent"],
+        spent_seconds=spent,
         blocked_by=blocked_by(fields.get("issuelinks")),
         sprint=sprint_name(fields.get(info.sprint_field)) if info.sprint_field else None,
     )

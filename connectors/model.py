@@ -126,10 +126,7 @@ class WorkItem:
     due: date | None = None  # the item's own due date (Jira duedate)
     milestones: tuple[str, ...] = ()  # GitHub milestone title, Jira fix version names
     parent: str | None = None  # Jira parent / epic key
-    issue_type: str | None = None  # Jira issue type name ("Epic", "Story", …)
     points: float | None = None
-    estimate_seconds: int | None = None  # original estimate
-    remaining_seconds: int | None = None
     spent_seconds: int | None = None
     blocked_by: tuple[str, ...] = ()  # keys of items that block this one
     sprint: str | None = None
@@ -166,10 +163,7 @@ class WorkItem:
             due=_opt(date.fromisoformat, raw.get("due")),
             milestones=tuple(raw.get("milestones", ())),
             parent=raw.get("parent"),
-            issue_type=raw.get("issue_type"),
             points=raw.get("points"),
-            estimate_seconds=raw.get("estimate_seconds"),
-            remaining_seconds=raw.get("remaining_seconds"),
             spent_seconds=raw.get("spent_seconds"),
             blocked_by=tuple(raw.get("blocked_by", ())),
             sprint=raw.get("sprint"),

@@ -9,7 +9,7 @@ import logging
 import re
 import socket
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse, urlsplit
 
 import pytest
 import requests
@@ -81,7 +81,7 @@ DC_INFO = SiteInfo(
 )
 BASE_FIELDS = (
     "summary,status,resolution,resolutiondate,assignee,labels,duedate,fixVersions,parent,"
-    "issuetype,issuelinks,created,updated,timetracking,timeoriginalestimate,timeestimate,timespent"
+    "issuelinks,created,updated,timetracking,timespent"
 )
 CLOUD_FIELDS = f"{BASE_FIELDS},customfield_10016,customfield_10020"
 DC_FIELDS = f"{BASE_FIELDS},customfield_10106,customfield_10104,customfield_10101"
@@ -318,10 +318,7 @@ def test_a_cloud_issue_is_normalised_field_by_field(cloud):
         due=date(2026, 12, 1),
         milestones=("2.0", "2.1"),
         parent="PLAT-100",
-        issue_type="Story",
         points=5.0,
-        estimate_seconds=57600,
-        remaining_seconds=28800,
         spent_seconds=36000,
         blocked_by=("PLAT-7",),
         sprint="PLAT Sprint 12",
@@ -353,7 +350,7 @@ def test_a_cloud_sub_task_keeps_its_parent_story(cloud):
     raw = issue("PLAT-43", kind="Sub-task", parent="PLAT-42", category="new", status_name="To Do")
     responses.get(rest(CLOUD, "search/jql"), json=cloud_page([raw], None))
     [item] = cloud.fetch_items(None)
-    assert (item.parent, item.issue_type, item.state) == ("PLAT-42", "Sub-task", TrackerState.NEW)
+    assert (item.parent, item.state) == ("PLAT-42", TrackerState.NEW)
 
 
 @responses.activate
@@ -376,11 +373,7 @@ def test_a_data_center_issue_uses_names_the_epic_link_and_flat_time_fields(dc):
     assert item.parent == "PLAT-100"
     assert item.points == 3.0 and isinstance(item.points, float)
     assert item.sprint == "Sprint, 12"
-    assert (item.estimate_seconds, item.remaining_seconds, item.spent_seconds) == (
-        28800,
-        7200,
-        21600,
-    )
+    assert item.spent_seconds == 21600
     assert item.blocked_by == ("PLAT-2",)
 
 
@@ -568,7 +561,7 @@ def test_fetch_item_asks_for_the_same_fields(dc):
         match=[strict({"fields": DC_FIELDS})],
     )
     item = dc.fetch_item("PLAT-100")
-    assert item is not None and item.issue_type == "Epic" and item.due == date(2026, 12, 15)
+    assert item is not None and item.key == "PLAT-100" and item.due == date(2026, 12, 15)
 
 
 @responses.activate
@@ -1138,11 +1131,45 @@ def test_points_that_are_not_a_finite_number_cost_only_the_points(cloud, points)
 
 
 @responses.activate
-def test_unreadable_time_tracking_costs_only_that_figure(dc):
-    raw = issue("PLAT-1", cloud=False, time_fields=(-5, "2h", 3600))
-    responses.get(rest(DC, "search"), json=dc_page([raw], 0, 1))
-    [item] = dc.fetch_items(None)
-    assert (item.estimate_seconds, item.remaining_seconds, item.spent_seconds) == (None, None, 3600)
+def test_unreadable_time_spent_costs_only_that_figure(dc):
+    raw = issue("PLAT-1", cloud=False, time_fields=(None, None, "2h"))
+    responses.get(rest(DC, "search"), json=dc_page([raw, issue("PLAT-2", cloud=False)], 0, 2))
+    with capture_logs() as logs:
+        items = list(dc.fetch_items(None))
+    assert [(i.key, i.spent_seconds) for i in items] == [("PLAT-1", None), ("PLAT-2", None)]
+    [warning] = [e for e in logs if e["event"] == "item.field_unreadable"]
+    assert (warning["item"], warning["field"]) == ("PLAT-1", "time spent")
+
+
+@responses.activate
+def test_issue_types_and_estimates_are_neither_asked_for_nor_read(cloud):
+    # Nothing reads them: a broken one costs nothing, and the search does not fetch them.
+    raw = issue("PLAT-1", time_fields=(-5, "2h", 3600))
+    raw["fields"]["issuetype"] = "not an object"
+    responses.get(rest(CLOUD, "search/jql"), json=cloud_page([raw], None))
+    with capture_logs() as logs:
+        [item] = cloud.fetch_items(None)
+    assert item.key == "PLAT-1" and item.spent_seconds == 3600 and cloud.unreadable == {}
+    assert [e for e in logs if e["log_level"] == "warning"] == []
+    asked = dict(parse_qsl(urlsplit(responses.calls[0].request.url).query))["fields"].split(",")
+    assert not {"issuetype", "timeoriginalestimate", "timeestimate"} & set(asked)
+
+
+def test_a_mirror_row_written_with_the_dropped_fields_still_reads():
+    item = WorkItem(
+        source="plat",
+        key="PLAT-1",
+        title="Pay by card",
+        url=f"{CLOUD}/browse/PLAT-1",
+        state=TrackerState.NEW,
+        status="To Do",
+        created=NOW,
+        updated=NOW,
+        spent_seconds=60,
+    )
+    older = json.loads(item.to_json())
+    older.update(issue_type="Story", estimate_seconds=3600, remaining_seconds=1800)
+    assert WorkItem.from_json(json.dumps(older)) == item
 
 
 @responses.activate
