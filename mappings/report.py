@@ -37,6 +37,16 @@ DELIVERY_HEADING = "Delivery status — {name}"
 TASK_HEADING = "Task status — {name}"
 
 
+def role_documents(
+    lead: DeliveryLeadView, pm: ProjectManagerView, mention: bool = True
+) -> tuple[tuple[Role, Document], ...]:
+    """Both role comments of one deliverable, each with the role it is for."""
+    return (
+        (Role.DELIVERY_LEAD, delivery_lead_report(lead, mention)),
+        (Role.PROJECT_MANAGER, project_manager_report(pm, mention)),
+    )
+
+
 def delivery_lead_report(status: DeliveryLeadView, mention: bool = True) -> Document:
     scope = status.scope
     d = scope.deliverable

@@ -93,22 +93,28 @@ class Portfolio:
         """Apply the counting rule: union of selector matches, de-duplicated, minus every
         deliverable's report-target issues (pull requests never reach the mirror); items closed
         as not planned are dropped."""
+        due, due_from = deliverable_due(deliverable, self.items, self.milestones)
+        targets = report_targets(deliverable)
+        checklist = self._checklist(targets)
         selected: dict[tuple[str, str], WorkItem] = {}
         matched = []
         for selector in deliverable.include:
             source = self._sources[selector.source]
+            members = None
+            if selector.jql is not None:
+                members = self._memberships.get(
+                    jql_stream(selector.source, selector.jql), frozenset()
+                )
             count = 0
             for item in self.items.get(selector.source, {}).values():
                 if (item.source, item.key) in self._targets:
                     continue
-                if matches(item, selector, source, self._memberships):
+                if matches(item, selector, source, members):
                     selected[(item.source, item.key)] = item
                     count += 1
             matched.append(count)
         found = [self.classifier.classify(i) for i in selected.values()]
         found.sort(key=lambda i: i.ref.order)
-        due, due_from = deliverable_due(deliverable, self.items, self.milestones)
-        targets = report_targets(deliverable)
         broken = {source: set(keys) for source, keys in self._unreadable.items()}
         return Scope(
             deliverable=deliverable,
@@ -117,7 +123,7 @@ class Portfolio:
             due=due,
             due_from=due_from,
             targets=targets,
-            checklist=self._checklist(targets),
+            checklist=checklist,
             matched=tuple(matched),
             unreadable=tuple(i for i in found if i.key in broken.get(i.source, ())),
         )
@@ -206,12 +212,9 @@ def jql_stream(source_id: str, jql: str) -> str:
 
 
 def matches(
-    item: WorkItem,
-    selector: Selector,
-    source: Source,
-    memberships: Mapping[str, frozenset[str]],
+    item: WorkItem, selector: Selector, source: Source, members: Collection[str] | None = None
 ) -> bool:
-    """All criteria of one selector hold for the item."""
+    """All criteria of one selector hold for the item; `members` are the keys its JQL matched."""
     if item.source != selector.source:
         return False
     if selector.milestone is not None and selector.milestone not in item.milestones:
@@ -223,7 +226,7 @@ def matches(
     if selector.epic is not None and item.parent != selector.epic:
         return False
     if selector.jql is not None:
-        return item.key in memberships.get(jql_stream(selector.source, selector.jql), frozenset())
+        return members is not None and item.key in members
     return True
 
 

@@ -19,9 +19,8 @@ from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import Deliverable, MappingFile
 from mappings.report import (
-    delivery_lead_report,
-    project_manager_report,
     retired_report,
+    role_documents,
     status_change_notice,
     task_nudge,
     task_nudge_resolved,
@@ -516,14 +515,11 @@ def compute_reports(
 ) -> tuple[list[DeliverableReport], dict[str, str]]:
     """Both role documents for every deliverable whose sources all fetched; the others, with
     the reason, are left out so their comments keep their previous text."""
-    portfolio = Portfolio(
-        mapping,
-        items,
-        {s.id: state.milestones(s.id) for s in mapping.sources},
-        memberships(mapping, state),
-        {s.id: state.unreadable(s.id) for s in mapping.sources},
-    )
+    milestones = {s.id: state.milestones(s.id) for s in mapping.sources}
+    members = memberships(mapping, state)
+    unreadable = {s.id: state.unreadable(s.id) for s in mapping.sources}
     publications = {d.id: state.publication(d.id) for d in mapping.deliverables}
+    portfolio = Portfolio(mapping, items, milestones, members, unreadable)
     scopes, skipped = _publishable_scopes(mapping, portfolio, publications, failed_sources)
     due_of = due_by_item(scopes)
     wip_everywhere = portfolio.work_in_progress()
@@ -532,7 +528,10 @@ def compute_reports(
     rules = mapping.rules
     reports = []
     for scope in scopes:
-        history = state.history(scope.deliverable.id)
+        deliverable_id = scope.deliverable.id
+        history = state.history(deliverable_id)
+        digest = mapping_digest(scope.deliverable, mapping)
+        publication = publications[deliverable_id]
         lead_view = delivery_lead_view(
             scope, rules, today, history=history, delivery_lead=lead, mirror=items
         )
@@ -544,14 +543,13 @@ def compute_reports(
             wip_everywhere=wip_everywhere,
             due_by_item=due_of,
         )
-        digest = mapping_digest(scope.deliverable, mapping)
-        publication = publications[scope.deliverable.id]
+        documents = role_documents(lead_view, pm_view, rules.mention)
         reports.append(
             DeliverableReport(
                 scope,
                 lead_view,
                 pm_view,
-                _documents(lead_view, pm_view, rules.mention),
+                tuple((Marker(role, deliverable=deliverable_id), doc) for role, doc in documents),
                 digest=digest,
                 mapping_changed=publication is not None and publication.selectors != digest,
                 last_status=history[-1].status if history else None,
@@ -589,22 +587,6 @@ def _publishable_scopes(
             continue
         scopes.append(scope)
     return scopes, skipped
-
-
-def _documents(
-    lead: DeliveryLeadView, pm: ProjectManagerView, mention: bool
-) -> tuple[tuple[Marker, Document], ...]:
-    deliverable_id = lead.scope.deliverable.id
-    return (
-        (
-            Marker(Role.DELIVERY_LEAD, deliverable=deliverable_id),
-            delivery_lead_report(lead, mention),
-        ),
-        (
-            Marker(Role.PROJECT_MANAGER, deliverable=deliverable_id),
-            project_manager_report(pm, mention),
-        ),
-    )
 
 
 def sync_source(
