@@ -43,7 +43,7 @@ class Scope:
     unreadable: tuple[ClassifiedItem, ...] = ()
 
 
-class Published(Protocol):
+class LastPublication(Protocol):
     """What the last publication of a deliverable says about its selectors."""
 
     matched: Mapping[str, int]  # items each selector matched, by `selector_key`
@@ -128,7 +128,9 @@ class Portfolio:
             unreadable=tuple(i for i in found if i.key in broken.get(i.source, ())),
         )
 
-    def problems(self, index: int, scope: Scope, last: Published | None) -> list[SelectorProblem]:
+    def problems(
+        self, index: int, scope: Scope, last: LastPublication | None
+    ) -> list[SelectorProblem]:
         """Selectors of `mapping.deliverables[index]` that name a milestone, fix version or epic
         the tracker does not have, or that matched items at the last publication and match none
         now while the deliverable lost items: a typo or a rename, which must never be published

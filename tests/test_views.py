@@ -1,4 +1,4 @@
-"""Role status from items and a date: the edge cases each metric must handle honestly."""
+"""The two role views from items and a date: the edge cases each metric must handle honestly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.classify import Category
 from mappings.config import parse_mapping
-from mappings.report import delivery_lead_report, project_manager_report
+from mappings.report import delivery_lead_report, project_manager_report, report_data
 from mappings.scope import Portfolio
 from mappings.views import Snapshot, delivery_lead_view, project_manager_view, snapshot_of
 
@@ -249,3 +249,32 @@ def test_blocked_age_carries_over_from_the_last_snapshot():
     touched = gh(4, labels=("blocked",), updated=NOON)
     later, _ = run([touched], history=(snapshot_of(lead),))
     assert later.blockers[0].since == TODAY - timedelta(days=2)
+
+
+def test_items_are_named_in_the_stored_form_and_a_removed_one_by_its_key():
+    week_ago = Snapshot(
+        day=TODAY - timedelta(days=8),
+        keys=frozenset({"web:acme/web#3", "web:acme/web#9"}),
+        dropped=frozenset(),
+        done=0,
+        total=2,
+        due=date(2026, 12, 20),
+        status="On track",
+    )
+    items = [gh(3, labels=("blocked",)), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
+    lead, pm = run(items, history=(week_ago,))
+    data = report_data(lead, pm)["delivery_lead"]
+    assert data["scope_change"]["added"] == ["web:acme/web#5"]
+    assert data["scope_change"]["removed"] == ["web:acme/web#9"]
+    assert data["scope_change"]["dropped"] == data["dropped"] == ["web:acme/web#4"]
+    assert [b["item"] for b in data["blockers"]] == ["web:acme/web#3"]
+    assert [t["item"] for t in report_data(lead, pm)["project_manager"]["blocked"]] == [
+        "web:acme/web#3"
+    ]
+    assert "Removed: acme/web#9" in [
+        "".join(getattr(i, "text", "") for i in line)
+        for block in delivery_lead_report(lead).blocks
+        for line in getattr(block, "items", ())
+    ]
+    assert snapshot_of(lead).keys == {"web:acme/web#3", "web:acme/web#5"}
+    assert snapshot_of(lead).blocked == {"web:acme/web#3": TODAY - timedelta(days=1)}
