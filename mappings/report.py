@@ -47,24 +47,22 @@ def role_documents(
     )
 
 
-def delivery_lead_report(status: DeliveryLeadView, mention: bool = True) -> Document:
-    scope = status.scope
+def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Document:
+    scope = view.scope
     d = scope.deliverable
     blocks: list[Block] = [Heading(DELIVERY_HEADING.format(name=d.name))]
-    blocks.append(Line((Plain(f"Status: {status.health}"),)))
-    blocks.append(Line((Plain(f"Progress: {status.done} of {status.total} items done"),)))
+    blocks.append(Line((Plain(f"Status: {view.health}"),)))
+    blocks.append(Line((Plain(f"Progress: {view.done} of {view.total} items done"),)))
     blocks += _unreadable_lines(scope)
-    if status.points_total is not None:
+    if view.points_total is not None:
         blocks.append(
-            Line(
-                (Plain(f"Points: {_num(status.points_done)} of {_num(status.points_total)} done"),)
-            )
+            Line((Plain(f"Points: {_num(view.points_done)} of {_num(view.points_total)} done"),))
         )
-    blocks.append(Line((Plain(_due_line(status)),)))
-    blocks += [Line((Plain(text),)) for text in _forecast_lines(status)]
-    if status.budget is not None:
-        blocks.append(Line((Plain(_budget_line(status)),)))
-    blocks.append(Line((Plain(_requirements_line(status)),)))
+    blocks.append(Line((Plain(_due_line(view)),)))
+    blocks += [Line((Plain(text),)) for text in _forecast_lines(view)]
+    if view.budget is not None:
+        blocks.append(Line((Plain(_budget_line(view)),)))
+    blocks.append(Line((Plain(_requirements_line(view)),)))
     if d.client:
         blocks.append(Line((Plain("Client: "), Text(d.client))))
 
@@ -72,57 +70,57 @@ def delivery_lead_report(status: DeliveryLeadView, mention: bool = True) -> Docu
         _section(
             "Open blockers",
             tuple(
-                (*_item_ref(b.item.item), Plain(f" — {b.reason}, {_age(status.today, b.since)}"))
-                for b in status.blockers
+                (*_item_ref(b.item.item), Plain(f" — {b.reason}, {_age(view.today, b.since)}"))
+                for b in view.blockers
             ),
         )
     )
-    blocks += _scope_change_blocks(status)
-    if status.burnup:
+    blocks += _scope_change_blocks(view)
+    if view.burnup:
         blocks.append(
             Chart(
                 "Burn-up: scope (upper line) and done (lower line), items",
-                tuple(day.strftime("%m-%d") for day, _, _ in status.burnup),
-                tuple(done for _, done, _ in status.burnup),
-                tuple(total for _, _, total in status.burnup),
+                tuple(day.strftime("%m-%d") for day, _, _ in view.burnup),
+                tuple(done for _, done, _ in view.burnup),
+                tuple(total for _, _, total in view.burnup),
             )
         )
-    blocks.append(_footer(status.delivery_lead, Role.DELIVERY_LEAD, status.today, mention))
+    blocks.append(_footer(view.delivery_lead, Role.DELIVERY_LEAD, view.today, mention))
     return Document(tuple(blocks))
 
 
-def project_manager_report(status: ProjectManagerView, mention: bool = True) -> Document:
-    d = status.scope.deliverable
-    counts = status.counts
+def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Document:
+    d = view.scope.deliverable
+    counts = view.counts
     open_total = counts[Category.TODO] + counts[Category.IN_PROGRESS]
     summary = (
         f"Open: {open_total} (to do {counts[Category.TODO]}, "
         f"in progress {counts[Category.IN_PROGRESS]}) · Done: {counts[Category.DONE]}"
     )
-    if status.dropped:
-        summary += f" · Dropped: {status.dropped}"
+    if view.dropped:
+        summary += f" · Dropped: {view.dropped}"
     blocks: list[Block] = [
         Heading(TASK_HEADING.format(name=d.name)),
         Line((Plain(summary),)),
-        *_unreadable_lines(status.scope),
-        Line((Plain(_due_line_pm(status)),)),
-        _task_section("Overdue", status.overdue),
-        _task_section("Due soon", status.due_soon),
-        _task_section("Blocked", status.blocked),
-        _task_section("Unassigned", status.unassigned),
-        _task_section("Stale", status.stale),
+        *_unreadable_lines(view.scope),
+        Line((Plain(_due_line_pm(view)),)),
+        _task_section("Overdue", view.overdue),
+        _task_section("Due soon", view.due_soon),
+        _task_section("Blocked", view.blocked),
+        _task_section("Unassigned", view.unassigned),
+        _task_section("Stale", view.stale),
         _section(
             "Over WIP limit",
             tuple(
                 (
                     Text(w.person),
-                    Plain(f" — {w.wip_everywhere} in progress (limit {status.wip_limit})"),
+                    Plain(f" — {w.wip_everywhere} in progress (limit {view.wip_limit})"),
                 )
-                for w in status.over_wip
+                for w in view.over_wip
             ),
         ),
     ]
-    if not status.workload:
+    if not view.workload:
         blocks.append(Line((Strong("Workload:"), Plain(" nobody has open tasks here"))))
     else:
         blocks.append(Line((Strong("Workload"),)))
@@ -138,12 +136,12 @@ def project_manager_report(status: ProjectManagerView, mention: bool = True) -> 
                         (Plain(_num(w.points_open)),),
                         (Plain(str(w.wip_everywhere)),),
                     )
-                    for w in status.workload
+                    for w in view.workload
                 ),
             )
         )
-    blocks.append(_task_section("Conflicts", status.conflicts))
-    blocks.append(_footer(status.project_manager, Role.PROJECT_MANAGER, status.today, mention))
+    blocks.append(_task_section("Conflicts", view.conflicts))
+    blocks.append(_footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention))
     return Document(tuple(blocks))
 
 
@@ -208,25 +206,25 @@ def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
     return _section(title, tuple(_task_line(t) for t in tasks))
 
 
-def _due_line(status: DeliveryLeadView) -> str:
-    scope = status.scope
+def _due_line(view: DeliveryLeadView) -> str:
+    scope = view.scope
     if scope.due is None:
         return "Due: no due date"
     where = "" if scope.due_from == "deliverable" else f", from {scope.due_from}"
-    return f"Due: {scope.due} ({_relative(scope.due, status.today)}{where})"
+    return f"Due: {scope.due} ({_relative(scope.due, view.today)}{where})"
 
 
-def _due_line_pm(status: ProjectManagerView) -> str:
-    due = status.scope.due
+def _due_line_pm(view: ProjectManagerView) -> str:
+    due = view.scope.due
     return (
-        f"Deliverable due: {due} ({_relative(due, status.today)})"
+        f"Deliverable due: {due} ({_relative(due, view.today)})"
         if due
         else ("Deliverable due: no due date")
     )
 
 
-def _forecast_lines(status: DeliveryLeadView) -> list[str]:
-    f = status.forecast
+def _forecast_lines(view: DeliveryLeadView) -> list[str]:
+    f = view.forecast
     if f is None:
         return []
     lines = []
@@ -245,8 +243,8 @@ def _forecast_lines(status: DeliveryLeadView) -> list[str]:
     return lines
 
 
-def _budget_line(status: DeliveryLeadView) -> str:
-    b = status.budget
+def _budget_line(view: DeliveryLeadView) -> str:
+    b = view.budget
     assert b is not None
     text = f"Budget: {_num(b.spent_hours)} h spent of {_num(b.budget_hours)} h"
     if b.projected_hours is not None and b.cpi is not None:
@@ -259,18 +257,18 @@ def _budget_line(status: DeliveryLeadView) -> str:
     return text
 
 
-def _requirements_line(status: DeliveryLeadView) -> str:
-    done, total = status.requirements
-    ticked, boxes = status.scope.checklist
+def _requirements_line(view: DeliveryLeadView) -> str:
+    done, total = view.requirements
+    ticked, boxes = view.scope.checklist
     parts = [f"{done} of {total} requirement items done" if total else "no requirement items"]
     if boxes:
         parts.append(f"{ticked} of {boxes} checklist items ticked")
     return "Requirements met: " + "; ".join(parts)
 
 
-def _scope_change_blocks(status: DeliveryLeadView) -> list[Block]:
-    change = status.scope_change
-    dropped_total = len(status.scope.dropped)
+def _scope_change_blocks(view: DeliveryLeadView) -> list[Block]:
+    change = view.scope_change
+    dropped_total = len(view.scope.dropped)
     if change is None:
         lines = [Line((Plain("Scope change: first report, nothing to compare with yet"),))]
     elif change.empty:
@@ -444,15 +442,15 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def status_change_notice(status: DeliveryLeadView, previous: str, mention: bool = True) -> Document:
+def status_change_notice(view: DeliveryLeadView, previous: str, mention: bool = True) -> Document:
     """A short new comment, so people are notified: edits to the report notify nobody."""
-    d = status.scope.deliverable
+    d = view.scope.deliverable
     lines: list[Block] = [
-        Line((Strong(f"Delivery status changed: {previous} → {status.health}"),)),
-        Line((Plain(f"{d.name} · {_due_line(status)}"),)),
+        Line((Strong(f"Delivery status changed: {previous} → {view.health}"),)),
+        Line((Plain(f"{d.name} · {_due_line(view)}"),)),
     ]
-    lines += [Line((Plain(text),)) for text in _forecast_lines(status)[:2]]
-    lines.append(_footer(status.delivery_lead, Role.DELIVERY_LEAD, status.today, mention))
+    lines += [Line((Plain(text),)) for text in _forecast_lines(view)[:2]]
+    lines.append(_footer(view.delivery_lead, Role.DELIVERY_LEAD, view.today, mention))
     return Document(tuple(lines))
 
 

@@ -30,7 +30,7 @@ from mappings.scope import Scope
 SCOPE_CHANGE_DAYS = 7
 BURNUP_POINTS = 8
 
-Mirror = Mapping[str, Mapping[str, WorkItem]]  # items by source id and key
+MirroredItems = Mapping[str, Mapping[str, WorkItem]]  # items by source id and key
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ def delivery_lead_view(
     *,
     history: Sequence[Snapshot] = (),
     delivery_lead: PersonEntry | None = None,
-    mirror: Mirror | None = None,
+    mirror: MirroredItems | None = None,
 ) -> DeliveryLeadView:
     """The delivery lead's view. `history` holds the earlier versions, oldest first; `mirror`
     names the items that left the scope since."""
@@ -344,7 +344,7 @@ def _blockers(
 
 
 def _scope_change(
-    scope: Scope, history: tuple[Snapshot, ...], today: date, mirror: Mirror
+    scope: Scope, history: tuple[Snapshot, ...], today: date, mirror: MirroredItems
 ) -> ScopeChange | None:
     """Compare with the deliverable as it stood a week ago (or when first reported, if later),
     so a change stays visible for a week and repeated runs on one day say the same."""
@@ -461,7 +461,7 @@ def delivery_status(
     scope: Scope,
     mapping: MappingFile,
     today: date,
-    all_items: Mirror,
+    all_items: MirroredItems,
     history: tuple[Snapshot, ...] = (),
 ) -> DeliveryLeadView:
     lead = mapping.person(mapping.roles.delivery_lead)
@@ -474,7 +474,7 @@ def task_status(
     scope: Scope,
     mapping: MappingFile,
     today: date,
-    all_items: Mirror,
+    all_items: MirroredItems,
     milestones: Mapping[str, Mapping[str, Milestone]],
 ) -> ProjectManagerView:
     return project_manager_view(
