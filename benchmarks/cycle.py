@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.synthetic import generate_github  # noqa: E402
 from mappings.config import parse_mapping  # noqa: E402
-from sandbox import seed as seeds  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
 from worker.cycle import compute_reports, load_mirror  # noqa: E402
 from worker.state import SQLiteState  # noqa: E402
@@ -65,6 +65,7 @@ def run_cli(sandbox: Sandbox, config: Path, state: Path) -> tuple[int, float, fl
         "DELIVERY_SYNC_CONFIG": str(config),
         "DELIVERY_SYNC_STATE": str(state),
         "DELIVERY_SYNC_LOG_LEVEL": "warning",
+        "DELIVERY_SYNC_GITHUB_WRITE_PAUSE": "0",  # the sandbox has no secondary rate limit
     }
     command = [sys.executable, "-m", "worker.cli", "run", "--once"]
     started = time.perf_counter()
@@ -80,7 +81,7 @@ def counts(sandbox: Sandbox) -> tuple[int, int]:
 
 
 def measure(total: int) -> dict:
-    doc = seeds.generate_github(repos=REPOS, issues_per_repo=total // REPOS, seed=1)
+    doc = generate_github(repos=REPOS, issues_per_repo=total // REPOS, seed=1)
     rows = {}
     with Sandbox(seed=doc) as sandbox, tempfile.TemporaryDirectory() as tmp:
         sandbox.github.rate.limit = 10**9
