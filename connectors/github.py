@@ -496,7 +496,7 @@ class _GitHubWire(Dialect):
 
     def read(self, answer: Answer, request: Request) -> tuple[Mapping[str, str], Any]:
         """The answer's headers and its JSON, of the shape the request expects."""
-        status, headers, text = answer.status, answer.headers, str(answer.content)
+        status, headers, text = answer.status, answer.headers, answer.text
         try:
             if 300 <= status < 400:
                 target = urlsplit(headers.get("location", "")).hostname or "elsewhere"
@@ -518,7 +518,7 @@ class _GitHubWire(Dialect):
     def said(self, answer: Answer) -> str | None:
         """GitHub's own `message`, cleaned: a proxy may echo our Authorization header."""
         try:
-            data = _parse(answer.headers, str(answer.content))
+            data = _parse(answer.headers, answer.text)
         except _Unexpected:
             return None
         if isinstance(data, dict) and isinstance(data.get("message"), str):

@@ -823,7 +823,7 @@ class _JiraWire(Dialect):
     def read(self, answer: Answer, request: Request) -> Any:
         """The answer as valid JSON of the promised shape (`request.expect`; None when the
         request promises nothing, and then an empty answer is None)."""
-        content = bytes(answer.content)
+        content = answer.raw
         where = self.where(request)
         shape = request.expect
         if not content:
@@ -849,7 +849,7 @@ class _JiraWire(Dialect):
     def said(self, answer: Answer) -> str | None:
         """Jira's error messages, one line, without anything that looks like a credential;
         "" when Jira answered (its headers) without them."""
-        body = _jira_error(bytes(answer.content))
+        body = _jira_error(answer.raw)
         if body is not None:
             found = [m for m in body.get("errorMessages") or () if isinstance(m, str)]
             errors = body.get("errors")

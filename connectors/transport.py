@@ -64,7 +64,17 @@ class Answer:
 
     status: int
     headers: Mapping[str, str]
-    content: str | bytes
+    content: str | bytes  # as the library gives it: PyGithub decodes, requests does not
+
+    @property
+    def text(self) -> str:
+        content = self.content
+        return content if isinstance(content, str) else content.decode("utf-8", "replace")
+
+    @property
+    def raw(self) -> bytes:
+        content = self.content
+        return content.encode() if isinstance(content, str) else content
 
 
 class BadAnswer(Exception):
@@ -190,8 +200,6 @@ class Transport:
         dialect = self.dialect
         try:
             return dialect.send(request)
-        except TrackerError:
-            raise
         except requests.RequestException as exc:
             raise connection_error(
                 exc, request.what, request.create, host=dialect.host, variable=dialect.url_variable

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urlsplit
@@ -901,3 +903,16 @@ def test_comment_creates_are_spaced_by_the_write_pause_setting(monkeypatch, paus
         assert len(pauses) == 1 and pause - 1 < pauses[0] <= pause
     else:
         assert pauses == []
+
+
+# ---- the tracker libraries load when an adapter is built, not before ---------------------------
+
+
+def test_commands_that_send_nothing_start_without_the_tracker_libraries():
+    # `schema`, `validate` and `--help` import worker.cli and nothing that talks to a tracker.
+    heavy = ("github", "jira", "requests", "urllib3", "jwt", "cryptography", "tenacity")
+    probe = f"import sys, worker.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "[]"
