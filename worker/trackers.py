@@ -9,7 +9,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
@@ -26,8 +25,6 @@ from mappings.config import GitHubSource, JiraSource, MappingFile
 from worker.settings import Settings, check_api_url
 from worker.state import StateStore
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
 
 class SourceSetupError(Exception):
     """A source cannot be set up; the message names what to fix (never a secret's value)."""
@@ -35,10 +32,6 @@ class SourceSetupError(Exception):
 
 class MissingCredentials(SourceSetupError):
     """A source has no usable credentials; the message names the variables to set."""
-
-
-def is_loopback(url: str) -> bool:
-    return (urlparse(url).hostname or "") in LOOPBACK
 
 
 def github_credentials(source: GitHubSource, settings: Settings) -> GitHubCredentials:
@@ -100,10 +93,11 @@ def github_account(
     credentials = github_credentials(source, settings)
     key = (base_url, hashlib.sha256(credentials.identity.encode()).hexdigest())
     if key not in accounts:
-        # GitHub asks for a pause between content-creating requests; the sandbox does not.
-        pause = 0.0 if is_loopback(base_url) else settings.delivery_sync_github_write_pause
         accounts[key] = GitHubAccount(
-            base_url, credentials, write_pause=pause, url_variable=url_variable
+            base_url,
+            credentials,
+            write_pause=settings.delivery_sync_github_write_pause,
+            url_variable=url_variable,
         )
     return accounts[key]
 
