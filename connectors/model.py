@@ -198,6 +198,12 @@ class Target:
     source: str
     issue: str
 
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """Read the stored form `source:issue` back (source ids hold no colon)."""
+        source, _, issue = text.partition(":")
+        return cls(source, issue)
+
     def __str__(self) -> str:
         return f"{self.source}:{self.issue}"
 

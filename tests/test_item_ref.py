@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from connectors.model import ItemRef, Marker, Role
+from connectors.model import ItemRef, Marker, Role, Target
 from mappings.forecast import Health
 
 
@@ -65,3 +65,9 @@ def test_a_read_marker_carries_a_known_role_as_role_and_keeps_an_unknown_one_as_
     unknown = Marker.from_dict({"deliverable": "a", "role": "sponsor"})
     assert unknown is not None and unknown.role == "sponsor"
     assert unknown.to_dict() == {"deliverable": "a", "role": "sponsor"}
+
+
+@pytest.mark.parametrize("text", ["web:42", "plat:PLAT-100"])
+def test_a_report_target_reads_back_from_its_stored_form(text):
+    target = Target.parse(text)
+    assert str(target) == text and target == Target(*text.split(":"))

@@ -341,12 +341,14 @@ def retire_reports(
             continue
         if record.target in live.get(marker.deliverable, ()):
             continue  # still reported there (maybe held back this cycle)
-        source, issue = record.target.split(":", 1)
-        if source not in sources or source in failed_sources or record.target in unsettled:
-            continue  # nobody to ask now, or the live reports there not yet in place
+        target = Target.parse(record.target)
+        if target.source not in sources or target.source in failed_sources:
+            continue  # nobody to ask now
+        if record.target in unsettled:
+            continue  # the live reports there not yet in place
         keep_lock(state)
         done = publisher.retire(
-            Target(source, issue),
+            target,
             marker,
             record,
             _retired_document(marker, record, mapping, state, today),
@@ -445,10 +447,9 @@ def publish_nudges(
         marker = Marker.from_dict(json.loads(record.marker))
         if marker is None or marker.task is None or ItemRef.parse(marker.task) in needed:
             continue
-        source, issue = record.target.split(":", 1)
-        if source in sources and record.comment_id is not None:
+        target = Target.parse(record.target)
+        if target.source in sources and record.comment_id is not None:
             keep_lock(state)
-            target = Target(source, issue)
             published.append(publisher.publish(target, marker, task_nudge_resolved()))
     return published
 
