@@ -326,7 +326,7 @@ def test_on_track_threshold_comes_from_the_rules():
     assert health(4, 5, day(10), TODAY, with_probability(0.9), 0.95) == "At risk"
 
 
-def test_status_word_refuses_impossible_counts():
+def test_health_refuses_impossible_counts():
     with pytest.raises(ValueError):
         health(6, 5, None, TODAY, None, 0.85)
 
