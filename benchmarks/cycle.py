@@ -10,7 +10,8 @@ real `delivery-sync run --once` runs in a subprocess:
 - cold again with the comments already in the trackers (state file deleted).
 
 Reads and writes are counted from the sandbox's request log; peak memory is the subprocess's
-max RSS. CPU for mapping, status and rendering alone is timed in-process on the same mirror.
+max RSS. CPU for reading the mirror, mapping, both views and rendering is timed in-process on
+the same mirror, through the cycle's own `evaluate` step.
 
     python benchmarks/cycle.py            # 1k, 10k, 50k items
     python benchmarks/cycle.py 2000       # one size
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.synthetic import generate_github  # noqa: E402
 from mappings.config import parse_mapping  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
-from worker.cycle import compute_reports, load_mirror  # noqa: E402
+from worker.cycle import Cycle  # noqa: E402
 from worker.state import SQLiteState  # noqa: E402
 
 REPOS = 10
@@ -108,11 +109,10 @@ def measure(total: int) -> dict:
             Path(str(state) + suffix).unlink(missing_ok=True)
         step("cold, comments exist")
 
-        mapping = parse_mapping(mapping_text())
-        store = SQLiteState(state)
-        items = load_mirror(mapping, store)
+        # The same pipeline, on the mirror the runs left: reading it, mapping, both views, render.
+        cycle = Cycle(parse_mapping(mapping_text()), {}, SQLiteState(state))
         started = time.process_time()
-        compute_reports(mapping, store, datetime.now(UTC).date(), {}, items)
+        cycle.evaluate(datetime.now(UTC))
         cpu = time.process_time() - started
     return {"total": listed, "pages": pages, "rows": rows, "cpu": cpu}
 

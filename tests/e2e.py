@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sandbox.server import Sandbox
 from worker.cli import example_path
+from worker.settings import Settings
 
 GITHUB_MAPPING = example_path("github-only.yaml")
 JIRA_MAPPING = example_path("jira-only.yaml")
@@ -32,6 +33,22 @@ class Completed:
     code: int
     out: str
     err: str
+
+
+def sandbox_settings(sandbox: Sandbox, **more) -> Settings:
+    """The settings of a user pointed at the sandbox (Jira Cloud or Data Center credentials as
+    the sandbox's mode needs), for tests that build a cycle in-process."""
+    cloud = sandbox.jira_mode == "cloud"
+    return Settings(
+        github_token=sandbox.github_token,
+        github_api_url=sandbox.github_url,
+        jira_url=sandbox.jira_url,
+        jira_email=sandbox.jira_email if cloud else None,
+        jira_api_token=sandbox.jira_api_token if cloud else None,
+        jira_pat=None if cloud else sandbox.jira_pat,
+        delivery_sync_github_write_pause=0,  # the sandbox has no secondary rate limit
+        **more,
+    )
 
 
 def cli_environment(sandbox: Sandbox, state: Path, config: Path = GITHUB_MAPPING) -> dict:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from mappings.config import parse_mapping
 from mappings.scope import jql_stream
 from sandbox.server import Sandbox
-from worker.cycle import run_cycle
-from worker.settings import Settings
+from tests.e2e import sandbox_settings
+from worker.cycle import Cycle
 from worker.state import SQLiteState
-from worker.trackers import build_trackers
 
 MAPPING = """
 version: 1
@@ -34,16 +31,7 @@ def sandbox(jira_sandbox):
 
 
 def cycle(sb: Sandbox, state: SQLiteState, mapping_text: str = MAPPING):
-    mapping = parse_mapping(mapping_text)
-    settings = Settings(
-        jira_url=sb.jira_url,
-        jira_email=sb.jira_email if sb.jira_mode == "cloud" else None,
-        jira_api_token=sb.jira_api_token if sb.jira_mode == "cloud" else None,
-        jira_pat=sb.jira_pat if sb.jira_mode == "server" else None,
-    )
-    now = datetime.now(UTC)
-    trackers, failures = build_trackers(mapping, settings, state, now)
-    return run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
+    return Cycle.build(parse_mapping(mapping_text), sandbox_settings(sb), state).run()
 
 
 def matching(sb: Sandbox) -> set[str]:
@@ -71,7 +59,7 @@ def test_jql_selector_membership_follows_the_tracker(sandbox, tmp_path):
 
     assert result.exit_code == 0
     assert state.membership(stream) == (expected - {leaving}) | {joining}
-    lead, _ = result.statuses["api-backlog"]
+    lead, _ = result.views["api-backlog"]
     assert {f"{i.source}:{i.key}" for i in lead.scope.items} == {
         f"plat:{key}" for key in (expected - {leaving}) | {joining}
     }
@@ -95,7 +83,7 @@ def test_a_selector_added_later_is_complete_on_its_first_cycle(sandbox, tmp_path
         if any(c["name"] == "Checkout" for c in i["fields"].get("components") or ())
         and i["key"] != "PLAT-1"
     }
-    lead, _ = result.statuses["checkout"]
+    lead, _ = result.views["checkout"]
     assert (
         expected
         and {f"{i.source}:{i.key}" for i in lead.scope.items}
@@ -133,19 +121,10 @@ def test_an_unexpected_error_in_one_source_leaves_the_others_reporting(tmp_path,
     )
     monkeypatch.setattr(GitHubTracker, "fetch_milestones", broken)
     with Sandbox(seed="demo") as sb:
-        settings = Settings(
-            github_token=sb.github_token,
-            github_api_url=sb.github_url,
-            jira_url=sb.jira_url,
-            jira_email=sb.jira_email,
-            jira_api_token=sb.jira_api_token,
-        )
         state = SQLiteState(tmp_path / "state.db")
-        now = datetime.now(UTC)
-        trackers, failures = build_trackers(mapping, settings, state, now)
-        result = run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
+        result = Cycle.build(mapping, sandbox_settings(sb), state).run()
     assert result.exit_code == 1
     assert result.failed_sources == {
         "web": "unexpected RuntimeError: bug in a payload nobody expected"
     }
-    assert "api-backlog" in result.statuses  # the Jira deliverable was still reported
+    assert "api-backlog" in result.views  # the Jira deliverable was still reported

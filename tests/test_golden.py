@@ -17,11 +17,10 @@ from mappings.config import load_mapping
 from rendering import markdown, wiki
 from rendering.document import fit
 from sandbox.server import Sandbox
+from tests.e2e import sandbox_settings
 from worker.cli import example_path
-from worker.cycle import compute_reports, fetch_sources, load_mirror
-from worker.settings import Settings
+from worker.cycle import Cycle, CycleOptions, Runtime
 from worker.state import SQLiteState
-from worker.trackers import build_trackers
 
 GOLDEN = Path(__file__).parent / "golden"
 ANCHOR = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the sandbox's "now" for the seed's dates
@@ -34,21 +33,17 @@ def rendered(tmp_path_factory) -> dict[str, str]:
     mapping = load_mapping(example_path("demo.yaml"))
     state = SQLiteState(tmp_path_factory.mktemp("golden") / "state.db")
     with Sandbox(seed="demo", now=ANCHOR, clock=lambda: ANCHOR) as sandbox:
-        settings = Settings(
-            github_token=sandbox.github_token,
-            github_api_url=sandbox.github_url,
-            jira_url=sandbox.jira_url,
-            jira_email=sandbox.jira_email,
-            jira_api_token=sandbox.jira_api_token,
+        cycle = Cycle.build(
+            mapping,
+            sandbox_settings(sandbox),
+            state,
+            CycleOptions(as_of=AS_OF),
+            Runtime(clock=lambda: ANCHOR),
         )
-        trackers, failed = build_trackers(mapping, settings, state, ANCHOR)
-        fetch_sources(mapping, trackers, state, ANCHOR, failed)
-        assert failed == {}
-        today = AS_OF.astimezone(mapping.tz).date()
-        reports, skipped = compute_reports(
-            mapping, state, today, failed, load_mirror(mapping, state)
-        )
-        assert skipped == {}
+        computed = cycle.compute(ANCHOR)
+        assert computed.failed_sources == {}
+        assert computed.skipped == {}
+        reports = computed.reports
         bodies = {}
         for report in reports:
             for marker, document in report.documents:

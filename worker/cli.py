@@ -26,15 +26,9 @@ from mappings.config import MappingError, MappingFile, json_schema, load_mapping
 from mappings.report import report_data
 from rendering import html, markdown, wiki
 from worker import logs, online
-from worker.cycle import (
-    CycleResult,
-    DeliverableReport,
-    compute_reports,
-    fetch_sources,
-    load_mirror,
-    run_cycle,
-)
+from worker.cycle import Cycle, CycleOptions, CycleResult, Runtime
 from worker.publisher import Outcome
+from worker.reports import DeliverableReport
 from worker.settings import Settings
 from worker.state import LockHeld, StateError, StateStore, open_state
 from worker.trackers import build_trackers
@@ -48,7 +42,9 @@ class UsageError(Exception):
     """Bad arguments or environment: exit 2 with the message."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, runtime: Runtime | None = None) -> int:
+    """The command line. `runtime` (clock, sleep, stop) is the process's own unless a test
+    passes another."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -71,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     as_json = settings.delivery_sync_log_format == "json" or (
         settings.delivery_sync_log_format is None and not sys.stderr.isatty()
     )
+    args.runtime = runtime or Runtime(out=sys.stdout)
     try:
         return args.handler(args, settings)
     except MappingError as exc:
@@ -189,9 +186,15 @@ def _non_negative(text: str) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _load(args, settings)
-    as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
+    options = CycleOptions(
+        as_of=parse_as_of(args.as_of, mapping) if args.as_of else None,
+        dry_run=args.dry_run,
+        max_writes=args.max_writes,
+        prune=args.prune,
+    )
     interval = parse_duration(args.interval) if args.interval else None
-    stop = threading.Event()
+    runtime: Runtime = args.runtime
+    stop = runtime.stop
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
@@ -199,33 +202,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
         state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
         if not args.dry_run:
-            state.acquire_lock(datetime.now(UTC), heartbeat=True)
-        jitter = random.Random()
-        while True:
-            trackers, failures = build_trackers(mapping, settings, state, datetime.now(UTC))
-            result = run_cycle(
-                mapping,
-                trackers,
-                state,
-                now=datetime.now(UTC),
-                as_of=as_of,
-                dry_run=args.dry_run,
-                max_writes=args.max_writes,
-                out=sys.stdout,
-                setup_failures=failures,
-                stop=stop,
-                prune=args.prune,
-            )
-            _print_summary(result, sys.stdout)
-            sys.stdout.flush()
-            if interval is None or stop.is_set():
-                break
-            # Jitter keeps many replicas from hitting the trackers in the same second.
-            pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
-            log.info("loop.sleeping", seconds=round(pause, 1))
-            if _sleep_holding_lock(pause, stop, state):
-                break
-            mapping = _reload(args, settings, mapping)
+            state.acquire_lock(runtime.clock(), heartbeat=True)
+        cycle = Cycle.build(mapping, settings, state, options, runtime)
+        result = _loop(args, settings, cycle, interval)
     finally:
         if state is not None:
             state.close()
@@ -235,6 +214,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         log.info("run.stopped", reason="signal")
         return EXIT_OK
     return result.exit_code
+
+
+def _loop(
+    args: argparse.Namespace, settings: Settings, cycle: Cycle, interval: timedelta | None
+) -> CycleResult:
+    """One cycle, or (`--interval`) one after another with the mapping re-read in between,
+    until stopped; the last cycle's result."""
+    jitter = random.Random()
+    while True:
+        result = cycle.run()
+        _print_summary(result, sys.stdout)
+        sys.stdout.flush()
+        if interval is None or cycle.runtime.stop.is_set():
+            return result
+        # Jitter keeps many replicas from hitting the trackers in the same second.
+        pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
+        log.info("loop.sleeping", seconds=round(pause, 1))
+        if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
+            return result
+        mapping = _reload(args, settings, cycle.mapping)
+        cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
@@ -290,33 +290,29 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     mapping = _load(args, settings)
-    as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
+    options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
     # A copy of the state: `report` takes no lock and leaves nothing behind.
     state = open_state(args.state or settings.delivery_sync_state, read_only=True)
     try:
-        now = datetime.now(UTC)
-        trackers, failed = build_trackers(mapping, settings, state, now)
-        fetch_sources(mapping, trackers, state, now, failed)
-        today = (as_of or now).astimezone(mapping.tz).date()
-        reports, skipped = compute_reports(
-            mapping, state, today, failed, load_mirror(mapping, state)
-        )
+        cycle = Cycle.build(mapping, settings, state, options, args.runtime)
+        computed = cycle.compute(args.runtime.clock())
     finally:
         state.close()
     # Mentions differ between Jira Cloud and Data Center: ask what the sites turned out to be.
-    sites = [t.site() for t in trackers.values() if t.kind == "jira"]
+    sites = [t.site() for t in cycle.trackers.values() if t.kind == "jira"]
     cloud = all(site.get("cloud", True) for site in sites if site)
-    text = format_reports(reports, args.format, cloud)
+    text = format_reports(computed.reports, args.format, cloud)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    for deliverable, why in sorted(skipped.items()):
+    for deliverable, why in sorted(computed.skipped.items()):
         print(f"delivery-sync: {deliverable} not reported: {why}", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_FAILED if computed.failed_sources else EXIT_OK
 
 
 def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = True) -> str:
+    """The reports in one of `report`'s formats."""
     if fmt == "json":
         return json.dumps([report_data(r.lead_view, r.pm_view) for r in reports], indent=2) + "\n"
     if fmt == "html":
@@ -363,15 +359,12 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         out.write(f"delivery-sync demo: sandbox trackers on {sandbox.url}\n\n")
         state = open_state(demo_settings.delivery_sync_state)
         try:
-            state.acquire_lock(datetime.now(UTC))
-            results = []
-            for _ in range(2):  # the second cycle shows that nothing changed means no write
-                now = datetime.now(UTC)
-                trackers, failures = build_trackers(mapping, demo_settings, state, now)
-                results.append(
-                    run_cycle(mapping, trackers, state, now=now, setup_failures=failures)
-                )
-            first, second = results
+            state.acquire_lock(args.runtime.clock())
+            # The second cycle shows that nothing changed means no write.
+            first, second = (
+                Cycle.build(mapping, demo_settings, state, runtime=args.runtime).run()
+                for _ in range(2)
+            )
         finally:
             state.close()
     for published in first.published:

@@ -14,7 +14,7 @@ from connectors.retry import TrackerError
 from connectors.tracker import Tracker
 from mappings.config import GitHubSource, MappingFile, PersonEntry
 from mappings.scope import closest, jql_stream, scope_of, unlisted_people
-from worker.cycle import jql_selectors
+from worker.fetch import jql_selectors
 
 
 @dataclass(frozen=True, slots=True)

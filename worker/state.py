@@ -21,8 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+import structlog
+
 from connectors.model import Milestone, WorkItem
 from mappings.views import Snapshot
+
+log = structlog.get_logger("delivery_sync.state")
 
 LOCK_NAME = "run"
 # The run lock is a lease: its holder renews it every LOCK_HEARTBEAT from a background thread,
@@ -116,6 +120,14 @@ class RunLock(Protocol):
     def acquire_lock(self, now: datetime, *, heartbeat: bool = False) -> None: ...
     def refresh_lock(self, now: datetime) -> bool: ...
     def release_lock(self) -> None: ...
+
+
+def keep_lock(lock: RunLock) -> None:
+    """Refresh the run lock between steps; if another run took it over, stop here (no write
+    is in flight between steps)."""
+    if not lock.refresh_lock(datetime.now(UTC)):
+        log.error("lock.lost")
+        raise LockHeld("another run took the state lock over while this one ran")
 
 
 class Mirror(Protocol):
