@@ -107,7 +107,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Post role-specific delivery status comments into GitHub and Jira.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _run_parser(commands)
+    _other_parsers(commands)
+    return parser
 
+
+def _run_parser(commands: argparse._SubParsersAction) -> None:
     run = commands.add_parser("run", help="run sync cycles: fetch, compute, update comments")
     _config_arg(run)
     when = run.add_mutually_exclusive_group()
@@ -135,6 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=_run)
 
+
+def _other_parsers(commands: argparse._SubParsersAction) -> None:
     validate = commands.add_parser("validate", help="check the mapping file (exit 0 valid, 2 not)")
     _config_arg(validate)
     validate.add_argument("--online", action="store_true", help="also check access to every source")
@@ -163,7 +170,6 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
     schema.set_defaults(handler=_schema)
-    return parser
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
