@@ -86,8 +86,9 @@ def run_cli(
     """Run `delivery-sync ARGS` as a user would, with only the sandbox's environment.
 
     By default the command's entry point (`worker.cli.main`) runs in this process, with its own
-    environment, stdout and stderr, which saves the interpreter start-up of a new process for
-    each of the suite's hundreds of runs. Tests that need a real process (signals, kills, the
+    environment, stdout and stderr and a runtime whose retries do not sleep, which saves the
+    interpreter start-up of a new process for each of the suite's hundreds of runs and the real
+    back-off waits. Tests that need a real process (signals, kills, the
     lock across processes) start one; `subprocess_=True`, or DELIVERY_SYNC_TEST_SUBPROCESS=1 for
     every run, does the same here."""
     environment = cli_environment(sandbox, state, config) | (env or {})
@@ -105,15 +106,18 @@ def run_cli(
 
 def _in_process(args: list[str], environment: dict) -> Completed:
     from worker.cli import main
+    from worker.runtime import Runtime
 
     out, err = io.StringIO(), io.StringIO()
+    # Retries do not really wait: the waits they ask for are what tests assert, from the log.
+    runtime = Runtime(sleep=lambda seconds: None, out=out)
     saved = dict(os.environ)
     os.environ.clear()
     os.environ.update(environment)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code = main(args)
+                code = main(args, runtime=runtime)
             except SystemExit as exc:  # argparse refusing the arguments
                 code = exc.code if isinstance(exc.code, int) else 2
             except Exception:  # what a real process would print before exiting 1

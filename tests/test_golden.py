@@ -19,7 +19,8 @@ from rendering.document import fit
 from sandbox.server import Sandbox
 from tests.e2e import sandbox_settings
 from worker.cli import example_path
-from worker.cycle import Cycle, CycleOptions, Runtime
+from worker.cycle import Cycle, CycleOptions
+from worker.runtime import Runtime
 from worker.state import SQLiteState
 
 GOLDEN = Path(__file__).parent / "golden"

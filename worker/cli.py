@@ -17,21 +17,22 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import structlog
 from pydantic import ValidationError
 
 from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
-from mappings.report import report_data
-from rendering import html, markdown, wiki
-from worker import logs, online
-from worker.cycle import Cycle, CycleOptions, CycleResult, Runtime
-from worker.publisher import Outcome
-from worker.reports import DeliverableReport
+from worker import logs
+from worker.runtime import Runtime
 from worker.settings import Settings
 from worker.state import LockHeld, StateError, StateStore, open_state
-from worker.trackers import build_trackers
+
+# The cycle, the adapters and the renderers are imported by the commands that use them, so
+# `schema`, `validate` and `--help` start without them.
+if TYPE_CHECKING:
+    from worker.cycle import Cycle, CycleResult
+    from worker.reports import DeliverableReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
@@ -191,6 +192,8 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.cycle import Cycle, CycleOptions
+
     mapping = _load(args, settings)
     options = CycleOptions(
         as_of=parse_as_of(args.as_of, mapping) if args.as_of else None,
@@ -227,6 +230,8 @@ def _loop(
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
     until stopped; the last cycle's result."""
+    from worker.cycle import Cycle
+
     jitter = random.Random()
     while True:
         result = cycle.run()
@@ -264,6 +269,9 @@ def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) 
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from worker import online
+    from worker.trackers import build_trackers
+
     mapping = _load(args, settings)
     path = _config_path(args, settings)
     print(
@@ -295,6 +303,8 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.cycle import Cycle, CycleOptions
+
     mapping = _load(args, settings)
     options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
     # A copy of the state: `report` takes no lock and leaves nothing behind.
@@ -319,6 +329,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
 
 def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = True) -> str:
     """The reports in one of `report`'s formats."""
+    from mappings.report import report_data
+    from rendering import html, markdown, wiki
+
     if fmt == "json":
         return json.dumps([report_data(r.lead_view, r.pm_view) for r in reports], indent=2) + "\n"
     if fmt == "html":
@@ -349,6 +362,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
     from sandbox.server import Sandbox
+    from worker.cycle import Cycle
+    from worker.publisher import Outcome
 
     mapping = load_mapping(example_path("demo.yaml"))
     out = sys.stdout

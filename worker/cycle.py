@@ -7,12 +7,9 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import TextIO
+from datetime import date, datetime, timedelta
 
 import structlog
 
@@ -26,6 +23,7 @@ from worker.notices import Announcer, publish_nudges
 from worker.publisher import DryRunWrites, LiveWrites, Outcome, Published, Publisher, WriteBudget
 from worker.reports import DeliverableReport, compute_reports
 from worker.retirement import Retirement, retire_reports
+from worker.runtime import Runtime
 from worker.settings import Settings
 from worker.state import Publication, RunRecord, StateStore, keep_lock
 from worker.trackers import build_trackers
@@ -35,10 +33,6 @@ log = structlog.get_logger("delivery_sync.cycle")
 # Our comments are checked against what we last wrote at least this often (and on every full
 # resync): a deleted report is posted again, a report edited by someone is restored.
 VERIFY_EVERY = timedelta(hours=24)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -51,17 +45,6 @@ class CycleOptions:
     dry_run: bool = False
     max_writes: int | None = None
     prune: bool = False
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """What a cycle takes from the process: the clock, how it waits between retries, where dry
-    run diffs go, and the stop request (SIGTERM: no new write starts). Tests pass their own."""
-
-    clock: Callable[[], datetime] = utc_now
-    sleep: Callable[[float], None] = time.sleep
-    out: TextIO | None = None
-    stop: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
 
 from connectors.model import Milestone, WorkItem
-from mappings.views import Snapshot
+
+if TYPE_CHECKING:  # the domain is imported when a snapshot is read, not to open the store
+    from mappings.views import Snapshot
 
 log = structlog.get_logger("delivery_sync.state")
 
@@ -800,6 +802,8 @@ def _snapshot_data(snapshot: Snapshot) -> dict:
 
 
 def _snapshot(data: dict) -> Snapshot:
+    from mappings.views import Snapshot
+
     return Snapshot(
         day=date.fromisoformat(data["day"]),
         keys=frozenset(data["keys"]),
