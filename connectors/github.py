@@ -38,7 +38,12 @@ from pydantic import SecretStr
 
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
-from connectors.tracker import RequestStats, skip_malformed, valid_text
+from connectors.tracker import (
+    RequestStats,
+    may_hold_lone_surrogates,
+    skip_malformed,
+    valid_text,
+)
 from connectors.transport import (
     Answer,
     BadAnswer,
@@ -255,7 +260,8 @@ def _parse(headers: Mapping[str, str], text: str) -> Any:
     if not text.strip():
         raise _Unexpected("answered an empty body, not JSON")
     try:
-        return valid_text(json.loads(text))
+        parsed = json.loads(text)
+        return valid_text(parsed) if may_hold_lone_surrogates(text) else parsed
     except json.JSONDecodeError as exc:
         raise _Unexpected(
             f"answered truncated or invalid JSON ({exc.msg} at character {exc.pos} of {len(text)})"

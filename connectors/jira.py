@@ -74,7 +74,12 @@ from pydantic import SecretStr
 
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
-from connectors.tracker import RequestStats, skip_malformed, valid_text
+from connectors.tracker import (
+    RequestStats,
+    may_hold_lone_surrogates,
+    skip_malformed,
+    valid_text,
+)
 from connectors.transport import (
     Answer,
     BadAnswer,
@@ -125,9 +130,6 @@ ISSUE_FIELDS = (
 STATUS_CATEGORIES = frozenset({"new", "indeterminate", "done", "undefined"})
 _SPRINT_PAIR = re.compile(r",(?=\w+=)")
 _ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]*-\d+")
-# JSON text can carry a lone surrogate only as a \uD800–\uDFFF escape (strict UTF-8 and UTF-16
-# decoding refuse one), so an answer without such an escape needs no `valid_text` walk.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # Response headers only Jira sends (Cloud and Data Center): an error page without them and
 # without Jira's error JSON came from something else (a proxy, a web server, another product).
 _JIRA_HEADERS = (
@@ -839,7 +841,7 @@ class _JiraWire(Dialect):
                 f"the answer is not JSON but {kind}, {len(content)} bytes "
                 f"(HTTP {answer.status}){hint} ({where})"
             ) from None
-        if _SURROGATE_ESCAPE.search(content):
+        if may_hold_lone_surrogates(content):
             parsed = valid_text(parsed)
         problem = shape(parsed) if shape is not None else None
         if problem is not None:

@@ -20,6 +20,17 @@ log = structlog.get_logger("delivery_sync.tracker")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# JSON text can carry a lone surrogate only as a \uD800–\uDFFF escape (strict UTF-8 and UTF-16
+# decoding refuse one), so an answer without such an escape needs no `valid_text` walk.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def may_hold_lone_surrogates(raw: str | bytes) -> bool:
+    """Whether a JSON text may decode to a lone surrogate: only through its escape."""
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    return _SURROGATE_ESCAPE.search(text) is not None
+
+
 def valid_text(value: Any) -> Any:
     """A parsed JSON answer with every string made valid Unicode (a lone surrogate, which JSON
     allows as `\\ud800` but UTF-8 cannot encode, becomes U+FFFD). Applied to every answer before

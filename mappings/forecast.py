@@ -52,6 +52,7 @@ selectors match nothing), so nothing shows it is on track.
 """
 
 import bisect
+import functools
 import hashlib
 import itertools
 import random
@@ -145,7 +146,7 @@ def forecast_completion(
         note = f"not enough history: no items closed in the last {window} days"
         return Forecast(**evidence, p50=None, p85=None, probability_by_due=None, note=note)
 
-    finished = sorted(_days_to_finish(history, remaining, runs, horizon_days, random.Random(seed)))
+    finished = _finish_days(history, remaining, simulation, seed)
     probability = None
     if due is not None:
         probability = bisect.bisect_right(finished, (due - today).days + 1) / runs
@@ -222,6 +223,19 @@ def health(
     if probability >= on_track_probability:
         return Health.ON_TRACK
     return Health.AT_RISK if probability >= 0.5 else Health.OFF_TRACK
+
+
+@functools.lru_cache(maxsize=512)
+def _finish_days(
+    history: tuple[int, ...], remaining: int, simulation: Simulation, seed: int
+) -> tuple[int, ...]:
+    """The sorted days the runs need. A pure function of its arguments, remembered: a process
+    that computes the same deliverable again the same day (`--interval` cycles with nothing
+    changed) does not simulate it again."""
+    rng = random.Random(seed)
+    return tuple(
+        sorted(_days_to_finish(history, remaining, simulation.runs, simulation.horizon_days, rng))
+    )
 
 
 def _days_to_finish(
@@ -306,7 +320,7 @@ def _run_with_choices(
     return None
 
 
-def _date_reached_by(finished: list[int], runs: int, percent: int, today: date) -> date | None:
+def _date_reached_by(finished: Sequence[int], runs: int, percent: int, today: date) -> date | None:
     """The earliest date on or before which at least `percent` % of all runs have finished."""
     needed = -(-runs * percent // 100)
     if needed > len(finished):

@@ -64,7 +64,7 @@ def test_killed_and_faulted_runs_leave_one_comment_per_target_and_role(tmp_path)
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(0.1, 1.2))
+            time.sleep(rng.uniform(0.05, 0.8))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)
             code = process.wait(timeout=60)
