@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from connectors.model import ItemRef, Milestone, WorkItem
-from mappings.classify import Category, ClassifiedItem, Classifier
-from mappings.config import MappingFile, PersonEntry, Rules
+from connectors.model import ItemRef, WorkItem
+from mappings.classify import Category, ClassifiedItem
+from mappings.config import PersonEntry, Rules
 from mappings.forecast import (
     Forecast,
     Health,
@@ -450,37 +450,3 @@ def _conflicts(
                 continue
             found.append(_note(task, note))
     return found
-
-
-# ---- both views from a whole mapping file, as tests/test_report_properties.py still builds them
-# (the cycle hands each view only what it needs: worker.cycle.compute_reports). To be removed
-# once that test calls the two views above.
-
-
-def delivery_status(
-    scope: Scope,
-    mapping: MappingFile,
-    today: date,
-    all_items: MirroredItems,
-    history: tuple[Snapshot, ...] = (),
-) -> DeliveryLeadView:
-    lead = mapping.person(mapping.roles.delivery_lead)
-    return delivery_lead_view(
-        scope, mapping.rules, today, history=history, delivery_lead=lead, mirror=all_items
-    )
-
-
-def task_status(
-    scope: Scope,
-    mapping: MappingFile,
-    today: date,
-    all_items: MirroredItems,
-    milestones: Mapping[str, Mapping[str, Milestone]],
-) -> ProjectManagerView:
-    return project_manager_view(
-        scope,
-        mapping.rules,
-        today,
-        project_manager=mapping.person(mapping.roles.project_manager),
-        wip_everywhere=Classifier(mapping, all_items, milestones).work_in_progress(),
-    )

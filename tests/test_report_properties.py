@@ -16,8 +16,8 @@ from markdown_it import MarkdownIt
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
-from mappings.scope import scope_of
-from mappings.views import delivery_status, task_status
+from mappings.scope import Portfolio
+from mappings.views import delivery_lead_view, project_manager_view
 from rendering import html, markdown, wiki
 from rendering.document import fit, utf16_units
 from tests.test_render_untrusted import (
@@ -144,9 +144,22 @@ def documents(items: list[WorkItem]) -> list:
         "web": {"v1": Milestone("web", "v1", TODAY + timedelta(days=9))},
         "plat": {"1.0": Milestone("plat", "1.0", TODAY + timedelta(days=9))},
     }
-    scope = scope_of(MAPPING.deliverables[0], MAPPING, by_source, stones, {})
-    lead = delivery_status(scope, MAPPING, TODAY, by_source)
-    pm = task_status(scope, MAPPING, TODAY, by_source, stones)
+    portfolio = Portfolio(MAPPING, by_source, stones, {})
+    scope = portfolio.scope(MAPPING.deliverables[0])
+    lead = delivery_lead_view(
+        scope,
+        MAPPING.rules,
+        TODAY,
+        delivery_lead=MAPPING.person(MAPPING.roles.delivery_lead),
+        mirror=by_source,
+    )
+    pm = project_manager_view(
+        scope,
+        MAPPING.rules,
+        TODAY,
+        project_manager=MAPPING.person(MAPPING.roles.project_manager),
+        wip_everywhere=portfolio.work_in_progress(),
+    )
     return [delivery_lead_report(lead), project_manager_report(pm)]
 
 
