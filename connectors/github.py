@@ -40,9 +40,8 @@ from connectors.model import Comment, Marker, Milestone, Person, TrackerState, W
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import (
     RequestStats,
-    may_hold_lone_surrogates,
     skip_malformed,
-    valid_text,
+    valid_answer,
 )
 from connectors.transport import (
     Answer,
@@ -260,8 +259,7 @@ def _parse(headers: Mapping[str, str], text: str) -> Any:
     if not text.strip():
         raise _Unexpected("answered an empty body, not JSON")
     try:
-        parsed = json.loads(text)
-        return valid_text(parsed) if may_hold_lone_surrogates(text) else parsed
+        return valid_answer(json.loads(text), text)
     except json.JSONDecodeError as exc:
         raise _Unexpected(
             f"answered truncated or invalid JSON ({exc.msg} at character {exc.pos} of {len(text)})"

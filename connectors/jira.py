@@ -76,8 +76,8 @@ from connectors.model import Comment, Marker, Milestone, Person, TrackerState, W
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import (
     RequestStats,
-    may_hold_lone_surrogates,
     skip_malformed,
+    valid_answer,
     valid_text,
 )
 from connectors.transport import (
@@ -841,8 +841,7 @@ class _JiraWire(Dialect):
                 f"the answer is not JSON but {kind}, {len(content)} bytes "
                 f"(HTTP {answer.status}){hint} ({where})"
             ) from None
-        if may_hold_lone_surrogates(content):
-            parsed = valid_text(parsed)
+        parsed = valid_answer(parsed, content)
         problem = shape(parsed) if shape is not None else None
         if problem is not None:
             raise BadAnswer(f"the answer is {problem} ({where})")

@@ -25,10 +25,11 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def may_hold_lone_surrogates(raw: str | bytes) -> bool:
-    """Whether a JSON text may decode to a lone surrogate: only through its escape."""
+def valid_answer(parsed: Any, raw: str | bytes) -> Any:
+    """A parsed JSON answer made valid Unicode (`valid_text`), walked only when its text `raw`
+    holds a surrogate escape: the only way JSON carries a lone surrogate."""
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
-    return _SURROGATE_ESCAPE.search(text) is not None
+    return valid_text(parsed) if _SURROGATE_ESCAPE.search(text) else parsed
 
 
 def valid_text(value: Any) -> Any:
