@@ -138,13 +138,36 @@ def test_report_prints_json_and_writes_nothing(sandbox, state):
     result = run_cli(["report", "--format", "json", "--as-of", "2026-12-01"], sandbox, state)
     assert result.code == 0, result.err
     assert writes(sandbox) == []
-    data = {d["deliverable"]: d for d in json.loads(result.out)}
+    report = json.loads(result.out)
+    assert report["schema_version"] == 1 and report["as_of"] == "2026-12-01"
+    data = {d["id"]: d for d in report["deliverables"]}
     assert set(data) == {"checkout-v2", "mobile-onboarding", "api-hardening"}
-    checkout = data["checkout-v2"]["delivery_lead"]
+    checkout = data["checkout-v2"]
     assert checkout["status"] in ("On track", "At risk", "Off track")
     assert 0 < checkout["done"] < checkout["total"]
-    assert data["api-hardening"]["delivery_lead"]["status"] == "No due date"
-    assert all(d["as_of"] == "2026-12-01" for d in data.values())
+    counted = [i for i in checkout["items"] if not i["dropped"]]
+    assert len(counted) == checkout["total"]
+    assert sum(i["category"] == "done" for i in counted) == checkout["done"]
+    assert data["api-hardening"]["status"] == "No due date"
+
+
+def test_the_json_report_validates_against_the_published_schema(sandbox, state):
+    import jsonschema
+
+    schema = json.loads(run_cli(["schema", "--report"], sandbox, state).out)
+    result = run_cli(["report", "--format", "json"], sandbox, state)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    jsonschema.validate(report, schema)  # raises with the path of what does not match
+    broken = dict(report, schema_version=2)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+    item = report["deliverables"][0]["items"][0]
+    assert set(item) == {
+        "source", "key", "title", "url", "category", "dropped", "points", "blocked",
+        "assignees", "due",
+    }  # fmt: skip
+    assert report["deliverables"][0]["burnup"][-1]["scope"] >= 1
 
 
 def test_report_as_html_escapes_titles(sandbox, state, tmp_path):

@@ -31,8 +31,7 @@ from worker.state import LockHeld, StateError, StateStore, open_state
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
 # `schema`, `validate` and `--help` start without them.
 if TYPE_CHECKING:
-    from worker.cycle import Cycle, CycleResult
-    from worker.reports import DeliverableReport
+    from worker.cycle import Computed, Cycle, CycleResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
@@ -170,6 +169,9 @@ def _other_parsers(commands: argparse._SubParsersAction) -> None:
     sandbox.set_defaults(handler=_sandbox)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
+    schema.add_argument(
+        "--report", action="store_true", help="the JSON Schema of `report --format json` instead"
+    )
     schema.set_defaults(handler=_schema)
 
 
@@ -317,7 +319,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     # Mentions differ between Jira Cloud and Data Center: ask what the sites turned out to be.
     sites = [t.site() for t in cycle.trackers.values() if t.kind == "jira"]
     cloud = all(site.get("cloud", True) for site in sites if site)
-    text = format_reports(computed.reports, args.format, cloud)
+    text = format_reports(computed, args.format, cloud, args.runtime.clock())
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -327,13 +329,18 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if computed.failed_sources else EXIT_OK
 
 
-def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = True) -> str:
+def format_reports(
+    computed: Computed, fmt: str, cloud: bool = True, generated_at: datetime | None = None
+) -> str:
     """The reports in one of `report`'s formats."""
-    from mappings.report import report_data
+    from mappings.json_report import json_report
     from rendering import html, markdown, wiki
 
+    reports = computed.reports
     if fmt == "json":
-        return json.dumps([report_data(r.lead_view, r.pm_view) for r in reports], indent=2) + "\n"
+        views = ((r.lead_view, r.pm_view) for r in reports)
+        data = json_report(views, computed.today, generated_at or datetime.now(UTC))
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
         articles = [html.render(doc) for r in reports for _, doc in r.documents]
         return html.page("delivery-sync report", articles)
@@ -347,7 +354,12 @@ def format_reports(reports: list[DeliverableReport], fmt: str, cloud: bool = Tru
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
-    print(json.dumps(json_schema(), indent=2))
+    if args.report:
+        from mappings.json_report import report_schema
+
+        print(json.dumps(report_schema(), indent=2))
+    else:
+        print(json.dumps(json_schema(), indent=2))
     return EXIT_OK
 
 
