@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 import threading
 import traceback
@@ -322,33 +323,42 @@ def serve(
     out: Any = None,
     jira_mode: str = "cloud",
 ) -> None:
-    """Run a sandbox in the foreground until interrupted, printing where to point a client."""
+    """Run a sandbox in the foreground until interrupted, printing the environment to point a
+    client at it as `export` lines a shell takes as they are. Raises OSError when the port
+    cannot be bound and ValueError for an unknown seed."""
     out = out or sys.stdout
     sandbox = Sandbox(seed, now=now, port=port, host=host, jira_mode=jira_mode).start()
-    if sandbox.jira_mode == "cloud":
-        jira_auth = (
-            f"  JIRA_EMAIL={sandbox.jira_email}",
-            f"  JIRA_API_TOKEN={sandbox.jira_api_token}",
-        )
-    else:
-        jira_auth = (f"  JIRA_PAT={sandbox.jira_pat}",)
-    lines = (
-        f"delivery-sync sandbox on {sandbox.url}  (seed: {seed}, Jira: {sandbox.jira_mode})",
-        f"  GITHUB_API_URL={sandbox.github_url}",
-        f"  GITHUB_TOKEN={sandbox.github_token}",
-        f"  JIRA_URL={sandbox.jira_url}",
-        *jira_auth,
-        f"  browse:   {sandbox.url}/   {sandbox.jira_url}/",
-        f"  requests: {sandbox.url}{CONTROL_PREFIX}/requests   faults: {CONTROL_PREFIX}/faults",
-        "Press Ctrl-C to stop.",
-    )
-    print("\n".join(lines), file=out, flush=True)
+    print("\n".join(_instructions(sandbox, seed)), file=out, flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
         sandbox.stop()
+
+
+def _instructions(sandbox: Sandbox, seed: seeds.Source) -> list[str]:
+    if sandbox.jira_mode == "cloud":
+        jira_auth = {"JIRA_EMAIL": sandbox.jira_email, "JIRA_API_TOKEN": sandbox.jira_api_token}
+    else:
+        jira_auth = {"JIRA_PAT": sandbox.jira_pat}
+    environment = {
+        "GITHUB_API_URL": sandbox.github_url,
+        "GITHUB_TOKEN": sandbox.github_token,
+        "JIRA_URL": sandbox.jira_url,
+        **jira_auth,
+        # The sandbox has no secondary rate limit: no pause between writes.
+        "DELIVERY_SYNC_GITHUB_WRITE_PAUSE": "0",
+    }
+    return [
+        f"# delivery-sync sandbox on {sandbox.url}  (seed: {seed}, Jira: {sandbox.jira_mode})",
+        "# paste these into another shell, then run e.g. `delivery-sync validate --online "
+        "--config mappings/examples/demo.yaml`:",
+        *(f"export {name}={shlex.quote(value)}" for name, value in environment.items()),
+        f"# browse:   {sandbox.url}/   {sandbox.jira_url}/",
+        f"# requests: {sandbox.url}{CONTROL_PREFIX}/requests   faults: {CONTROL_PREFIX}/faults",
+        "# Press Ctrl-C to stop.",
+    ]
 
 
 def _main(argv: list[str] | None = None) -> None:

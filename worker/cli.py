@@ -106,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="delivery-sync",
         description="Post role-specific delivery status comments into GitHub and Jira.",
     )
+    parser.add_argument("--version", action="version", version=f"delivery-sync {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _run_parser(commands)
     _other_parsers(commands)
@@ -159,13 +160,24 @@ def _other_parsers(commands: argparse._SubParsersAction) -> None:
 
     demo = commands.add_parser("demo", help="one real cycle against the embedded sandbox")
     demo.add_argument(
+        "--as-of",
+        metavar="ISO-8601",
+        help="the instant the demo's dates are computed for (its data is relative to now)",
+    )
+    demo.add_argument(
         "--state", metavar="PATH", help="keep the demo's state here (default: temporary)"
     )
     demo.set_defaults(handler=_demo)
 
     sandbox = commands.add_parser("sandbox", help="serve the simulated trackers for local trials")
-    sandbox.add_argument("--port", type=int, default=8765)
-    sandbox.add_argument("--seed", default="demo", help="seed data set name")
+    sandbox.add_argument("--port", type=_port, default=8765, help="0: any free port")
+    sandbox.add_argument("--seed", default="demo", help="seed data set name, or a JSON file")
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (0.0.0.0 in a container)"
+    )
+    sandbox.add_argument(
+        "--jira", choices=("cloud", "server"), default="cloud", help="Jira Cloud or Data Center"
+    )
     sandbox.set_defaults(handler=_sandbox)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
@@ -175,12 +187,31 @@ def _other_parsers(commands: argparse._SubParsersAction) -> None:
     schema.set_defaults(handler=_schema)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("delivery-sync")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="FILE",
         help="mapping file (default $DELIVERY_SYNC_CONFIG, then ./delivery-sync.yaml)",
     )
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is 0 to 65535")
+    return value
 
 
 def _non_negative(text: str) -> int:
@@ -366,7 +397,15 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     from sandbox.server import serve
 
-    serve(port=args.port, seed=args.seed)
+    try:
+        serve(port=args.port, seed=args.seed, host=args.host, jira_mode=args.jira)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise UsageError(
+            f"cannot serve on {args.host}:{args.port} ({exc.strerror or exc}); "
+            "pick another with --port (0: any free port)"
+        ) from None
+    except ValueError as exc:  # an unknown seed, or a file that is not one
+        raise UsageError(f"--seed: {exc}") from None
     return EXIT_OK
 
 
@@ -374,12 +413,20 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
     from sandbox.server import Sandbox
-    from worker.cycle import Cycle
+    from worker.cycle import Cycle, CycleOptions
     from worker.publisher import Outcome
 
     mapping = load_mapping(example_path("demo.yaml"))
+    # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
+    # those the README shows for that day.
+    as_of = parse_as_of(args.as_of, mapping) if args.as_of else None
+    options = CycleOptions(as_of=as_of)
+    sandbox_clock = (lambda: as_of) if as_of else None
     out = sys.stdout
-    with Sandbox(seed="demo") as sandbox, tempfile.TemporaryDirectory() as tmp:
+    with (
+        Sandbox(seed="demo", now=as_of, clock=sandbox_clock) as sandbox,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         demo_settings = Settings(
             github_token=sandbox.github_token,
             github_api_url=sandbox.github_url,
@@ -395,7 +442,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             state.acquire_lock(args.runtime.clock())
             # The second cycle shows that nothing changed means no write.
             first, second = (
-                Cycle.build(mapping, demo_settings, state, runtime=args.runtime).run()
+                Cycle.build(mapping, demo_settings, state, options, args.runtime).run()
                 for _ in range(2)
             )
         finally:
