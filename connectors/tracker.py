@@ -78,10 +78,12 @@ def _safe_name(name: Callable[[dict], object], raw: Any) -> object:
 
 @dataclass
 class RequestStats:
-    """Requests an adapter sent, for run records and the request-count budget."""
+    """Requests an adapter sent, for run records and the request-count budget, and the quota
+    the tracker said was left, for the run's metrics."""
 
     reads: int = 0
     writes: int = 0
+    rate_limit_remaining: int | None = None  # the last `x-ratelimit-remaining` seen; None: none
 
 
 class Tracker(Protocol):

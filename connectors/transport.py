@@ -185,6 +185,9 @@ class Transport:
         else:
             self.stats.writes += 1
         answer = self._send(request)
+        remaining = answer.headers.get("x-ratelimit-remaining", "")
+        if remaining.isdigit():  # both trackers send it (Jira Cloud, when a quota applies)
+            self.stats.rate_limit_remaining = int(remaining)
         if answer.status >= 400:
             # Never chained: the library's exception may carry the request's headers.
             raise refusal(self.dialect, answer, request) from None

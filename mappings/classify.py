@@ -45,7 +45,9 @@ class ClassifiedItem:
     category: Category
     points: float | None
     dropped: bool  # closed as not planned: listed as a scope change, never counted
-    due: date | None  # its own due date, else the earliest of its milestones / fix versions
+    # Its own due date, else the earliest of its milestones / fix versions; never the date of
+    # a deliverable or an epic that counts it, which is theirs, not the task's.
+    due: date | None
     blocked: str | None  # "label blocked", "status Blocked; blocked by PLAT-9", or None
     open_blockers: tuple[OpenBlocker, ...]
     requirement: bool  # carries one of the rules' requirement labels
@@ -53,6 +55,9 @@ class ClassifiedItem:
     created_on: date  # calendar days in the mapping file's time zone
     updated_on: date
     closed_on: date | None
+    # Where `due` came from when it is not the item's own: ("milestone", "v2.0"),
+    # ("fix version", "2.0"); None for the item's own date or no date.
+    due_from: tuple[str, str] | None = None
 
     @property
     def source(self) -> str:
@@ -110,13 +115,15 @@ class Classifier:
         reasons = [marked] if (marked := marked_blocked(item, source)) else []
         if blockers:
             reasons.append("blocked by " + ", ".join(b.ref.key for b in blockers))
+        stones = self.milestones.get(item.source, {})
+        due, due_from = task_due_from(item, stones, _milestone_word(source))
         return ClassifiedItem(
             item=item,
             ref=item.ref,
             category=category(item, source),
             points=points(item, source),
             dropped=is_dropped(item, source),
-            due=task_due(item, self.milestones.get(item.source, {})),
+            due=due,
             blocked="; ".join(reasons) or None,
             open_blockers=blockers,
             requirement=bool(carried_label(item, self._requirement_labels, source)),
@@ -124,6 +131,7 @@ class Classifier:
             created_on=local_day(item.created, self._tz),
             updated_on=local_day(item.updated, self._tz),
             closed_on=local_day(item.closed, self._tz) if item.closed is not None else None,
+            due_from=due_from,
         )
 
     def _open_blockers(self, item: WorkItem, source: Source) -> tuple[OpenBlocker, ...]:
@@ -193,10 +201,27 @@ def points(item: WorkItem, source: Source) -> float | None:
 
 def task_due(item: WorkItem, milestones: Mapping[str, Milestone]) -> date | None:
     """A task's own due date, else the earliest due date of its milestones / fix versions."""
+    return task_due_from(item, milestones)[0]
+
+
+def task_due_from(
+    item: WorkItem, milestones: Mapping[str, Milestone], word: str = "milestone"
+) -> tuple[date | None, tuple[str, str] | None]:
+    """A task's due date and where it came from. Its own date (Jira `duedate`) comes first;
+    else the earliest due date of the milestones or fix versions it is planned in, which are
+    its own plan too. Nothing else is: GitHub issues have no due date of their own, and the
+    date of a deliverable or an epic that counts a task is not the task's date."""
     if item.due is not None:
-        return item.due
-    dates = [m.due for title in item.milestones if (m := milestones.get(title)) and m.due]
-    return min(dates, default=None)
+        return item.due, None
+    dated = [(m.due, title) for title in item.milestones if (m := milestones.get(title)) and m.due]
+    if not dated:
+        return None, None
+    due, title = min(dated)
+    return due, (word, title)
+
+
+def _milestone_word(source: Source) -> str:
+    return "milestone" if isinstance(source, GitHubSource) else "fix version"
 
 
 def person_name(identity: Person, people: Iterable[PersonEntry]) -> str:
