@@ -7,11 +7,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from mappings.views import Snapshot
+from mappings.views import Snapshot, previous_report
 from worker import state as state_module
 from worker.state import CommentRecord, Cursor, LockHeld, SQLiteState
 
@@ -307,3 +308,26 @@ def test_two_runs_starting_together_on_an_old_store_migrate_it_once(tmp_path, mo
     assert outcomes == ["ok", "ok"]
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
     assert version == len(state_module._MIGRATIONS)
+
+
+def test_a_snapshot_keeps_which_items_were_done_and_the_chance(tmp_path):
+    """The next report's "since the last report" needs both; versions stored before they were
+    kept read back as None, not as "nothing was done"."""
+    store = SQLiteState(tmp_path / "state.db")
+    day = date(2026, 11, 20)
+    kept = replace(snapshot(day), done_keys=frozenset({"web:acme/web#1"}), chance=0.42)
+    assert store.save_snapshot("d", kept)
+    assert store.history("d")[-1].done_keys == {"web:acme/web#1"}
+    assert store.history("d")[-1].chance == 0.42
+    store.save_snapshot("old", snapshot(day))
+    assert store.history("old")[-1].done_keys is None
+    assert store.history("old")[-1].chance is None
+
+
+def test_the_previous_report_is_the_last_version_before_today():
+    day = date(2026, 11, 20)
+    history = (snapshot(day), snapshot(day + timedelta(days=3), status="At risk"))
+    assert previous_report(history, day + timedelta(days=5)).status == "At risk"
+    # A version from today is not "the last report": every run today compares with the same one.
+    assert previous_report(history, day + timedelta(days=3)).day == day
+    assert previous_report(history, day) is None

@@ -798,6 +798,8 @@ def _snapshot_data(snapshot: Snapshot) -> dict:
         "blocked": {key: day.isoformat() for key, day in sorted(snapshot.blocked.items())},
         "points_done": snapshot.points_done,
         "points_total": snapshot.points_total,
+        "done_keys": sorted(snapshot.done_keys) if snapshot.done_keys is not None else None,
+        "chance": snapshot.chance,
     }
 
 
@@ -815,6 +817,8 @@ def _snapshot(data: dict) -> Snapshot:
         blocked={k: date.fromisoformat(v) for k, v in data.get("blocked", {}).items()},
         points_done=data.get("points_done"),
         points_total=data.get("points_total"),
+        done_keys=frozenset(data["done_keys"]) if data.get("done_keys") is not None else None,
+        chance=data.get("chance"),
     )
 
 
