@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, TextIO
 import structlog
 from pydantic import ValidationError
 
-from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
+from mappings.config import (
+    MappingError,
+    MappingFile,
+    json_schema,
+    load_mapping,
+    mapping_notes,
+)
 from worker import logs
 from worker.runtime import Runtime
 from worker.settings import Settings
@@ -373,8 +379,10 @@ def format_reports(
         data = json_report(views, computed.today, generated_at or datetime.now(UTC))
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        articles = [html.render(doc) for r in reports for _, doc in r.documents]
-        return html.page("delivery-sync report", articles)
+        from mappings.portfolio_page import portfolio_page
+
+        views = [(r.lead_view, r.pm_view) for r in reports]
+        return html.page_html(portfolio_page(views, computed.today))
     render = markdown.render if fmt == "markdown" else (lambda d: wiki.render(d, cloud))
     chunks = [
         f"{'=' * 8} {r.deliverable_id} · {marker.role} {'=' * 8}\n{render(doc)}"
@@ -414,7 +422,6 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from sandbox.server import Sandbox
     from worker.cycle import Cycle, CycleOptions
-    from worker.publisher import Outcome
 
     mapping = load_mapping(example_path("demo.yaml"))
     # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
@@ -447,6 +454,29 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             )
         finally:
             state.close()
+    today = (as_of or args.runtime.clock()).astimezone(mapping.tz).date()
+    page = _demo_page(first, today, Path(args.state).parent if args.state else None)
+    _print_demo(first, second, page, out)
+    return max(first.exit_code, second.exit_code)
+
+
+def _demo_page(result: CycleResult, today: date, folder: Path | None) -> Path:
+    """The portfolio page of the demo's first cycle, next to its state; a temporary state is
+    gone when the demo ends, so then the page gets a folder of its own that stays."""
+    import tempfile
+
+    from mappings.portfolio_page import portfolio_page
+    from rendering.html import page_html
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="delivery-sync-demo-"))
+    path = folder / "portfolio.html"
+    path.write_text(page_html(portfolio_page(result.views.values(), today)), encoding="utf-8")
+    return path.resolve()
+
+
+def _print_demo(first: CycleResult, second: CycleResult, page: Path, out: TextIO) -> None:
+    from worker.publisher import Outcome
+
     for published in first.published:
         out.write(
             f"──── {published.target} · {published.marker.role} · "
@@ -456,8 +486,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"First cycle: {first.reads} reads, {first.writes} writes "
         f"({first.count(Outcome.CREATED)} comments created).\n"
         f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+        f"Portfolio page: {page} (open it in a browser).\n"
     )
-    return max(first.exit_code, second.exit_code)
 
 
 # ---- helpers ------------------------------------------------------------------------------
