@@ -26,7 +26,8 @@ from mappings.config import MappingError, MappingFile, json_schema, load_mapping
 from worker import logs
 from worker.runtime import Runtime
 from worker.settings import Settings
-from worker.state import LockHeld, StateError, StateStore, open_state
+from worker.state import LockHeld, StateError, StateStore
+from worker.stores import open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
 # `schema`, `validate` and `--help` start without them.
