@@ -15,7 +15,7 @@ import structlog
 
 from connectors.model import WorkItem
 from connectors.retry import TrackerError
-from connectors.tracker import Tracker
+from connectors.tracker import Tracker, Validator
 from mappings.config import MappingFile
 from mappings.scope import jql_stream, target_ref
 from worker.publisher import Outcome, Published
@@ -112,13 +112,21 @@ def sync_source(
     Each stream has its own cursor, named after what it asks for: the source's items and each
     selector JQL, whose matches are kept as a membership set. A stream with no cursor yet (new,
     or its query was edited) is fetched in full, so nothing is missing until the next full
-    resync. A cursor never passes the cycle's start: items changed while we read come again."""
+    resync. A cursor never passes the cycle's start: items changed while we read come again.
+    A read the tracker answers "not modified" (a 304 to the stream's validator) changes
+    nothing, not even the cursor."""
     source_id = streams.source_id
+    _sync_milestones(tracker, state, source_id, now)
     cursor = state.cursor(streams.items)
     full = cursor is None or now - cursor.full_at >= timedelta(hours=streams.full_resync_hours)
-    since = None if full or cursor is None else cursor.since - LOOKBACK
     unreadable: dict[str, str] = getattr(tracker, "unreadable", {})
-    seen = _fetch_into_mirror(source_id, tracker.fetch_items(since), state, unreadable)
+    if full or cursor is None:
+        seen, validator = _read_everything(tracker, state, source_id, now, unreadable)
+        unchanged = False
+    else:
+        listing = tracker.changes(cursor.since - LOOKBACK, cursor.validator)
+        seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+        unchanged, validator = listing.unchanged, listing.validator
     removed = 0
     if full:
         # Deleted, transferred or no longer visible: a full fetch is the only way to know. An
@@ -126,9 +134,11 @@ def sync_source(
         gone = state.item_keys(source_id) - seen - set(unreadable)
         state.delete_items(source_id, gone)
         removed = len(gone)
-    cursors = {streams.items: Cursor(now, now if full or cursor is None else cursor.full_at)}
+    cursors = {}
+    if not unchanged:
+        full_at = now if full or cursor is None else cursor.full_at
+        cursors[streams.items] = _cursor(now, full_at, validator)
     cursors |= _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
-    state.replace_milestones(source_id, tracker.fetch_milestones())
     site = tracker.site()
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
@@ -136,7 +146,48 @@ def sync_source(
     _remember_unreadable(state, source_id, unreadable, seen, (now, full))
     for name, new in cursors.items():
         state.save_cursor(name, new)
-    return {"full": full, "fetched": len(seen), "removed": removed, "unreadable": len(unreadable)}
+    return {
+        "full": full,
+        "unchanged": unchanged,
+        "fetched": len(seen),
+        "removed": removed,
+        "unreadable": len(unreadable),
+    }
+
+
+def _cursor(since: datetime, full_at: datetime, validator: Validator | None) -> Cursor:
+    if validator is None:
+        return Cursor(since, full_at)
+    return Cursor(since, full_at, validator.etag, validator.last_modified)
+
+
+def _sync_milestones(tracker: Tracker, state: _Store, source_id: str, now: datetime) -> None:
+    """The milestones (fix versions), read every cycle because their dates change without any
+    issue changing; asked for conditionally where the tracker allows it."""
+    stream = f"{source_id}:milestones"
+    cursor = state.cursor(stream)
+    found, validator = tracker.milestone_changes(cursor.validator if cursor else None)
+    if found is None:
+        return  # unchanged: the stored ones stand
+    state.replace_milestones(source_id, found)
+    state.save_cursor(stream, _cursor(now, now, validator))
+
+
+def _read_everything(
+    tracker: Tracker, state: _Store, source_id: str, now: datetime, unreadable: dict[str, str]
+) -> tuple[set[str], Validator | None]:
+    """Every item of the source, newest change first; the keys read and the validator of the
+    listing. Where the tracker gives a validator, the first page is asked for once more at the
+    end, conditionally: unchanged (a 304, no rate-limit point) unless an item changed while we
+    read, which then moved to the front, where this read finds it. Only then can the caller
+    take an item it did not see for deleted."""
+    listing = tracker.changes(None, None)
+    seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+    if listing.validator is None:
+        return seen, None
+    again = tracker.changes(now - LOOKBACK, listing.validator)
+    seen |= _fetch_into_mirror(source_id, again.items(), state, unreadable)
+    return seen, again.validator
 
 
 def _sync_selectors(
