@@ -41,6 +41,7 @@ from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_messag
 from connectors.tracker import (
     ChangeListing,
     RequestStats,
+    Selection,
     Validator,
     skip_malformed,
     valid_answer,
@@ -770,6 +771,42 @@ class GitHubTracker:
             yield from items
             if older:
                 return
+
+    def _selection_parameters(self, selection: Selection) -> dict[str, Any]:
+        parameters: dict[str, Any] = {"state": "all"}
+        if selection.milestone is not None:
+            parameters["milestone"] = selection.milestone
+        if selection.label is not None:
+            parameters["labels"] = selection.label
+        return parameters
+
+    def selection_size(self, selection: Selection) -> int:
+        """Entries of the selection's listing: a one-entry page, whose `last` link's page number
+        is the count (no link: the page holds all, none or one)."""
+        parameters = {**self._selection_parameters(selection), "per_page": 1}
+        url, what = f"/repos/{self.repo}/issues", f"count {self.repo} issues of {selection}"
+        headers, page = next(self._answers(url, parameters, what))
+        last = _links(headers.get("link", "")).get("last")
+        counted = _page_number(last) if last else None
+        return counted if counted is not None else len(page)
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        """The items of each selection's listing (creation order: stable while issues change),
+        each once however many selections list it."""
+        seen: set[str] = set()
+        for selection in selections:
+            parameters = {
+                **self._selection_parameters(selection),
+                "sort": "created",
+                "direction": "asc",
+                "per_page": PAGE_SIZE,
+            }
+            url, what = f"/repos/{self.repo}/issues", f"list {self.repo} issues of {selection}"
+            for page in self._pages(url, parameters, what):
+                for item in issues_of_page(page, self.source_id, self.repo, self.unreadable):
+                    if item.key not in seen:
+                        seen.add(item.key)
+                        yield item
 
     def milestone_changes(
         self, validator: Validator | None

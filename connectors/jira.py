@@ -77,6 +77,7 @@ from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_messag
 from connectors.tracker import (
     ChangeListing,
     RequestStats,
+    Selection,
     Validator,
     skip_malformed,
     valid_answer,
@@ -1124,6 +1125,12 @@ class JiraTracker:
         `ETag` or `Last-Modified` to ask for it conditionally (its REST references document
         none), so each read of a stream is one search."""
         return ChangeListing(False, None, None, [], self.fetch_items(since))
+
+    def selection_size(self, selection: Selection) -> int:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
 
     def milestone_changes(
         self, validator: Validator | None

@@ -132,6 +132,22 @@ class Validator:
         return {"If-Modified-Since": self.last_modified} if self.last_modified else {}
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One selector as a tracker lists it (GitHub: `milestone=<number>` and/or `labels=`)."""
+
+    milestone: int | None = None  # the milestone's number
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.milestone is None and self.label is None:
+            raise ValueError("a selection needs a milestone or a label")
+
+    def __str__(self) -> str:
+        parts = [f"milestone {self.milestone}"] if self.milestone is not None else []
+        return " and ".join(parts + ([f"label {self.label!r}"] if self.label is not None else []))
+
+
 @dataclass
 class ChangeListing:
     """One read of a source's whole listing, newest change first: whether the tracker said it
@@ -169,6 +185,15 @@ class Tracker(Protocol):
         """The source's items, most recently updated first, down to `since` (all when None).
         With a `validator` the first page is asked for conditionally: `unchanged` when the
         tracker says it did not change. The first page is read before this returns."""
+        ...
+
+    def selection_size(self, selection: Selection) -> int:
+        """How many entries the selection's listing holds, as the tracker counts them (one
+        request). Only where `changes` announces the whole listing's pages (GitHub)."""
+        ...
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        """The items of each selection's listing, each once (GitHub)."""
         ...
 
     def fetch_milestones(self) -> list[Milestone]: ...

@@ -318,3 +318,56 @@ def test_a_change_is_read_once_and_the_run_after_is_free_again(sandbox, state):
 
     assert finished(idle.err)["rate_limit_points"] == 0
     assert writes(sandbox) == []
+
+
+# ---- a full read and the issue that moved while it was read -------------------------------------
+
+
+@responses.activate
+def test_an_issue_updated_during_a_full_read_is_found_by_the_recheck_not_deleted(tracker, tmp_path):
+    from worker.fetch import Streams, sync_source
+
+    from connectors.github import normalise_issue
+
+    store = SQLiteState(tmp_path / "state.db")
+    old = issue(5, updated_at="2026-11-18T09:00:00Z")
+    store.upsert_items("web", [normalise_issue(old, "web", "acme/web")])  # mirrored before
+    now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    first = issue(9, updated_at="2026-11-20T09:00:00Z")
+    # #5 was on page 2 when page 1 was read, and moved to the top before page 2 was asked for
+    moved = issue(5, updated_at="2026-11-20T10:00:30Z")
+    link = f"{API}/repos/acme/web/issues?state=all&sort=updated&direction=desc&per_page=100"
+    pages = f'<{link}&page=2>; rel="next", <{link}&page=2>; rel="last"'
+    responses.get(url("/repos/acme/web/milestones"), json=[])
+    responses.get(
+        url("/repos/acme/web/issues"), json=[first], headers={"ETag": 'W/"a"', "Link": pages}
+    )
+    responses.get(url("/repos/acme/web/issues"), json=[issue(3, updated_at="2026-11-19T09:00:00Z")])
+    responses.get(url("/repos/acme/web/issues"), json=[moved, first], headers={"ETag": 'W/"b"'})
+    streams = Streams("web", "acme/web")
+
+    done = sync_source(tracker, store, streams, now)
+
+    recheck = responses.calls[-1].request
+    assert recheck.headers["If-None-Match"] == 'W/"a"' and "page" not in recheck.params
+    assert set(store.item_keys("web")) == {"acme/web#9", "acme/web#3", "acme/web#5"}
+    assert done["full"] and done["fetched"] == 3 and done["removed"] == 0
+    assert store.cursor(streams.items).validator == Validator('W/"b"')
+    store.close()
+
+
+@responses.activate
+def test_a_full_read_whose_recheck_is_304_keeps_the_first_validator(tracker, tmp_path):
+    from worker.fetch import Streams, sync_source
+
+    store = SQLiteState(tmp_path / "state.db")
+    responses.get(url("/repos/acme/web/milestones"), json=[])
+    responses.get(url("/repos/acme/web/issues"), json=[issue(9)], headers={"ETag": 'W/"a"'})
+    responses.get(url("/repos/acme/web/issues"), status=304, headers=rate(3))
+    streams = Streams("web", "acme/web")
+
+    sync_source(tracker, store, streams, datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+
+    assert len(responses.calls) == 3 and tracker.stats.not_modified == 1
+    assert store.cursor(streams.items).validator == Validator('W/"a"')
+    store.close()

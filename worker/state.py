@@ -52,6 +52,9 @@ class Cursor:
     # sent back on the next read: a 304 means the stream is unchanged. None: none given.
     etag: str | None = None
     last_modified: str | None = None
+    # How the last full read was made (`worker.read_plan.Read`: "whole" or "selectors"); the
+    # mirror of a source read by selectors holds only what the mapping names.
+    plan: str | None = None
 
     @property
     def validator(self) -> Validator | None:
@@ -282,6 +285,7 @@ _MIGRATIONS = [
     """
     ALTER TABLE cursors ADD COLUMN etag TEXT;
     ALTER TABLE cursors ADD COLUMN last_modified TEXT;
+    ALTER TABLE cursors ADD COLUMN plan TEXT;
     """,
 ]
 SNAPSHOTS_KEPT_DAYS = 120
@@ -484,7 +488,8 @@ class SQLiteState:
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
-            "SELECT since, full_at, etag, last_modified FROM cursors WHERE stream = ?", (stream,)
+            "SELECT since, full_at, etag, last_modified, plan FROM cursors WHERE stream = ?",
+            (stream,),
         ).fetchone()
         if row is None:
             return None
@@ -492,14 +497,15 @@ class SQLiteState:
 
     def save_cursor(self, stream: str, cursor: Cursor) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO cursors (stream, since, full_at, etag, last_modified) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO cursors (stream, since, full_at, etag, last_modified, plan) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             (
                 stream,
                 cursor.since.isoformat(),
                 cursor.full_at.isoformat(),
                 cursor.etag,
                 cursor.last_modified,
+                cursor.plan,
             ),
         )
 
