@@ -259,6 +259,9 @@ def test_compose_runs_the_worker_in_loop_mode_against_the_sandbox_only():
         assert env[name] in sandbox_values, name
     assert worker["read_only"] is True and "/tmp" in worker["tmpfs"]
     assert any(v.endswith(":/data") for v in worker["volumes"])
+    # /metrics of the loop is published on loopback only.
+    port = env["DELIVERY_SYNC_METRICS_PORT"]
+    assert worker["ports"] == [f"127.0.0.1:{port}:{port}"]
     config = env["DELIVERY_SYNC_CONFIG"]
     mount = next(v for v in worker["volumes"] if v.split(":")[1] == str(Path(config).parent))
     assert (ROOT / mount.split(":")[0] / Path(config).name).is_file()
@@ -289,6 +292,8 @@ def test_the_image_runs_as_a_fixed_non_root_user_with_its_state_on_data():
     assert re.search(r"^USER \$\{UID\}:\$\{UID\}$", runtime, re.M)
     assert re.search(r'^VOLUME \["/data"\]$', runtime, re.M)
     assert "DELIVERY_SYNC_STATE=/data/" in runtime
+    # A scraper reaches a container from outside: /metrics listens beyond its loopback.
+    assert "DELIVERY_SYNC_METRICS_ADDRESS=0.0.0.0" in runtime
     # Nothing but /data and /tmp is written with a read-only root: HOME and caches on /tmp.
     assert "HOME=/tmp" in runtime and "XDG_CACHE_HOME=/tmp/" in runtime
     assert "PYTHONDONTWRITEBYTECODE=1" in runtime
