@@ -144,6 +144,10 @@ def test_an_idle_run_counts_its_comments_unchanged_and_writes_nothing(sandbox, s
         if name == "delivery_sync_requests_total" and dict(labels)["kind"] == "write"
     )
     assert second[(LAST_SUCCESS, ())] > first[(LAST_SUCCESS, ())]
+    # Reports left unchanged are not recomputed; they count with the status they were posted with.
+    statuses = by_label(second, "delivery_sync_deliverables", "status")
+    assert statuses == by_label(first, "delivery_sync_deliverables", "status")
+    assert sum(statuses.values()) == 3
 
 
 def test_a_failed_run_keeps_the_last_success_and_counts_what_failed(sandbox, state, tmp_path):

@@ -310,7 +310,7 @@ def _loop(
         started = cycle.runtime.clock()
         result = cycle.run()
         if not args.dry_run:  # a preview, not a run of the job
-            metrics.record(RunOutcome.of(result, cycle.trackers, started, cycle.runtime.clock()))
+            metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():

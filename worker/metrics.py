@@ -28,8 +28,7 @@ from mappings.forecast import Health
 from worker.publisher import Outcome
 
 if TYPE_CHECKING:
-    from connectors.tracker import Tracker
-    from worker.cycle import CycleResult
+    from worker.cycle import Cycle, CycleResult
     from worker.settings import Settings
 
 log = structlog.get_logger("delivery_sync.metrics")
@@ -71,12 +70,10 @@ class RunOutcome:
 
     @classmethod
     def of(
-        cls,
-        result: CycleResult,
-        trackers: Mapping[str, Tracker],
-        started: datetime,
-        finished: datetime,
+        cls, result: CycleResult, cycle: Cycle, started: datetime, finished: datetime
     ) -> RunOutcome:
+        """The outcome of `cycle`'s run that gave `result`, read from its trackers' request
+        counts and (for reports left unchanged) its state store."""
         requests = tuple(
             TrackerRequests(
                 source,
@@ -85,9 +82,8 @@ class RunOutcome:
                 t.stats.writes,
                 t.stats.rate_limit_remaining,
             )
-            for source, t in sorted(trackers.items())
+            for source, t in sorted(cycle.trackers.items())
         )
-        healths = [lead.health.value for lead, _ in result.views.values()]
         return cls(
             started,
             finished,
@@ -100,8 +96,21 @@ class RunOutcome:
                 "deliverable": len(result.skipped),
                 "item": sum(len(keys) for keys in result.unreadable.values()),
             },
-            statuses={h.value: healths.count(h.value) for h in Health},
+            statuses=_statuses(result, cycle),
         )
+
+
+def _statuses(result: CycleResult, cycle: Cycle) -> dict[str, int]:
+    """Reported deliverables by status word. A report whose inputs did not change was not
+    recomputed this cycle: it counts with the status it was last published with."""
+    words = [lead.health.value for lead, _ in result.views.values()]
+    for deliverable in cycle.mapping.deliverables:
+        if deliverable.id in result.views or deliverable.id in result.skipped:
+            continue
+        publication = cycle.state.publication(deliverable.id)
+        if publication is not None and publication.status:
+            words.append(str(publication.status))
+    return {h.value: words.count(h.value) for h in Health}
 
 
 def families(run: RunOutcome, last_success: float | None) -> list[Metric]:
