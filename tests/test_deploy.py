@@ -298,6 +298,8 @@ def test_the_image_runs_as_a_fixed_non_root_user_with_its_state_on_data():
     assert "HOME=/tmp" in runtime and "XDG_CACHE_HOME=/tmp/" in runtime
     assert "PYTHONDONTWRITEBYTECODE=1" in runtime
     assert re.search(r'^ENTRYPOINT \["delivery-sync"\]$', runtime, re.M)
+    named = set(re.findall(r"\b(?:GITHUB|JIRA|DELIVERY_SYNC)_[A-Z0-9_]*[A-Z0-9]\b", text))
+    assert named and named <= SETTINGS, sorted(named - SETTINGS)
 
 
 def test_the_build_context_leaves_out_state_secrets_and_the_virtualenv():
