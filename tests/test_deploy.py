@@ -6,10 +6,14 @@ No container runtime or cluster is needed: these are static checks of what the f
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -100,6 +104,38 @@ def test_no_recipe_holds_a_secret_value():
                 assert value.startswith("${{ secrets."), (path.name, name)
         assert "replace-me" not in text
         assert "stringData" not in text
+
+
+# ---- the published schemas ------------------------------------------------------------------
+
+# The oldest Kubernetes the README promises (1.28's schema still required `onPodConditions` in
+# every podFailurePolicy rule), and the newest whose schema is bundled.
+KUBERNETES_VERSIONS = ("1.29", kubernetes_validate.latest_version())
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_manifest_validates_strictly_against_the_kubernetes_api(version):
+    for document in kubernetes():
+        kubernetes_validate.validate(document, version, strict=True)
+
+
+def vendored_schema(name: str) -> dict:
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((vendor / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [(DEPLOY / "github-actions.yml", "github-workflows.json"), (COMPOSE, "compose-spec.json")],
+    ids=["github-actions", "compose"],
+)
+def test_the_workflow_and_compose_file_validate_against_their_published_schemas(path, schema):
+    data = documents(path)[0]
+    if True in data:  # YAML 1.1 reads the workflow's `on:` key as a boolean
+        data["on"] = data.pop(True)
+    schema_data = vendored_schema(schema)
+    validator = jsonschema.validators.validator_for(schema_data)(schema_data)
+    assert [e.message for e in validator.iter_errors(data)] == []
 
 
 # ---- Kubernetes -----------------------------------------------------------------------------
