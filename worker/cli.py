@@ -36,6 +36,7 @@ from worker.runtime import Runtime
 # without the environment, the logs and the state store (structlog, pydantic-settings, sqlite3).
 if TYPE_CHECKING:
     from worker.cycle import Computed, Cycle, CycleResult
+    from worker.metrics import RunMetrics
     from worker.settings import Settings
     from worker.state import StateStore
 
@@ -279,6 +280,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         prune=args.prune,
     )
     interval = parse_duration(args.interval) if args.interval else None
+    metrics = _metrics(settings, interval)
     runtime: Runtime = args.runtime
     stop = runtime.stop
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
@@ -290,8 +292,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
         cycle = Cycle.build(mapping, settings, state, options, runtime)
-        result = _loop(args, settings, cycle, interval)
+        result = _loop(args, settings, cycle, interval, metrics)
     finally:
+        metrics.close()
         if state is not None:
             state.close()
         for signum, handler in previous.items():
@@ -303,15 +306,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _loop(
-    args: argparse.Namespace, settings: Settings, cycle: Cycle, interval: timedelta | None
+    args: argparse.Namespace,
+    settings: Settings,
+    cycle: Cycle,
+    interval: timedelta | None,
+    metrics: RunMetrics,
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
-    until stopped; the last cycle's result."""
+    until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
     from worker.cycle import Cycle
+    from worker.metrics import RunOutcome
 
     jitter = random.Random()
     while True:
+        started = cycle.runtime.clock()
         result = cycle.run()
+        if not args.dry_run:  # a preview, not a run of the job
+            metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
@@ -323,6 +334,16 @@ def _loop(
             return result
         mapping = _reload(args, settings, cycle.mapping)
         cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+
+
+def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
+    """Where each run's metrics go; /metrics is served in loop mode only."""
+    from worker.metrics import MetricsUnavailable, RunMetrics
+
+    try:
+        return RunMetrics.start(settings, serve=interval is not None)
+    except MetricsUnavailable as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
