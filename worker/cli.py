@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -17,6 +18,7 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, TextIO
 
 import structlog
@@ -295,11 +297,16 @@ def _loop(
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
     until stopped; the last cycle's result."""
     from worker.cycle import Cycle
+    from worker.terminal import summary_line
 
     jitter = random.Random()
     while True:
-        result = cycle.run()
+        started = monotonic()
+        with _progress(cycle):
+            result = cycle.run()
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - started
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
@@ -310,6 +317,17 @@ def _loop(
             return result
         mapping = _reload(args, settings, cycle.mapping)
         cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+
+
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
