@@ -35,7 +35,8 @@ from mappings.config import (
 from worker import logs
 from worker.runtime import Runtime
 from worker.settings import Settings
-from worker.state import LockHeld, StateError, StateStore, open_state
+from worker.state import LockHeld, StateError, StateStore
+from worker.stores import open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
 # `schema`, `validate` and `--help` start without them.
