@@ -12,7 +12,7 @@ from rich.console import Console
 from mappings.config import load_mapping
 from tests.e2e import GITHUB_MAPPING, run_cli, sandbox_settings, writes
 from worker.cycle import Cycle
-from worker.state import open_state
+from worker.stores import open_state
 from worker.terminal import CycleProgress
 
 pytestmark = pytest.mark.e2e
