@@ -503,6 +503,11 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
         raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
     if named:
         return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
     mapping = _load(args, settings)
     if args.source is None:
         return list(mapping.sources)
