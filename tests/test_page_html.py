@@ -87,3 +87,11 @@ def test_without_a_forecast_or_items_the_page_says_so_instead_of_drawing_nothing
     page = page_html(Page(date(2026, 11, 25), (quiet,)))
     assert "<svg" not in page and "No items yet: nothing to chart." in page
     assert "no forecast" in page
+
+
+def test_the_page_is_self_contained_with_a_dated_title_and_a_viewport():
+    page = page_html(Page(date(2026, 11, 25), (entry(),)))
+    assert not re.search(r"\bsrc=|<link\b|<script|@import|url\(", page)
+    assert "<title>Delivery portfolio · 2026-11-25</title>" in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "@media print" in page
