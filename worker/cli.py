@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -17,6 +18,7 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import ValidationError
@@ -316,14 +318,18 @@ def _loop(
     until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
     from worker.cycle import Cycle
     from worker.metrics import RunOutcome
+    from worker.terminal import summary_line
 
     jitter = random.Random()
     while True:
-        started = cycle.runtime.clock()
-        result = cycle.run()
+        started, began = cycle.runtime.clock(), monotonic()
+        with _progress(cycle):
+            result = cycle.run()
         if not args.dry_run:  # a preview, not a run of the job
             metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - began
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
@@ -344,6 +350,17 @@ def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
         return RunMetrics.start(settings, serve=interval is not None)
     except MetricsUnavailable as exc:
         raise UsageError(str(exc)) from None
+
+
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
@@ -522,6 +539,11 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
         raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
     if named:
         return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
     mapping = _load(args, settings)
     if args.source is None:
         return list(mapping.sources)
