@@ -14,10 +14,11 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 import structlog
 from pydantic import ValidationError
@@ -27,12 +28,13 @@ from worker import logs
 from worker.runtime import Runtime
 from worker.settings import Settings
 from worker.state import LockHeld, StateError, StateStore
-from worker.stores import open_state
+from worker.stores import is_postgres, open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
 # `schema`, `validate` and `--help` start without them.
 if TYPE_CHECKING:
-    from worker.cycle import Computed, Cycle, CycleResult
+    from worker.cycle import Computed, Cycle, CycleOptions, CycleResult
+    from worker.state_pg import PostgresState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
@@ -226,7 +228,7 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.cycle import Cycle, CycleOptions
+    from worker.cycle import CycleOptions
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -241,12 +243,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
+    location = args.state or settings.delivery_sync_state
+    # With PostgreSQL, replicas share each cycle's work instead of taking turns (worker.shared).
+    args.shared = is_postgres(location) and not args.dry_run
     try:
         # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
-        state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
-        if not args.dry_run:
+        state = open_state(location, read_only=args.dry_run)
+        if args.shared:
+            cast("PostgresState", state).keep_leases(settings.delivery_sync_lease_seconds)
+        elif not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
-        cycle = Cycle.build(mapping, settings, state, options, runtime)
+        cycle = _cycle(args, settings, mapping, state, options, interval)
         result = _loop(args, settings, cycle, interval)
     finally:
         if state is not None:
@@ -264,8 +271,6 @@ def _loop(
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
     until stopped; the last cycle's result."""
-    from worker.cycle import Cycle
-
     jitter = random.Random()
     while True:
         result = cycle.run()
@@ -279,7 +284,29 @@ def _loop(
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
         mapping = _reload(args, settings, cycle.mapping)
-        cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+        cycle = _cycle(args, settings, mapping, cycle.state, cycle.options, interval)
+
+
+def _cycle(
+    args: argparse.Namespace,
+    settings: Settings,
+    mapping: MappingFile,
+    state: StateStore,
+    options: CycleOptions,
+    interval: timedelta | None,
+) -> Cycle:
+    """A cycle of its own, or (PostgreSQL) one shared with the other replicas: with --once,
+    the one named by DELIVERY_SYNC_CYCLE; with --interval, at most one per interval in all."""
+    from worker.cycle import Cycle
+    from worker.shared import SharedCycle
+
+    if not args.shared:
+        return Cycle.build(mapping, settings, state, options, args.runtime)
+    shared = SharedCycle.build(mapping, settings, state, options, args.runtime)
+    if interval is None:
+        return replace(shared, name=settings.delivery_sync_cycle)
+    # The replicas' jittered pauses are 0.9 to 1.1 intervals: whoever wakes first runs it.
+    return replace(shared, gap=interval * 0.8)
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:

@@ -7,7 +7,7 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -212,8 +212,15 @@ class Cycle:
             )
         )
 
-    def _aftercare(self, computed: Computed, publisher: Publisher, result: CycleResult) -> None:
-        """Retire what left the mapping, nudge tasks, and remember our own touches."""
+    def _aftercare(
+        self,
+        computed: Computed,
+        publisher: Publisher,
+        result: CycleResult,
+        unsettled_elsewhere: Collection[str] = (),
+    ) -> None:
+        """Retire what left the mapping, nudge tasks, and remember our own touches.
+        `unsettled_elsewhere`: targets other replicas of a shared cycle could not settle."""
         keep_lock(self.state)
         # Not where a report of this mapping is unsettled: held back, skipped or not written
         # this cycle. Retiring there could leave the issue with no live report at all.
@@ -223,11 +230,7 @@ class Cycle:
             if d.id in result.skipped
             for target in report_targets(d)
         }
-        unsettled |= {
-            str(p.target)
-            for p in result.published
-            if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)
-        }
+        unsettled |= unsettled_targets(result.published) | set(unsettled_elsewhere)
         retirement = Retirement(
             self.mapping, publisher, self.state, computed.today, self.options.prune
         )
@@ -272,6 +275,11 @@ class Cycle:
             why_skipped=dict(sorted(result.skipped.items())),
             why_failed=dict(sorted(result.failed_sources.items())),
         )
+
+
+def unsettled_targets(published: Iterable[Published]) -> set[str]:
+    """Targets with a write that failed or was deferred this cycle."""
+    return {str(p.target) for p in published if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)}
 
 
 def _summary(result: CycleResult) -> dict:

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     # Seconds between two content-creating GitHub requests: GitHub asks for at least one. A
     # local stand-in (the sandbox, a test server) may set 0; more than a minute is a typo.
     delivery_sync_github_write_pause: float = Field(1.0, ge=0, le=60, allow_inf_nan=False)
+    # Replicas sharing a PostgreSQL store (DESIGN §8): the name of the cycle they share (a
+    # Kubernetes Job's name: its pods share one cycle, a finished one is never run again), and
+    # how long a work unit stays leased to a replica that stopped renewing it.
+    delivery_sync_cycle: str | None = None
+    delivery_sync_lease_seconds: float = Field(60.0, ge=2, le=3600, allow_inf_nan=False)
 
     @field_validator("github_api_url", "jira_url")
     @classmethod
