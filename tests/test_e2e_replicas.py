@@ -42,13 +42,16 @@ def listings(sandbox: Sandbox) -> Counter:
     )
 
 
-def start_replicas(sandbox: Sandbox, url: str, cycle: str, logs: Path, count: int = 3) -> list:
+def start_replicas(
+    sandbox: Sandbox, url: str, cycle: str, logs: Path, count: int = 3, lease: int = 20
+) -> list:
     """`count` replicas of `run --once` on one store and cycle, each logging to its own file
-    under `logs` (readable while they run)."""
+    under `logs` (readable while they run). The lease is long enough that a replica starved
+    of CPU on a busy machine still renews it in time (a quarter of it between renewals)."""
     environment = cli_environment(sandbox, Path(url), DEMO_MAPPING) | {
         "DELIVERY_SYNC_STATE": url,
         "DELIVERY_SYNC_CYCLE": cycle,
-        "DELIVERY_SYNC_LEASE_SECONDS": "3",
+        "DELIVERY_SYNC_LEASE_SECONDS": str(lease),
     }
     replicas = []
     for n in range(count):
@@ -139,7 +142,7 @@ def test_a_replica_killed_mid_write_leaves_one_comment_per_target_and_role(
     # comes: whoever sent it is killed there, its unit (a pending record behind) taken over.
     held = sandbox.inject(hold=60, method="POST", path=r"/acme/web/issues/2/comments$")
     sandbox.inject(delay=0.3, method="POST", path=r"/comments?$", times=None)
-    replicas = start_replicas(sandbox, postgres_url, "job-1", tmp_path)
+    replicas = start_replicas(sandbox, postgres_url, "job-1", tmp_path, lease=6)
     deadline = time.monotonic() + 90
     while held.hits == 0:
         assert time.monotonic() < deadline, "no replica reached the write"

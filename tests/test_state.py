@@ -9,13 +9,14 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
 
 from connectors.model import Milestone, TrackerState, WorkItem
-from mappings.views import Snapshot
+from mappings.views import Snapshot, previous_report
 from worker import state as state_module
 from worker import state_pg
 from worker.state import CommentRecord, Cursor, LockHeld, SQLiteState
@@ -340,6 +341,29 @@ def test_two_runs_starting_together_on_an_old_sqlite_file_migrate_it_once(tmp_pa
     assert version == len(state_module._MIGRATIONS)
 
 
+def test_a_snapshot_keeps_which_items_were_done_and_the_chance(tmp_path):
+    """The next report's "since the last report" needs both; versions stored before they were
+    kept read back as None, not as "nothing was done"."""
+    store = SQLiteState(tmp_path / "state.db")
+    day = date(2026, 11, 20)
+    kept = replace(snapshot(day), done_keys=frozenset({"web:acme/web#1"}), chance=0.42)
+    assert store.save_snapshot("d", kept)
+    assert store.history("d")[-1].done_keys == {"web:acme/web#1"}
+    assert store.history("d")[-1].chance == 0.42
+    store.save_snapshot("old", snapshot(day))
+    assert store.history("old")[-1].done_keys is None
+    assert store.history("old")[-1].chance is None
+
+
+def test_the_previous_report_is_the_last_version_before_today():
+    day = date(2026, 11, 20)
+    history = (snapshot(day), snapshot(day + timedelta(days=3), status="At risk"))
+    assert previous_report(history, day + timedelta(days=5)).status == "At risk"
+    # A version from today is not "the last report": every run today compares with the same one.
+    assert previous_report(history, day + timedelta(days=3)).day == day
+    assert previous_report(history, day) is None
+
+
 def item(key: str, updated: datetime, title: str = "t") -> WorkItem:
     return WorkItem("web", key, title, f"https://x/{key}", TrackerState.OPEN, "open", NOW, updated)
 
@@ -484,3 +508,32 @@ def test_a_failure_inside_the_postgres_store_names_it_without_its_password(postg
         store.cursor("web:items")
     assert state_pg.display_name(postgres_url) in str(failure.value)
     assert "pw-do-not-show" not in str(failure.value)
+
+
+def test_the_revision_moves_only_when_the_mirror_changes(location):
+    """An idle cycle skips reports whose inputs did not move: each engine must move a source's
+    revision on every change a report can see, and only then."""
+    store = open_state(location)
+    assert store.revision("web") == 0
+    first = item("acme/web#1", NOW)
+    store.upsert_items("web", [first])
+    moved = store.revision("web")
+    assert moved > 0
+    store.upsert_items("web", [first])  # the same item again
+    store.replace_milestones("web", [])
+    store.replace_membership("web:jql:x", [])
+    store.forget_unreadable("web", ["acme/web#9"])
+    assert store.revision("web") == moved
+    steps = [
+        lambda: store.upsert_items("web", [item("acme/web#1", NOW, title="renamed")]),
+        lambda: store.replace_milestones("web", [Milestone("web", "v1", date(2026, 12, 1))]),
+        lambda: store.replace_membership("web:jql:x", ["acme/web#1"]),
+        lambda: store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW),
+        lambda: store.forget_unreadable("web", ["acme/web#4"]),
+        lambda: store.delete_items("web", ["acme/web#1"]),
+    ]
+    for step in steps:
+        before = store.revision("web")
+        step()
+        assert store.revision("web") > before
+    assert store.revision("api") == 0

@@ -1,16 +1,21 @@
 """Replicas sharing one cycle through a PostgreSQL state store (DESIGN §8): the cycle is cut
 into work units that any replica may claim, each done exactly once.
 
-Three phases, each finished by all replicas together before the next starts:
+Four phases, each finished by all replicas together before the next starts, in the order of a
+single run (worker.cycle):
 
 1. `fetch:<source>` — bring one source's mirror up to date (all its streams);
-2. `publish:<deliverable>` — both role comments on every report target of a group of
-   deliverables that share report targets (so one holder lists, verifies and writes each
-   target's comments), then their notices, snapshots and publications;
-3. `aftercare` — retire reports that left the mapping and nudge tasks, once.
+2. `verify:<deliverable>` — the daily check of our comments on the report targets of a group
+   of deliverables that share report targets (so one holder lists and writes each target's
+   comments);
+3. `publish:<deliverable>` — both role comments on every target of that group, then their
+   notices, snapshots and publications;
+4. `aftercare` — retire reports that left the mapping and nudge tasks, once.
 
-Phase 2 starts only when every fetch of this cycle is done, so a deliverable is published from
-sources fetched in this cycle, and held back (as in a single run) when one of them failed. Units
+Publishing starts only when every fetch of this cycle is done, so a deliverable is published
+from sources fetched in this cycle, and held back (as in a single run) when one of them failed.
+Between phases 2 and 3 each replica computes the reports whose inputs changed, from the mirror
+all of them brought up to date. Units
 are leased, not locked: a replica renews its leases from a background thread; one killed hard
 stops renewing and its unit is taken over when the lease expires. The comment protocol of
 worker.publisher (a pending record before each create, a look before any create after one) is
@@ -34,11 +39,12 @@ from mappings.scope import report_targets
 from worker.cycle import Computed, Cycle, CycleResult, unsettled_targets
 from worker.fetch import fetch_source, remember_touches
 from worker.publisher import Publisher
+from worker.reports import Reuse, revision_key
 from worker.state import keep_lock
 
 log = structlog.get_logger("delivery_sync.shared")
 
-FETCH, PUBLISH, AFTERCARE = 1, 2, 3
+FETCH, VERIFY, PUBLISH, AFTERCARE = 1, 2, 3, 4
 # How often a replica with nothing to claim looks again (for the phase to end, or a lease to
 # expire): one indexed COUNT per replica per interval.
 POLL_SECONDS = 0.5
@@ -82,7 +88,8 @@ def publish_groups(mapping: MappingFile) -> dict[str, tuple[str, ...]]:
 def plan_of(mapping: MappingFile) -> list[tuple[str, int]]:
     """Every unit of a cycle over the mapping, with its phase."""
     units = [(f"fetch:{source.id}", FETCH) for source in mapping.sources]
-    units += [(unit, PUBLISH) for unit in publish_groups(mapping)]
+    for unit in publish_groups(mapping):
+        units += [(unit.replace("publish:", "verify:", 1), VERIFY), (unit, PUBLISH)]
     return [*units, ("aftercare", AFTERCARE)]
 
 
@@ -116,9 +123,14 @@ class SharedCycle(Cycle):
         result = CycleResult()
         self._fetch(cycle, now, result)
         stop = self.runtime.stop
-        computed = None if stop.is_set() else self._evaluate(cycle, now)
+        publisher = self._publisher(self.today(now))
+        computed = None
+        if not stop.is_set():
+            failed = self._failed_sources(cycle)
+            repaired = self._verify(cycle, publisher, failed, now)
+            reuse = Reuse(revision_key(self.mapping, self.state, self.today(now)), repaired)
+            computed = None if stop.is_set() else self.evaluate(now, failed, reuse)
         if computed is not None:
-            publisher = self._publisher(computed.today)
             mine = self._publish(cycle, computed, publisher, result, now)
             result.skipped = {d: why for d, why in computed.skipped.items() if d in mine}
             if not stop.is_set():
@@ -128,10 +140,10 @@ class SharedCycle(Cycle):
         self._finish(run_id, result, now, computed.today if computed else self.today(now))
         return result
 
-    def _claims(self, cycle: int, phase: int) -> Iterator[str]:
-        """The units of a phase this replica claims, until every unit of the phase is done
-        (by anyone) or a stop is asked for; waiting meanwhile for others' units to finish or
-        their leases to expire."""
+    def _claims(self, cycle: int, phase: int) -> Iterator[tuple[str, bool]]:
+        """The units of a phase this replica claims, each with whether it was taken over from
+        another holder, until every unit of the phase is done (by anyone) or a stop is asked
+        for; waiting meanwhile for others' units to finish or their leases to expire."""
         stop = self.runtime.stop
         while not stop.is_set():
             keep_lock(self.state)
@@ -142,7 +154,7 @@ class SharedCycle(Cycle):
                     log.warning("unit.taken_over", unit=unit, previous_holder=previous)
                 else:
                     log.info("unit.claimed", unit=unit)
-                yield unit
+                yield unit, previous is not None
                 continue
             if self.work.pending(cycle, phase) == 0:
                 return
@@ -153,7 +165,7 @@ class SharedCycle(Cycle):
             log.warning("unit.lost", unit=unit)
 
     def _fetch(self, cycle: int, now: datetime, result: CycleResult) -> None:
-        for unit in self._claims(cycle, FETCH):
+        for unit, _ in self._claims(cycle, FETCH):
             source = unit.removeprefix("fetch:")
             tracker = self.trackers.get(source)
             failure = self.setup_failures.get(source)
@@ -162,15 +174,29 @@ class SharedCycle(Cycle):
                 result.failed_sources[source] = error
             self._done(cycle, unit, error)
 
-    def _evaluate(self, cycle: int, now: datetime) -> Computed:
-        """Every report, from the mirror all replicas brought up to date; a deliverable whose
-        source failed for any of them is held back."""
-        failed = {
+    def _failed_sources(self, cycle: int) -> dict[str, str]:
+        """The sources any replica failed to fetch in this cycle: their deliverables are held
+        back, as in a single run."""
+        return {
             unit.removeprefix("fetch:"): why
             for unit, why in self.work.outcomes(cycle, FETCH).items()
             if why is not None
         }
-        return self.evaluate(now, failed)
+
+    def _verify(
+        self, cycle: int, publisher: Publisher, failed: dict[str, str], now: datetime
+    ) -> frozenset[str]:
+        """Check our comments on the targets of the groups this replica claims; the targets
+        any replica found a comment gone or edited on."""
+        groups = publish_groups(self.mapping)
+        for unit, _ in self._claims(cycle, VERIFY):
+            members = groups.get(unit.replace("verify:", "publish:", 1), ())
+            repaired = self._verify_all(publisher, failed, now, only=members)
+            self._done(cycle, unit, json.dumps(sorted(repaired)))
+        repaired_anywhere: set[str] = set()
+        for outcome in self.work.outcomes(cycle, VERIFY).values():
+            repaired_anywhere |= set(json.loads(outcome or "[]"))
+        return frozenset(repaired_anywhere)
 
     def _publish(
         self,
@@ -183,10 +209,16 @@ class SharedCycle(Cycle):
         """Publish the groups this replica claims; the deliverables it published."""
         groups = publish_groups(self.mapping)
         mine: set[str] = set()
-        for unit in self._claims(cycle, PUBLISH):
+        for unit, taken_over in self._claims(cycle, PUBLISH):
+            if taken_over:
+                # Its holder may have written to these targets after our own listing of them
+                # (in the verify phase): look afresh, or a create it made would be made again.
+                publisher.forget_listings()
             members = set(groups.get(unit, ()))
             part = replace(
-                computed, reports=[r for r in computed.reports if r.deliverable_id in members]
+                computed,
+                reports=[r for r in computed.reports if r.deliverable_id in members],
+                unchanged=tuple(d for d in computed.unchanged if d in members),
             )
             before = len(result.published)
             self._publish_reports(part, publisher, result, now)
@@ -203,7 +235,9 @@ class SharedCycle(Cycle):
     ) -> None:
         """Retire and nudge, by whichever replica claims it, knowing which targets the
         others left unsettled."""
-        for unit in self._claims(cycle, AFTERCARE):
+        for unit, taken_over in self._claims(cycle, AFTERCARE):
+            if taken_over:
+                publisher.forget_listings()  # as for a publish unit taken over
             elsewhere: set[str] = set()
             for outcome in self.work.outcomes(cycle, PUBLISH).values():
                 elsewhere |= set(json.loads(outcome or "[]"))

@@ -129,6 +129,11 @@ MIGRATIONS = [
         target TEXT PRIMARY KEY, at TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE revisions (
+        source TEXT PRIMARY KEY, revision INTEGER NOT NULL
+    );
+    """,
 ]
 # Tables only a shared store has (coordination between replicas), versioned on their own so the
 # list above stays the SQLite list's mirror.
@@ -309,19 +314,48 @@ class PostgresState:
         return {item.key: item for item in found}
 
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int:
+        """Store items; the source's revision moves when one is new or differs from its stored
+        version. (SQLite's store also forgives the update time our own comment gave an item;
+        here such an item costs one recomputed report whose text, and so comment, is unchanged.)"""
         rows = [(source, i.key, i.updated.isoformat(), i.to_json()) for i in items]
         with self._db.transaction():
+            stored = dict(
+                self._db.execute(
+                    "SELECT key, data FROM items WHERE source = %s AND key = ANY(%s)",
+                    (source, [key for _, key, _, _ in rows]),
+                )
+            )
             self._db.executemany(_upsert("items", ["source", "key"], ["updated", "data"]), rows)
+            if any(stored.get(key) != data for _, key, _, data in rows):
+                self._bump(source)
         return len(rows)
+
+    def revision(self, source: str) -> int:
+        """A number that moves whenever the source's mirror changes in a way a report can see:
+        its items, milestones, selector memberships or unreadable items."""
+        row = self._db.execute(
+            "SELECT revision FROM revisions WHERE source = %s", (source,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _bump(self, source: str) -> None:
+        self._db.execute(
+            "INSERT INTO revisions (source, revision) VALUES (%s, 1) "
+            "ON CONFLICT (source) DO UPDATE SET revision = revisions.revision + 1",
+            (source,),
+        )
 
     def item_keys(self, source: str) -> set[str]:
         rows = self._db.execute("SELECT key FROM items WHERE source = %s", (source,))
         return {key for (key,) in rows}
 
     def delete_items(self, source: str, keys: Iterable[str]) -> None:
-        self._db.execute(
-            "DELETE FROM items WHERE source = %s AND key = ANY(%s)", (source, list(keys))
-        )
+        with self._db.transaction():
+            deleted = self._db.execute(
+                "DELETE FROM items WHERE source = %s AND key = ANY(%s)", (source, list(keys))
+            )
+            if deleted.rowcount > 0:
+                self._bump(source)
 
     def milestones(self, source: str) -> dict[str, Milestone]:
         rows = self._db.execute("SELECT data FROM milestones WHERE source = %s", (source,))
@@ -331,6 +365,12 @@ class PostgresState:
     def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None:
         rows = [(source, m.title, m.to_json()) for m in milestones]
         with self._db.transaction():
+            stored = self._db.execute(
+                "SELECT title, data FROM milestones WHERE source = %s", (source,)
+            )
+            if dict(stored) == {title: data for _, title, data in rows}:
+                return
+            self._bump(source)
             self._db.execute("DELETE FROM milestones WHERE source = %s", (source,))
             self._db.executemany(_upsert("milestones", ["source", "title"], ["data"]), rows)
 
@@ -339,7 +379,12 @@ class PostgresState:
         return frozenset(key for (key,) in rows)
 
     def replace_membership(self, stream: str, keys: Iterable[str]) -> None:
+        keys = set(keys)
         with self._db.transaction():
+            stored = self._db.execute("SELECT key FROM memberships WHERE stream = %s", (stream,))
+            if {key for (key,) in stored} == keys:
+                return
+            self._bump(stream.split(":", 1)[0])  # a stream is named after its source
             self._db.execute("DELETE FROM memberships WHERE stream = %s", (stream,))
             self._db.executemany(
                 "INSERT INTO memberships (stream, key) VALUES (%s, %s) ON CONFLICT DO NOTHING",
@@ -351,16 +396,22 @@ class PostgresState:
         return dict(rows)
 
     def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None:
-        self._db.executemany(
-            "INSERT INTO unreadable (source, key, error, since) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (source, key) DO UPDATE SET error = excluded.error",
-            [(source, key, error, since.isoformat()) for key, error in problems.items()],
-        )
+        with self._db.transaction():
+            if set(problems) - set(self.unreadable(source)):
+                self._bump(source)
+            self._db.executemany(
+                "INSERT INTO unreadable (source, key, error, since) VALUES (%s, %s, %s, %s) "
+                "ON CONFLICT (source, key) DO UPDATE SET error = excluded.error",
+                [(source, key, error, since.isoformat()) for key, error in problems.items()],
+            )
 
     def forget_unreadable(self, source: str, keys: Iterable[str]) -> None:
-        self._db.execute(
-            "DELETE FROM unreadable WHERE source = %s AND key = ANY(%s)", (source, list(keys))
-        )
+        with self._db.transaction():
+            forgotten = self._db.execute(
+                "DELETE FROM unreadable WHERE source = %s AND key = ANY(%s)", (source, list(keys))
+            )
+            if forgotten.rowcount > 0:
+                self._bump(source)
 
     # ---- cursors and sites ------------------------------------------------------------------
 
