@@ -15,6 +15,7 @@ from mappings.config import Deliverable, MappingFile
 from mappings.report import role_documents
 from mappings.scope import Portfolio, Scope, due_by_item, mapping_digest
 from mappings.views import (
+    AcrossDeliverables,
     DeliveryLeadView,
     ProjectManagerView,
     delivery_lead_view,
@@ -65,6 +66,7 @@ def compute_reports(
     scopes, skipped = _publishable_scopes(mapping, portfolio, publications, failed_sources)
     due_of = due_by_item(scopes)
     wip_everywhere = portfolio.work_in_progress()
+    across = AcrossDeliverables(wip_everywhere=wip_everywhere, due_by_item=due_of)
     lead = mapping.person(mapping.roles.delivery_lead)
     pm = mapping.person(mapping.roles.project_manager)
     rules = mapping.rules
@@ -81,9 +83,9 @@ def compute_reports(
             scope,
             rules,
             today,
+            history=history,
             project_manager=pm,
-            wip_everywhere=wip_everywhere,
-            due_by_item=due_of,
+            across=across,
         )
         documents = role_documents(lead_view, pm_view, rules.mention)
         reports.append(
