@@ -509,8 +509,8 @@ class _Board:
             note = f"in progress, no update for {idle} days"
             found.append(Finding(Flag.STALE, note, f"no update for {idle} days", (-idle,)))
         found += (
-            Finding(Flag.CONFLICT, note, note, _due_order(due))
-            for note in _conflict_notes(item, self.deliverable_due, self.due_by_item)
+            Finding(Flag.CONFLICT, note, short, _due_order(due))
+            for note, short in _conflict_notes(item, self.deliverable_due, self.due_by_item)
         )
         if not item.assignee_names:
             # The line's assignee slot says "unassigned" already: nothing to add after "also:".
@@ -623,23 +623,35 @@ def _done_since(scope: Scope, history: Sequence[Snapshot], today: date) -> DoneS
 
 def _conflict_notes(
     item: ClassifiedItem, deliverable_due: date | None, due_by_item: Mapping[ItemRef, date]
-) -> list[str]:
+) -> list[tuple[str, str]]:
     """A task due after its deliverable; a task waiting for an item due later than it, or
-    planned in a deliverable due later than this one."""
+    planned in a deliverable due later than this one. Each as its section says it and as the
+    line of a blocked task says it after "also:" (which names the blocker already)."""
     found = []
     due = item.due
     if deliverable_due is not None and due is not None and due > deliverable_due:
-        found.append(f"due after the deliverable ({deliverable_due})")
+        note = f"due after the deliverable ({deliverable_due})"
+        found.append((note, note))
     for blocker in item.open_blockers:
         if not blocker.known:
             continue
         key = blocker.ref.key
         if due is not None and blocker.due is not None and blocker.due > due:
-            found.append(f"blocked by {key}, which is due later ({blocker.due})")
+            found.append(
+                (
+                    f"blocked by {key}, which is due later ({blocker.due})",
+                    f"{key} is due later ({blocker.due})",
+                )
+            )
         elif (
             deliverable_due is not None
             and (later := due_by_item.get(blocker.ref)) is not None
             and later > deliverable_due
         ):
-            found.append(f"blocked by {key}, planned in a later deliverable (due {later})")
+            found.append(
+                (
+                    f"blocked by {key}, planned in a later deliverable (due {later})",
+                    f"{key} is planned in a later deliverable (due {later})",
+                )
+            )
     return found
