@@ -15,7 +15,14 @@ from connectors.model import Person, Role, WorkItem
 from mappings.classify import Category, ClassifiedItem
 from mappings.config import PersonEntry
 from mappings.scope import Scope
-from mappings.views import DeliveryLeadView, Flag, Nudge, ProjectManagerView, Task
+from mappings.views import (
+    DeliveryLeadView,
+    Flag,
+    Nudge,
+    ProjectManagerView,
+    Task,
+    Workload,
+)
 from rendering.document import (
     Block,
     Chart,
@@ -108,19 +115,7 @@ def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Do
         Line((Plain(_due_line_pm(view)),)),
         _done_since_block(view),
         *(_task_section(SECTION_TITLES[flag], tasks) for flag, tasks in view.sections),
-        _section(
-            "Over WIP limit",
-            tuple(
-                (
-                    Text(w.person),
-                    Plain(
-                        f" — WIP {w.wip_everywhere} (all sources; {w.in_progress} here),"
-                        f" limit {view.wip_limit}"
-                    ),
-                )
-                for w in view.over_wip
-            ),
-        ),
+        _section("Over WIP limit", tuple(over_wip_line(w, view.wip_limit) for w in view.over_wip)),
         *_workload_blocks(view),
         _footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention),
     ]
@@ -135,6 +130,14 @@ SECTION_TITLES = {
     Flag.CONFLICT: "Conflicts",
     Flag.UNASSIGNED: "Unassigned",
 }
+
+
+def over_wip_line(w: Workload, limit: int) -> Inlines:
+    """One person over the WIP limit, with the number the limit is judged on."""
+    return (
+        Text(w.person),
+        Plain(f" — WIP {w.wip_everywhere} (all sources; {w.in_progress} here), limit {limit}"),
+    )
 
 
 def _workload_blocks(view: ProjectManagerView) -> list[Block]:
@@ -211,7 +214,7 @@ def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 
-def _task_line(task: Task) -> Inlines:
+def task_line(task: Task) -> Inlines:
     """Key, title, assignee, due date (and where it comes from when it is not the task's own),
     sprint, what is wrong in this section, and "also:" the task's other flags."""
     item = task.item
@@ -253,7 +256,7 @@ def _section(title: str, items: tuple[Inlines, ...]) -> Section:
 
 
 def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
-    return _section(title, tuple(_task_line(t) for t in tasks))
+    return _section(title, tuple(task_line(t) for t in tasks))
 
 
 def _due_line(view: DeliveryLeadView) -> str:

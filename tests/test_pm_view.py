@@ -12,6 +12,7 @@ from connectors.jira import sprint_name
 from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.json_report import JsonReport, json_report
+from mappings.portfolio_page import portfolio_page
 from mappings.report import project_manager_report
 from mappings.scope import Portfolio, due_by_item
 from mappings.views import (
@@ -483,6 +484,21 @@ def test_the_json_report_lists_each_task_once_with_all_its_flags():
     assert task["note"] == "4 days overdue"
     assert pm["done_since"] is None and pm["wip_limit"] == 3
     json.dumps(data)
+
+
+def test_the_portfolio_page_lists_the_tasks_as_the_comment_does():
+    blocker = jira("PLAT-9", milestones=("2.0",), due=TODAY + timedelta(days=30))
+    late = jira("PLAT-26", due=TODAY - timedelta(days=4), blocked_by=("PLAT-9",), assignees=())
+    busy = [gh(n, labels=("in progress",)) for n in range(3, 7)]
+    items = [late, blocker, *busy]
+    view = board(items)
+    [entry] = portfolio_page([(lead_of(items), view)], TODAY).entries
+    page = markdown.render(entry.hot_spots)
+    comment = text(view)
+    assert len(line_of(page, late.url)) == 1
+    assert line_of(page, late.url) == line_of(comment, late.url)
+    assert "- Dana Lee — WIP 4 (all sources; 4 here), limit 3" in page
+    assert "- Dana Lee — WIP 4 (all sources; 4 here), limit 3" in comment
 
 
 # ---- end to end ---------------------------------------------------------------------------
