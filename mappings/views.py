@@ -532,8 +532,9 @@ def _blocked_age(days: int) -> str:
 
 
 def _blocked_short(reason: str) -> str:
-    """ "status Blocked; blocked by PLAT-9" as another section's line says it: "blocked by
-    PLAT-9 (status Blocked)"; "label blocked" as "blocked (label blocked)"."""
+    """A blocked reason as another section's line says it, the blocker first: "status
+    Blocked; blocked by PLAT-9" reads "blocked by PLAT-9 (status Blocked)", "label blocked"
+    reads "blocked (label blocked)"."""
     parts = reason.split("; ")
     by = [p for p in parts if p.startswith("blocked by ")]
     marks = [p for p in parts if not p.startswith("blocked by ")]

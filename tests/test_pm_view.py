@@ -178,6 +178,20 @@ def test_a_task_with_three_flags_is_listed_once_in_its_most_urgent_section():
     )
 
 
+def test_another_sections_line_names_the_blocker_first():
+    items = [
+        jira("PLAT-3", status="Blocked", due=TODAY - timedelta(days=1), blocked_by=("PLAT-9",)),
+        jira("PLAT-4", labels=("blocked",), due=TODAY - timedelta(days=2)),
+        jira("PLAT-9", due=TODAY - timedelta(days=3)),
+    ]
+    also = {t.item.key: t.also for t in board(items).overdue}
+    assert also == {
+        "PLAT-9": (),
+        "PLAT-4": ("blocked (label blocked)",),
+        "PLAT-3": ("blocked by PLAT-9 (status Blocked)",),
+    }
+
+
 def test_a_blocked_task_is_not_also_called_stale():
     waiting = gh(3, labels=("in progress", "blocked"), updated=NOON - timedelta(days=14))
     idle = gh(4, labels=("in progress",), updated=NOON - timedelta(days=14))
