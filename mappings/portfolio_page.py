@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from datetime import date
 
+from connectors.model import WorkItem
 from mappings.forecast import Health
 from mappings.report import SECTION_TITLES, over_wip_line, task_line
 from mappings.views import Budget, DeliveryLeadView, Flag, ProjectManagerView, Task
@@ -158,7 +159,7 @@ def _tasks(title: str, tasks: tuple[Task, ...]) -> Section:
     return Section(f"{title} ({len(tasks)})", tuple(task_line(t) for t in tasks), limit=LIST_LIMIT)
 
 
-def _item_ref(item) -> Inlines:
+def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 

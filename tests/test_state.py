@@ -363,6 +363,7 @@ def test_the_previous_report_is_the_last_version_before_today():
     assert previous_report(history, day + timedelta(days=3)).day == day
     assert previous_report(history, day) is None
 
+
 def item(key: str, updated: datetime, title: str = "t") -> WorkItem:
     return WorkItem("web", key, title, f"https://x/{key}", TrackerState.OPEN, "open", NOW, updated)
 
@@ -507,3 +508,32 @@ def test_a_failure_inside_the_postgres_store_names_it_without_its_password(postg
         store.cursor("web:items")
     assert state_pg.display_name(postgres_url) in str(failure.value)
     assert "pw-do-not-show" not in str(failure.value)
+
+
+def test_the_revision_moves_only_when_the_mirror_changes(location):
+    """An idle cycle skips reports whose inputs did not move: each engine must move a source's
+    revision on every change a report can see, and only then."""
+    store = open_state(location)
+    assert store.revision("web") == 0
+    first = item("acme/web#1", NOW)
+    store.upsert_items("web", [first])
+    moved = store.revision("web")
+    assert moved > 0
+    store.upsert_items("web", [first])  # the same item again
+    store.replace_milestones("web", [])
+    store.replace_membership("web:jql:x", [])
+    store.forget_unreadable("web", ["acme/web#9"])
+    assert store.revision("web") == moved
+    steps = [
+        lambda: store.upsert_items("web", [item("acme/web#1", NOW, title="renamed")]),
+        lambda: store.replace_milestones("web", [Milestone("web", "v1", date(2026, 12, 1))]),
+        lambda: store.replace_membership("web:jql:x", ["acme/web#1"]),
+        lambda: store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW),
+        lambda: store.forget_unreadable("web", ["acme/web#4"]),
+        lambda: store.delete_items("web", ["acme/web#1"]),
+    ]
+    for step in steps:
+        before = store.revision("web")
+        step()
+        assert store.revision("web") > before
+    assert store.revision("api") == 0
