@@ -69,6 +69,8 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
     blocks.append(Line((Plain(_requirements_line(view)),)))
     if d.client:
         blocks.append(Line((Plain("Client: "), Text(d.client))))
+    blocks += _full_list_line(scope)
+    blocks += _parts_section(view)
 
     blocks.append(
         _section(
@@ -84,7 +86,7 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
         blocks.append(
             Chart(
                 "Burn-up: scope (upper line) and done (lower line), items",
-                tuple(day.strftime("%m-%d") for day, _, _ in view.burnup),
+                burnup_labels(tuple(day for day, _, _ in view.burnup)),
                 tuple(done for _, done, _ in view.burnup),
                 tuple(total for _, _, total in view.burnup),
             )
@@ -231,6 +233,52 @@ def _complete_lines(view: DeliveryLeadView) -> list[str]:
     return lines
 
 
+def _full_list_line(scope: Scope) -> list[Block]:
+    """Where to see every item in the trackers: one search per repository and Jira site."""
+    if not scope.full_list:
+        return []
+    parts: list = [Plain("Full list: ")]
+    for n, (label, url) in enumerate(scope.full_list):
+        parts += [Plain(" · ")] if n else []
+        parts.append(Link(label, url))
+    return [Line(tuple(parts))]
+
+
+def _parts_section(view: DeliveryLeadView) -> list[Block]:
+    """Which part of the scope is behind: done of total per selector."""
+    if not view.parts:
+        return []
+    lines = tuple(
+        (
+            Link(part.label, part.search) if part.search else Text(part.label),
+            Plain(
+                f": {part.done} of {part.total} done"
+                + (f" ({percent(part.done / part.total)})" if part.total else "")
+            ),
+        )
+        for part in view.parts
+    )
+    title = "Progress by part"
+    if sum(part.total for part in view.parts) > view.total:
+        title += " (an item in several parts counts in each)"
+    return [Section(title, lines, limit=20)]
+
+
+def burnup_labels(days: tuple[date, ...]) -> tuple[str, ...]:
+    """The burn-up's x-axis: month and day ("11-25"), the year being the report's. Across New
+    Year that is ambiguous, so the first day, the first day of each year and the last day carry
+    the year ("2026-12-14", "12-21", "2027-01-04", "2027-01-11"): Jira's sparkline shows only the
+    first and the last label, and both must say which year they are in."""
+    if len({day.year for day in days}) < 2:
+        return tuple(day.strftime("%m-%d") for day in days)
+    return tuple(
+        day.isoformat()
+        if n in (0, len(days) - 1) or day.year != days[n - 1].year
+        else day.strftime("%m-%d")
+        for n, day in enumerate(days)
+    )
+
+
 def _due_line(view: DeliveryLeadView) -> str:
     scope = view.scope
     if scope.due is None:
@@ -336,7 +384,7 @@ def _since_lines(change: SinceLastReport) -> tuple[Inlines, ...]:
     lines += [(Plain("Dropped: "), *_item_ref(i.item)) for i in change.dropped]
     lines += [(Plain("Reopened: "), *_item_ref(i.item)) for i in change.reopened]
     lines += [
-        (Plain("Blocker cleared: "), *_ref_or_key(ref, getattr(item, "item", item)))
+        (Plain("Blocker cleared: "), *_ref_or_key(ref, item))
         for ref, item in change.blockers_cleared
     ]
     lines += [(Plain("Done: "), *_item_ref(i.item)) for i in change.done]
@@ -471,6 +519,11 @@ def _lead_data(lead: DeliveryLeadView) -> dict:
         ],
         "dropped": [str(i.ref) for i in scope.dropped],
         "since_last_report": _since_data(lead),
+        "parts": [
+            {"label": p.label, "done": p.done, "total": p.total, "search": p.search}
+            for p in lead.parts
+        ],
+        "full_list": [{"label": label, "url": url} for label, url in scope.full_list],
     }
 
 

@@ -36,6 +36,7 @@ from mappings.forecast import (
     seed_for,
 )
 from mappings.scope import Scope
+from mappings.searches import part_label
 
 BURNUP_POINTS = 8
 
@@ -114,7 +115,7 @@ class SinceLastReport:
     dropped: tuple[ClassifiedItem, ...]
     due_moved: tuple[date | None, date | None] | None
     blockers_opened: tuple[Blocker, ...]
-    blockers_cleared: tuple[tuple[ItemRef, ClassifiedItem | WorkItem | None], ...]
+    blockers_cleared: tuple[tuple[ItemRef, WorkItem | None], ...]  # and the item, if known
     chance: tuple[float | None, float | None]  # before and now; None: none (or not recorded)
 
     @property
@@ -131,6 +132,16 @@ class SinceLastReport:
             or self.blockers_opened
             or self.blockers_cleared
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PartProgress:
+    """One selector's share of the deliverable: its counted items, done and in total."""
+
+    label: str  # "web milestone v2.0"
+    done: int
+    total: int
+    search: str | None  # the tracker search that lists its items, when one fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,7 @@ class DeliveryLeadView:
     delivery_lead: PersonEntry | None
     reason: str = ""  # what decided `health`, in one line (see the module docstring)
     unestimated: int = 0  # counted items without points, when some have points
+    parts: tuple[PartProgress, ...] = ()  # per selector, when the deliverable has several
 
     @property
     def name(self) -> str:
@@ -258,6 +270,7 @@ def delivery_lead_view(
         delivery_lead=delivery_lead,
         reason=reason,
         unestimated=sum(i.points is None for i in items) if points_total is not None else 0,
+        parts=_parts(scope),
     )
 
 
@@ -365,6 +378,24 @@ def _points(items: Sequence[ClassifiedItem]) -> tuple[float | None, float | None
     if not estimated:
         return None, None
     return sum(i.points for i in estimated if i.done), sum(i.points for i in estimated)
+
+
+def _parts(scope: Scope) -> tuple[PartProgress, ...]:
+    """Done of total per selector, counted items only; nothing for a single selector, whose
+    figures are the deliverable's own."""
+    if len(scope.parts) < 2:
+        return ()
+    done = {i.ref for i in scope.items if i.done}
+    counted = {i.ref for i in scope.items}
+    return tuple(
+        PartProgress(
+            label=part_label(part.selector),
+            done=len(part.refs & done),
+            total=len(part.refs & counted),
+            search=part.search,
+        )
+        for part in scope.parts
+    )
 
 
 def _budget(scope: Scope, done: int, total: int, at_risk_ratio: float) -> Budget | None:
@@ -532,7 +563,7 @@ def _since_last_report(
         due_moved=(last.due, scope.due) if last.due != scope.due else None,
         blockers_opened=tuple(b for b in blockers if str(b.item.ref) not in was_blocked),
         blockers_cleared=tuple(
-            (ref, now.get(str(ref)) or dropped_now.get(str(ref)) or _mirrored(mirror, ref))
+            (ref, _latest(ref, now | dropped_now, mirror))
             for ref in map(ItemRef.parse, sorted(was_blocked - blocked_now))
         ),
         chance=(
@@ -544,6 +575,14 @@ def _since_last_report(
 
 def _mirrored(mirror: MirroredItems, ref: ItemRef) -> WorkItem | None:
     return mirror.get(ref.source, {}).get(ref.key)
+
+
+def _latest(
+    ref: ItemRef, scoped: Mapping[str, ClassifiedItem], mirror: MirroredItems
+) -> WorkItem | None:
+    """An item as it is now: in the scope, else still mirrored, else gone (None)."""
+    found = scoped.get(str(ref))
+    return found.item if found is not None else _mirrored(mirror, ref)
 
 
 def _burnup(items: Sequence[ClassifiedItem], today: date) -> tuple[tuple[date, int, int], ...]:

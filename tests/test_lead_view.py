@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -14,7 +15,7 @@ from connectors.model import Milestone, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.forecast import Health
 from mappings.json_report import json_report
-from mappings.report import delivery_lead_report, status_change_notice
+from mappings.report import burnup_labels, delivery_lead_report, status_change_notice
 from mappings.scope import Portfolio
 from mappings.views import (
     DeliveryLeadView,
@@ -23,7 +24,7 @@ from mappings.views import (
     project_manager_view,
     snapshot_of,
 )
-from rendering import markdown
+from rendering import html, markdown, wiki
 from sandbox.server import Sandbox
 from tests.e2e import bot_comments, open_issues, run_cli
 
@@ -484,3 +485,189 @@ def lead_body(sb: Sandbox) -> str:
         c for c in bot_comments(sb, "acme/web", 2) if c["body"].startswith("### Delivery status")
     ]
     return lead["body"]
+
+
+# ---- which part is behind, and where the full list is -------------------------------------
+
+PARTS = (
+    "[{source: web, milestone: v1}, {source: web, label: ux}, "
+    '{source: plat, fix_version: "1.0"}, {source: plat, epic: PLAT-100}]'
+)
+
+
+def pl(key: str, done: bool = False, **kw) -> WorkItem:
+    fields = dict(
+        source="plat",
+        key=key,
+        title=key,
+        url=f"https://acme.atlassian.net/browse/{key}",
+        state=TrackerState("done") if done else TrackerState.NEW,
+        status="Done" if done else "To Do",
+        created=NOON - timedelta(days=30),
+        updated=NOON - timedelta(days=1),
+        closed=NOON - timedelta(days=2) if done else None,
+        milestones=("1.0",),
+    )
+    fields.update(kw)
+    return WorkItem(**fields)
+
+
+def mixed() -> list[WorkItem]:
+    return [
+        gh(2, closed_days_ago=1),
+        gh(3),
+        gh(4, closed_days_ago=2, labels=("ux",)),  # in the milestone and the label
+        gh(5, labels=("ux",), milestones=()),
+        pl("PLAT-1", done=True),
+        pl("PLAT-2", milestones=(), parent="PLAT-100"),
+    ]
+
+
+def test_a_deliverable_of_several_selectors_shows_done_of_total_per_part():
+    lead = view(mixed(), include=PARTS)
+    assert [(p.label, p.done, p.total) for p in lead.parts] == [
+        ("web milestone v1", 2, 3),
+        ("web label ux", 1, 2),
+        ("plat fix version 1.0", 1, 1),
+        ("plat epic PLAT-100", 0, 1),
+    ]
+    text = lines(lead)
+    start = text.index("**Progress by part (an item in several parts counts in each)**")
+    assert text[start + 2].startswith("- [web milestone v1](https://github.example/acme/web/")
+    assert text[start + 2].endswith("): 2 of 3 done (66 %)")
+    assert text[start + 5].endswith("): 0 of 1 done (0 %)")
+
+
+def test_a_single_selector_has_no_breakdown_its_figures_are_the_deliverables():
+    lead = view(steady(2, 2))
+    assert lead.parts == ()
+    assert not any(line.startswith("**Progress by part") for line in lines(lead))
+
+
+def test_without_overlap_the_parts_add_up_and_say_nothing_about_it():
+    lead = view(
+        [gh(2), gh(3, milestones=("v2",))],
+        include="[{source: web, milestone: v1}, {source: web, milestone: v2}]",
+    )
+    assert "**Progress by part**" in lines(lead)
+
+
+def test_the_full_list_links_one_search_per_repository_and_per_jira_site():
+    lead = view(mixed(), include=PARTS)
+    github = (
+        "https://github.example/acme/web/issues?q="
+        "is:issue+%28milestone:%22v1%22+OR+label:%22ux%22%29"
+    )
+    jql = 'project = PLAT AND ((fixVersion = "1.0") OR (parent = PLAT-100))'
+    jira = "https://acme.atlassian.net/issues/?jql=" + quote(jql, safe="")
+    assert lead.scope.full_list == (("acme/web", github), ("PLAT", jira))
+    assert f"Full list: [acme/web]({github}) · [PLAT]({jira})" in lines(lead)
+    # Each part links to its own search.
+    assert [p.search for p in lead.parts][:2] == [
+        "https://github.example/acme/web/issues?q=is:issue+milestone:%22v1%22",
+        "https://github.example/acme/web/issues?q=is:issue+label:%22ux%22",
+    ]
+
+
+def test_a_search_github_would_refuse_is_left_out():
+    long_title = "v" * 250
+    lead = view(
+        [gh(2, milestones=(long_title,)), gh(3, labels=("ux",))],
+        include=f"[{{source: web, milestone: {long_title}}}, {{source: web, label: ux}}]",
+    )
+    assert lead.scope.full_list == ()  # over GitHub's 256 characters
+    assert [p.search is None for p in lead.parts] == [True, False]
+    assert not any(line.startswith("Full list:") for line in lines(lead))
+    labels = ", ".join(f"{{source: web, label: l{n}}}" for n in range(7))
+    many = view([gh(2, labels=("l0",))], include=f"[{labels}]")
+    assert many.scope.full_list == ()  # six ORs: GitHub takes at most five operators
+
+
+def test_a_jira_search_longer_than_a_url_may_be_is_left_out():
+    clause = " OR ".join(f'summary ~ "word{n}"' for n in range(120))
+    lead = view([pl("PLAT-1")], include=f"[{{source: plat, jql: '{clause}'}}]")
+    assert lead.scope.full_list == ()
+    assert lead.scope.parts[0].search is None
+
+
+def test_a_value_the_query_cannot_quote_gives_no_link():
+    lead = view([gh(2, labels=('say "hi"',))], include="[{source: web, label: 'say \"hi\"'}]")
+    assert lead.scope.full_list == ()
+
+
+def test_an_epic_is_searched_as_the_sites_deployment_lists_its_children():
+    on_server = parse_mapping(
+        MAPPING.format(due="", budget="", include=PARTS, needed=0.85).replace(
+            "deployment: cloud", "deployment: server"
+        )
+    )
+    auto = parse_mapping(
+        MAPPING.format(due="", budget="", include=PARTS, needed=0.85).replace(
+            ", deployment: cloud", ""
+        )
+    )
+    items = {
+        "web": {},
+        "plat": {
+            i.key: replace(i, url=i.url.replace("acme.atlassian.net", "jira.acme.example"))
+            for i in mixed()
+            if i.source == "plat"
+        },
+    }
+
+    def jira_link(mapping, cloud=None):
+        scope = Portfolio(mapping, items, {}, {}, cloud=cloud).scope(mapping.deliverables[0])
+        return dict(scope.full_list).get("PLAT")
+
+    assert quote('"Epic Link" = PLAT-100', safe="") in jira_link(on_server)
+    assert jira_link(auto) is None  # Data Center or Cloud? Nothing tells: no link
+    assert quote("parent = PLAT-100", safe="") in jira_link(auto, cloud={"plat": True})
+
+
+def test_the_json_report_carries_parts_links_percent_and_unestimated():
+    lead = view(mixed(), include=PARTS)
+    mapping = parse_mapping(MAPPING.format(due="", budget="", include=PARTS, needed=0.85))
+    pm = project_manager_view(lead.scope, mapping.rules, TODAY)
+    data = json_report([(lead, pm)], TODAY, NOON)["deliverables"][0]["delivery_lead"]
+    assert data["parts"][0] == {
+        "label": "web milestone v1",
+        "done": 2,
+        "total": 3,
+        "search": "https://github.example/acme/web/issues?q=is:issue+milestone:%22v1%22",
+    }
+    assert [link["label"] for link in data["full_list"]] == ["acme/web", "PLAT"]
+
+
+# ---- the burn-up across New Year ----------------------------------------------------------
+
+
+def test_burnup_labels_carry_the_year_only_where_the_range_crosses_one():
+    assert burnup_labels((date(2026, 10, 18), date(2026, 11, 25))) == ("10-18", "11-25")
+    days = (date(2026, 12, 14), date(2026, 12, 28), date(2027, 1, 4), date(2027, 1, 11))
+    assert burnup_labels(days) == ("2026-12-14", "12-28", "2027-01-04", "2027-01-11")
+
+
+def test_a_burnup_across_new_year_says_the_year_in_every_dialect():
+    new_year = date(2027, 1, 10)
+    items = [
+        replace(gh(n, closed_days_ago=n), created=NOON - timedelta(days=20)) for n in range(2, 6)
+    ]
+    moved = [
+        replace(
+            i,
+            created=i.created + timedelta(days=46),
+            updated=i.updated + timedelta(days=46),
+            closed=i.closed + timedelta(days=46),
+        )
+        for i in items
+    ]
+    lead = view(moved, today=new_year, due=new_year + timedelta(days=30))
+    labels = burnup_labels(tuple(day for day, _, _ in lead.burnup))
+    assert labels[0].startswith("2026-") and labels[-1] == "2027-01-10"
+    assert any(label.startswith("2027-01-0") for label in labels[1:-1])
+    document = delivery_lead_report(lead)
+    md = markdown.render(document)
+    assert f'x-axis ["{labels[0]}", ' in md  # the Mermaid chart
+    assert f"|  | {labels[0]} | " in md  # its text table
+    assert f"({labels[0]} → 2027-01-10)" in wiki.render(document, True)
+    assert f"<th>{labels[0]}</th>" in html.render(document)

@@ -22,7 +22,7 @@ from mappings.views import (
 )
 from rendering.document import Document
 from worker.fetch import memberships
-from worker.state import History, Mirror, Publication
+from worker.state import Cursors, History, Mirror, Publication
 
 log = structlog.get_logger("delivery_sync.reports")
 
@@ -44,8 +44,9 @@ class DeliverableReport:
         return self.scope.deliverable.id
 
 
-class _Store(Mirror, History, Protocol):
-    """What computing the reports reads: the mirror and the deliverables' history."""
+class _Store(Mirror, History, Cursors, Protocol):
+    """What computing the reports reads: the mirror, the deliverables' history, and what was
+    learnt about each site."""
 
 
 def compute_reports(
@@ -61,7 +62,9 @@ def compute_reports(
     members = memberships(mapping, state)
     unreadable = {s.id: state.unreadable(s.id) for s in mapping.sources}
     publications = {d.id: state.publication(d.id) for d in mapping.deliverables}
-    portfolio = Portfolio(mapping, items, milestones, members, unreadable)
+    portfolio = Portfolio(
+        mapping, items, milestones, members, unreadable, _cloud_sites(mapping, state)
+    )
     scopes, skipped = _publishable_scopes(mapping, portfolio, publications, failed_sources)
     due_of = due_by_item(scopes)
     wip_everywhere = portfolio.work_in_progress()
@@ -129,6 +132,16 @@ def _publishable_scopes(
             continue
         scopes.append(scope)
     return scopes, skipped
+
+
+def _cloud_sites(mapping: MappingFile, state: Cursors) -> dict[str, bool]:
+    """Whether each Jira source's site turned out to be Cloud, as its adapter discovered."""
+    found = {}
+    for source in mapping.sources:
+        stored = state.site_info(source.id) if source.kind == "jira" else None
+        if stored is not None and "cloud" in stored[0]:
+            found[source.id] = bool(stored[0]["cloud"])
+    return found
 
 
 def _sources_of(deliverable: Deliverable) -> set[str]:
