@@ -20,6 +20,7 @@ from mappings.config import MappingFile
 from mappings.scope import jql_stream, target_ref
 from worker.publisher import Outcome, Published
 from worker.state import (
+    TOUCH_SLACK,
     Cursor,
     Cursors,
     LockHeld,
@@ -35,8 +36,6 @@ log = structlog.get_logger("delivery_sync.fetch")
 # `since` and Jira's minute-resolution `updated` need an overlap; de-duplication by key absorbs it.
 LOOKBACK = timedelta(minutes=5)
 BATCH = 500
-# GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
-TOUCH_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
