@@ -252,10 +252,13 @@ def inputs_digest(scope: Scope, history: Sequence[Snapshot], context: _Context) 
     item, its category, due date, blockers …); its due date, targets and checklist; the
     work in progress of the people it shows; the due dates of other deliverables its open
     items wait for; and the items that left it within its history, whose titles the scope
-    change shows. Its own history is not an input: it changes only by publishing, and a
-    report is stable under its own snapshot (an idle cycle writes nothing)."""
+    change shows; the tracker searches its comment links to. Its own history is not an
+    input: it changes only by publishing, "since the last report" reads only the versions
+    before today (`previous_report`), and a report is stable under its own snapshot (an idle
+    cycle writes nothing)."""
     digest = hashlib.sha1(context.day_key.encode())
     digest.update(repr((scope.due, scope.due_from, scope.targets, scope.checklist)).encode())
+    digest.update(repr((scope.full_list, [p.search for p in scope.parts])).encode())
     for group in (scope.items, scope.dropped, scope.unreadable):
         digest.update(b"|")
         for classified in group:
