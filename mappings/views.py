@@ -30,6 +30,7 @@ from mappings.config import PersonEntry, Rules
 from mappings.forecast import (
     Forecast,
     Health,
+    Simulation,
     daily_throughput,
     forecast_completion,
     health,
@@ -39,6 +40,7 @@ from mappings.scope import Scope
 from mappings.searches import part_label
 
 BURNUP_POINTS = 8
+HORIZON = Simulation().horizon_days  # the forecast's: a run not done by then never finishes
 
 MirroredItems = Mapping[str, Mapping[str, WorkItem]]  # items by source id and key
 
@@ -496,7 +498,7 @@ def _time_reason(
 
 def _p85_finding(p85: date | None, due: date) -> str:
     if p85 is None:
-        return "fewer than 85 % of the simulations finish at all"
+        return f"no 85 % date: fewer than 85 % of the simulations finish within {HORIZON} days"
     days = (p85 - due).days
     if days == 0:
         return f"the 85 % date is {p85}, the due date"

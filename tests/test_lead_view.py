@@ -671,3 +671,13 @@ def test_a_burnup_across_new_year_says_the_year_in_every_dialect():
     assert f"|  | {labels[0]} | " in md  # its text table
     assert f"({labels[0]} → 2027-01-10)" in wiki.render(document, True)
     assert f"<th>{labels[0]}</th>" in html.render(document)
+
+
+def test_without_an_85_date_the_reason_says_the_simulations_do_not_finish():
+    # One item closed in 21 days, 300 open: most runs never finish within the horizon.
+    lead = view([gh(2, closed_days_ago=3), *[gh(n) for n in range(3, 303)]])
+    assert lead.health is Health.OFF_TRACK
+    assert lead.forecast.p85 is None
+    assert "; no 85 % date: fewer than 85 % of the simulations finish within 730 days" in (
+        lead.reason
+    )
