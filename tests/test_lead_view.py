@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from connectors.model import Milestone, TrackerState, WorkItem
-from mappings.config import parse_mapping
+from mappings.config import load_mapping, parse_mapping
 from mappings.forecast import Health
 from mappings.json_report import json_report
 from mappings.report import burnup_labels, delivery_lead_report, status_change_notice
@@ -26,8 +27,13 @@ from mappings.views import (
 )
 from rendering import html, markdown, wiki
 from sandbox.server import Sandbox
-from tests.e2e import bot_comments, open_issues, run_cli
+from tests.e2e import bot_comments, open_issues, run_cli, sandbox_settings
+from worker.cli import example_path
+from worker.cycle import Cycle, CycleOptions
+from worker.runtime import Runtime
+from worker.state import SQLiteState
 
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -681,3 +687,36 @@ def test_without_an_85_date_the_reason_says_the_simulations_do_not_finish():
     assert "; no 85 % date: fewer than 85 % of the simulations finish within 730 days" in (
         lead.reason
     )
+
+
+@pytest.mark.e2e
+def test_the_readmes_since_the_last_report_example_is_what_the_demo_says_a_day_later(tmp_path):
+    anchor = datetime(2026, 11, 25, 11, tzinfo=UTC)  # noon in Berlin, as the goldens
+    clock = [anchor]
+    mapping = load_mapping(example_path("demo.yaml"))
+    state = SQLiteState(tmp_path / "state.db")
+    with Sandbox(seed="demo", now=anchor, clock=lambda: clock[0]) as sb:
+
+        def cycle() -> Cycle:
+            runtime = Runtime(clock=lambda: clock[0], sleep=lambda seconds: None)
+            options = CycleOptions(as_of=clock[0])
+            return Cycle.build(mapping, sandbox_settings(sb), state, options, runtime)
+
+        assert cycle().run().exit_code == 0
+        clock[0] = anchor + timedelta(days=1)
+        first, second, third = open_issues(sb, "acme/web", "v2.0")[:3]
+        sb.github.update_issue("acme/web", first["number"], state="closed")
+        sb.github.update_issue("acme/web", second["number"], state="closed")
+        sb.github.update_issue("acme/web", third["number"], labels=["blocked"])
+        sb.github.add_issue("acme/web", "Apple Pay on the order page", milestone="v2.0")
+        [report] = [
+            r for r in cycle().compute(clock[0]).reports if r.deliverable_id == "checkout-v2"
+        ]
+        body = markdown.render(report.documents[0][1]).replace(sb.url, "https://sandbox.example")
+    said = "\n".join(
+        line.removeprefix("  ")
+        for line in README.split("**Since the last report (2026-11-25)**", 1)[1]
+        .split("```", 1)[0]
+        .splitlines()
+    )
+    assert f"**Since the last report (2026-11-25)**{said}" in body
