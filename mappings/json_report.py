@@ -108,7 +108,9 @@ class DeliverableData(BaseModel):
     id: str
     name: str
     status: Literal["On track", "At risk", "Off track", "Done", "No due date"]
-    reason: str | None = Field(description="what decided the status, as the comment says it")
+    reason: str = Field(
+        description="what decided the status, in one line, as the comment's `Why:` line says it"
+    )
     done: int
     total: int
     items: list[ItemData] = Field(description="every item, counted and dropped")
@@ -154,7 +156,7 @@ def _deliverable(lead: DeliveryLeadView, pm: ProjectManagerView) -> DeliverableD
         id=scope.deliverable.id,
         name=lead.name,
         status=str(lead.health),
-        reason=getattr(lead, "reason", None),
+        reason=lead.reason,
         done=lead.done,
         total=lead.total,
         items=[_item(i) for i in (*scope.items, *scope.dropped)],

@@ -1,14 +1,24 @@
 """What each role needs to know about a deliverable on a given day, read from its classified scope.
 
-`delivery_lead_view` answers the delivery lead (on time, budget, requirements, blockers, scope
-change); `project_manager_view` answers the project manager (who does what by when, and what needs
-action). Both take the `Rules` they apply and the calendar date `today` in the mapping file's time
-zone; nothing here reads a clock, and nothing asks a source's settings again (`mappings.classify`
-did, once).
+`delivery_lead_view` answers the delivery lead (on time, budget, requirements, blockers, what
+changed since the last report); `project_manager_view` answers the project manager (who does what
+by when, and what needs action). Both take the `Rules` they apply and the calendar date `today` in
+the mapping file's time zone; nothing here reads a clock, and nothing asks a source's settings
+again (`mappings.classify` did, once).
+
+The delivery lead's status word is `mappings.forecast.health` (time: the chance of finishing by
+the due date against `rules.on_track_probability`), with one rule added here: a budget at risk
+(projected cost above budget × `rules.budget_at_risk_ratio`) lowers `On track` to `At risk`. A
+delivery lead answers for time and budget, so "On track" beside a budget at risk would be a
+contradiction; but a budget never makes a deliverable `Off track` (the projection rests on the
+share of items done, too rough to call a delivery failed) and never touches `Done` or `No due
+date`. `DeliveryLeadView.reason` says in one line what decided the word. When time alone makes it
+`At risk` and the budget is at risk as well, the reason names both: either would have decided it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,15 +31,17 @@ from mappings.config import PersonEntry, Rules
 from mappings.forecast import (
     Forecast,
     Health,
+    Simulation,
     daily_throughput,
     forecast_completion,
     health,
     seed_for,
 )
 from mappings.scope import Scope
+from mappings.searches import part_label
 
-SCOPE_CHANGE_DAYS = 7
 BURNUP_POINTS = 8
+HORIZON = Simulation().horizon_days  # the forecast's: a run not done by then never finishes
 
 MirroredItems = Mapping[str, Mapping[str, WorkItem]]  # items by source id and key
 
@@ -90,16 +102,49 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
-class ScopeChange:
-    since: date
+class SinceLastReport:
+    """What changed since the last report before today (`previous_report`): the items done,
+    added, removed and dropped, the due date, the blockers and the chance of finishing."""
+
+    since: date  # the day the last report's figures were first seen
+    # False when the last report is a version stored before snapshots kept which items were
+    # done and the chance: then `done` and `reopened` are empty and `chance[0]` is unknown.
+    recorded: bool
+    done: tuple[ClassifiedItem, ...]
+    reopened: tuple[ClassifiedItem, ...]  # done at the last report, open now
+    done_count: tuple[int, int]  # items done then and now
     added: tuple[ClassifiedItem, ...]
     removed: tuple[tuple[ItemRef, WorkItem | None], ...]  # and the item, if still mirrored
     dropped: tuple[ClassifiedItem, ...]
     due_moved: tuple[date | None, date | None] | None
+    blockers_opened: tuple[Blocker, ...]
+    blockers_cleared: tuple[tuple[ItemRef, WorkItem | None], ...]  # and the item, if known
+    chance: tuple[float | None, float | None]  # before and now; None: none (or not recorded)
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.dropped or self.due_moved)
+        """Nothing listed changed (the chance aside)."""
+        return not (
+            self.done
+            or self.reopened
+            or self.done_count[0] != self.done_count[1]
+            or self.added
+            or self.removed
+            or self.dropped
+            or self.due_moved
+            or self.blockers_opened
+            or self.blockers_cleared
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PartProgress:
+    """One selector's share of the deliverable: its counted items, done and in total."""
+
+    label: str  # "web milestone v2.0"
+    done: int
+    total: int
+    search: str | None  # the tracker search that lists its items, when one fits
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +162,12 @@ class DeliveryLeadView:
     budget: Budget | None
     requirements: tuple[int, int]  # done / total items carrying a requirement label
     blockers: tuple[Blocker, ...]
-    scope_change: ScopeChange | None  # None: no earlier snapshot to compare with
+    since_last_report: SinceLastReport | None  # None: the first report, nothing to compare with
     burnup: tuple[tuple[date, int, int], ...]  # (day, done, scope)
     delivery_lead: PersonEntry | None
+    reason: str = ""  # what decided `health`, in one line (see the module docstring)
+    unestimated: int = 0  # counted items without points, when some have points
+    parts: tuple[PartProgress, ...] = ()  # per selector, when the deliverable has several
 
     @property
     def name(self) -> str:
@@ -275,24 +323,32 @@ def delivery_lead_view(
         seed = seed_for(scope.deliverable.id, today, remaining, throughput)
         forecast = forecast_completion(remaining, throughput, today, scope.due, seed=seed)
     points_done, points_total = _points(items)
+    budget = _budget(scope, done, total, rules.budget_at_risk_ratio)
+    word, reason = _status(scope, rules, today, (remaining, total), forecast, budget)
+    blockers = _blockers(items, today, history[-1].blocked if history else {})
     return DeliveryLeadView(
         scope=scope,
         today=today,
-        health=health(remaining, total, scope.due, today, forecast, rules.on_track_probability),
+        health=word,
         done=done,
         total=total,
         points_done=points_done,
         points_total=points_total,
         forecast=forecast,
-        budget=_budget(scope, done, total, rules.budget_at_risk_ratio),
+        budget=budget,
         requirements=(
             sum(i.requirement and i.done for i in items),
             sum(i.requirement for i in items),
         ),
-        blockers=_blockers(items, today, history[-1].blocked if history else {}),
-        scope_change=_scope_change(scope, tuple(history), today, mirror or {}),
+        blockers=blockers,
+        since_last_report=_since_last_report(
+            scope, previous_report(history, today), blockers, forecast, mirror or {}
+        ),
         burnup=_burnup(items, today),
         delivery_lead=delivery_lead,
+        reason=reason,
+        unestimated=sum(i.points is None for i in items) if points_total is not None else 0,
+        parts=_parts(scope),
     )
 
 
@@ -395,6 +451,24 @@ def _points(items: Sequence[ClassifiedItem]) -> tuple[float | None, float | None
     return sum(i.points for i in estimated if i.done), sum(i.points for i in estimated)
 
 
+def _parts(scope: Scope) -> tuple[PartProgress, ...]:
+    """Done of total per selector, counted items only; nothing for a single selector, whose
+    figures are the deliverable's own."""
+    if len(scope.parts) < 2:
+        return ()
+    done = {i.ref for i in scope.items if i.done}
+    counted = {i.ref for i in scope.items}
+    return tuple(
+        PartProgress(
+            label=part_label(part.selector),
+            done=len(part.refs & done),
+            total=len(part.refs & counted),
+            search=part.search,
+        )
+        for part in scope.parts
+    )
+
+
 def _budget(scope: Scope, done: int, total: int, at_risk_ratio: float) -> Budget | None:
     budget = scope.deliverable.budget_hours
     if budget is None:
@@ -427,30 +501,159 @@ def _blockers(
     return tuple(sorted(found, key=lambda b: (b.since, b.item.key)))
 
 
-def _scope_change(
-    scope: Scope, history: tuple[Snapshot, ...], today: date, mirror: MirroredItems
-) -> ScopeChange | None:
-    """Compare with the deliverable as it stood a week ago (or when first reported, if later),
-    so a change stays visible for a week and repeated runs on one day say the same."""
-    if not history:
+def _status(
+    scope: Scope,
+    rules: Rules,
+    today: date,
+    remaining_of: tuple[int, int],
+    forecast: Forecast | None,
+    budget: Budget | None,
+) -> tuple[Health, str]:
+    """The status word and the one line that says what decided it (module docstring)."""
+    remaining, total = remaining_of
+    word = health(remaining, total, scope.due, today, forecast, rules.on_track_probability)
+    reason = _time_reason(word, scope.due, today, remaining_of, forecast, rules)
+    if budget is None or not budget.at_risk:
+        return word, reason
+    over = _budget_finding(budget, rules.budget_at_risk_ratio)
+    if word is Health.ON_TRACK and forecast and forecast.probability_by_due is not None:
+        shown = percent(forecast.probability_by_due, rules.on_track_probability)
+        on_time = f"on time ({shown} chance of finishing by {scope.due})"
+        return Health.AT_RISK, f"{on_time}, but the budget is at risk: {over}"
+    if word is Health.AT_RISK:
+        return word, f"{reason}; the budget is at risk too: {over}"
+    return word, reason
+
+
+def _time_reason(
+    word: Health,
+    due: date | None,
+    today: date,
+    remaining_of: tuple[int, int],
+    forecast: Forecast | None,
+    rules: Rules,
+) -> str:
+    """Why `health` gave this word: the chance against the threshold, the 85 % date against
+    the due date, or what made the chance unknowable."""
+    remaining, total = remaining_of
+    if word is Health.DONE:
+        return f"all {total} item{'s' if total != 1 else ''} done"
+    if due is None:
+        return "neither the deliverable nor its milestones, fix versions or epics have a due date"
+    if total == 0:
+        return f"no items match the selectors yet, so nothing shows it can finish by {due}"
+    if due < today:
+        late = (today - due).days
+        return (
+            f"the due date {due} passed {late} day{'s' if late != 1 else ''} ago "
+            f"with {remaining} of {total} items open"
+        )
+    chance = forecast.probability_by_due if forecast is not None else None
+    if forecast is None or chance is None:
+        window = forecast.window_days if forecast is not None else rules.forecast_window_days
+        return f"no items closed in the last {window} days, so nothing shows it can finish by {due}"
+    needed = rules.on_track_probability
+    shown = percent(chance, needed)
+    if word is Health.ON_TRACK:
+        reason = f"{shown} chance of finishing by {due} ({threshold(needed)} needed)"
+    elif word is Health.AT_RISK:
+        reason = f"{shown} chance of finishing by {due}, below the {threshold(needed)} needed"
+    else:
+        reason = f"{shown} chance of finishing by {due}, below 50 %"
+    reason += f"; {_p85_finding(forecast.p85, due)}"
+    thin = (forecast.note or "").split("; ")[0]
+    return f"{reason}; {thin}" if thin.startswith("thin evidence") else reason
+
+
+def _p85_finding(p85: date | None, due: date) -> str:
+    if p85 is None:
+        return f"no 85 % date: fewer than 85 % of the simulations finish within {HORIZON} days"
+    days = (p85 - due).days
+    if days == 0:
+        return f"the 85 % date is {p85}, the due date"
+    plural = "s" if abs(days) != 1 else ""
+    side = "late" if days > 0 else "early"
+    return f"the 85 % date is {p85}, {abs(days)} day{plural} {side}"
+
+
+def _budget_finding(budget: Budget, at_risk_ratio: float) -> str:
+    limit = f"above {at_risk_ratio:.2f}×"
+    if budget.projected_hours is not None:
+        projected = budget.projected_hours / budget.budget_hours
+        return f"projected at {projected:.2f}× ({limit})"
+    spent = budget.spent_hours / budget.budget_hours
+    return f"{spent:.2f}× spent with nothing done yet ({limit})"
+
+
+def percent(share: float, compared_with: float | None = None) -> str:
+    """A share as people read it, rounded down, so 0.846 never reads "85 %" beside "At risk"
+    and 0.999 never reads "100 %". With one decimal when the threshold it is compared with
+    has one, so 0.874 does not read "87 %" against "87.5 % needed"."""
+    decimals = 0 if compared_with is None or (compared_with * 100).is_integer() else 1
+    scale = 10**decimals
+    value = math.floor(round(share * 100 * scale, 6)) / scale
+    return f"{value:.{decimals}f} %"
+
+
+def threshold(share: float) -> str:
+    """A rule's share exactly as the mapping file gives it: 0.85 → "85 %", 0.875 → "87.5 %"."""
+    return f"{round(share * 100, 6):g} %"
+
+
+def _since_last_report(
+    scope: Scope,
+    last: Snapshot | None,
+    blockers: tuple[Blocker, ...],
+    forecast: Forecast | None,
+    mirror: MirroredItems,
+) -> SinceLastReport | None:
+    """Compare with the last report before today; every run on one day says the same."""
+    if last is None:
         return None
-    window_start = today - timedelta(days=SCOPE_CHANGE_DAYS)
-    older = [s for s in history if s.day <= window_start]
-    base = older[-1] if older else history[0]
     now = {str(i.ref): i for i in scope.items}
     dropped_now = {str(i.ref): i for i in scope.dropped}
-    added = tuple(i for k, i in now.items() if k not in base.keys and k not in base.dropped)
-    newly_dropped = tuple(i for k, i in dropped_now.items() if k not in base.dropped)
-    removed = tuple(
-        (ref, mirror.get(ref.source, {}).get(ref.key))
-        for ref in map(ItemRef.parse, sorted(base.keys))
-        if str(ref) not in now and str(ref) not in dropped_now
+    recorded = last.done_keys is not None
+    done_before = last.done_keys or frozenset()
+    was_blocked = set(last.blocked)
+    blocked_now = {str(b.item.ref) for b in blockers}
+    return SinceLastReport(
+        since=last.day,
+        recorded=recorded,
+        done=tuple(i for k, i in now.items() if i.done and k not in done_before)
+        if recorded
+        else (),
+        reopened=tuple(i for k, i in now.items() if not i.done and k in done_before),
+        done_count=(last.done, sum(i.done for i in scope.items)),
+        added=tuple(i for k, i in now.items() if k not in last.keys and k not in last.dropped),
+        removed=tuple(
+            (ref, _mirrored(mirror, ref))
+            for ref in map(ItemRef.parse, sorted(last.keys))
+            if str(ref) not in now and str(ref) not in dropped_now
+        ),
+        dropped=tuple(i for k, i in dropped_now.items() if k not in last.dropped),
+        due_moved=(last.due, scope.due) if last.due != scope.due else None,
+        blockers_opened=tuple(b for b in blockers if str(b.item.ref) not in was_blocked),
+        blockers_cleared=tuple(
+            (ref, _latest(ref, now | dropped_now, mirror))
+            for ref in map(ItemRef.parse, sorted(was_blocked - blocked_now))
+        ),
+        chance=(
+            last.chance if recorded else None,
+            forecast.probability_by_due if forecast is not None else None,
+        ),
     )
-    due_moved = (base.due, scope.due) if base.due != scope.due else None
-    change = ScopeChange(max(base.day, window_start), added, removed, newly_dropped, due_moved)
-    if change.empty and base.day >= today:
-        return None  # reported first today and unchanged: nothing to compare with yet
-    return change
+
+
+def _mirrored(mirror: MirroredItems, ref: ItemRef) -> WorkItem | None:
+    return mirror.get(ref.source, {}).get(ref.key)
+
+
+def _latest(
+    ref: ItemRef, scoped: Mapping[str, ClassifiedItem], mirror: MirroredItems
+) -> WorkItem | None:
+    """An item as it is now: in the scope, else still mirrored, else gone (None)."""
+    found = scoped.get(str(ref))
+    return found.item if found is not None else _mirrored(mirror, ref)
 
 
 def _burnup(items: Sequence[ClassifiedItem], today: date) -> tuple[tuple[date, int, int], ...]:

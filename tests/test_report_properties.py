@@ -164,7 +164,9 @@ def documents(items: list[WorkItem]) -> list:
 
 
 def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
-    urls = {i.url for i in items}
+    # The links a comment may hold: the items', and the tracker searches the mapping file's
+    # selectors give (built from the mapping, not from tracker text).
+    urls = {i.url for i in items} | search_links(items)
     return [
         (
             fit(doc, markdown.render, markdown.MAX_BODY, markdown.measure),
@@ -173,6 +175,14 @@ def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
         )
         for doc in documents(items)
     ]
+
+
+def search_links(items: list[WorkItem]) -> set[str]:
+    by_source = {"web": {}, "plat": {}}
+    for i in items:
+        by_source[i.source][i.key] = i
+    scope = Portfolio(MAPPING, by_source, {}, {}).scope(MAPPING.deliverables[0])
+    return {url for _, url in scope.full_list} | {p.search for p in scope.parts if p.search}
 
 
 def assert_markdown_inert(body: str, urls: set[str]) -> None:

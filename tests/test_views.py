@@ -225,35 +225,6 @@ def test_pm_sections():
     assert doc.blocks[0].text == "Task status — Alpha"
 
 
-def test_scope_change_against_last_weeks_snapshot():
-    week_ago = Snapshot(
-        day=TODAY - timedelta(days=8),
-        keys=frozenset({"web:acme/web#3", "web:acme/web#4"}),
-        dropped=frozenset(),
-        done=0,
-        total=2,
-        due=date(2026, 12, 10),
-        status="On track",
-    )
-    items = [gh(3), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
-    lead, _ = run(items, history=(week_ago,))
-    change = lead.scope_change
-    assert [i.key for i in change.added] == ["acme/web#5"]
-    assert [i.key for i in change.dropped] == ["acme/web#4"]
-    assert change.removed == ()
-    assert change.due_moved == (date(2026, 12, 10), date(2026, 12, 20))
-    assert change.since == TODAY - timedelta(days=7)
-
-
-def test_first_report_today_has_no_scope_change_until_something_changes():
-    lead, _ = run([gh(3)])
-    first = snapshot_of(lead)
-    again, _ = run([gh(3)], history=(first,))
-    assert again.scope_change is None
-    later, _ = run([gh(3), gh(4)], history=(first,))
-    assert [i.key for i in later.scope_change.added] == ["acme/web#4"]
-
-
 def test_blocked_age_carries_over_from_the_last_snapshot():
     item = gh(4, labels=("blocked",), updated=NOON - timedelta(days=2))
     lead, _ = run([item])
@@ -276,9 +247,9 @@ def test_items_are_named_in_the_stored_form_and_a_removed_one_by_its_key():
     items = [gh(3, labels=("blocked",)), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
     lead, pm = run(items, history=(week_ago,))
     data = report_data(lead, pm)["delivery_lead"]
-    assert data["scope_change"]["added"] == ["web:acme/web#5"]
-    assert data["scope_change"]["removed"] == ["web:acme/web#9"]
-    assert data["scope_change"]["dropped"] == data["dropped"] == ["web:acme/web#4"]
+    assert data["since_last_report"]["added"] == ["web:acme/web#5"]
+    assert data["since_last_report"]["removed"] == ["web:acme/web#9"]
+    assert data["since_last_report"]["dropped"] == data["dropped"] == ["web:acme/web#4"]
     assert [b["item"] for b in data["blockers"]] == ["web:acme/web#3"]
     assert [t["item"] for t in report_data(lead, pm)["project_manager"]["blocked"]] == [
         "web:acme/web#3"
