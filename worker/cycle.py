@@ -7,7 +7,7 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -202,16 +202,22 @@ class Cycle:
         return Publisher(self.trackers, self.state, writes, today=today)
 
     def _verify_all(
-        self, publisher: Publisher, failed: Mapping[str, str], now: datetime
+        self,
+        publisher: Publisher,
+        failed: Mapping[str, str],
+        now: datetime,
+        only: Collection[str] | None = None,
     ) -> frozenset[str]:
         """The daily check of our comments on every target of a deliverable whose sources all
-        fetched; the targets where it found one gone or edited, whose reports are written
-        again whatever their inputs."""
+        fetched (`only`: of these deliverables); the targets where it found one gone or
+        edited, whose reports are written again whatever their inputs."""
         if self.options.dry_run:
             return frozenset()
         every = min(VERIFY_EVERY, timedelta(hours=self.mapping.rules.full_resync_hours))
         due: list[Target] = []
         for deliverable in self.mapping.deliverables:
+            if only is not None and deliverable.id not in only:
+                continue
             sources = {s.source for s in deliverable.include}
             sources |= {t.source for t in deliverable.report_to}
             if sources & set(failed):
@@ -291,8 +297,15 @@ class Cycle:
             )
         )
 
-    def _aftercare(self, computed: Computed, publisher: Publisher, result: CycleResult) -> None:
-        """Retire what left the mapping, nudge tasks, and remember our own touches."""
+    def _aftercare(
+        self,
+        computed: Computed,
+        publisher: Publisher,
+        result: CycleResult,
+        unsettled_elsewhere: Collection[str] = (),
+    ) -> None:
+        """Retire what left the mapping, nudge tasks, and remember our own touches.
+        `unsettled_elsewhere`: targets other replicas of a shared cycle could not settle."""
         keep_lock(self.state)
         # Not where a report of this mapping is unsettled: held back, skipped or not written
         # this cycle. Retiring there could leave the issue with no live report at all.
@@ -302,11 +315,7 @@ class Cycle:
             if d.id in result.skipped
             for target in report_targets(d)
         }
-        unsettled |= {
-            str(p.target)
-            for p in result.published
-            if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)
-        }
+        unsettled |= unsettled_targets(result.published) | set(unsettled_elsewhere)
         retirement = Retirement(
             self.mapping, publisher, self.state, computed.today, self.options.prune
         )
@@ -353,6 +362,11 @@ class Cycle:
             why_skipped=dict(sorted(result.skipped.items())),
             why_failed=dict(sorted(result.failed_sources.items())),
         )
+
+
+def unsettled_targets(published: Iterable[Published]) -> set[str]:
+    """Targets with a write that failed or was deferred this cycle."""
+    return {str(p.target) for p in published if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)}
 
 
 def _summary(result: CycleResult) -> dict:

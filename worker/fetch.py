@@ -109,23 +109,38 @@ def fetch_sources(
             failed[source.id] = "not fetched: stopping"
             continue
         tracker = trackers.get(source.id)
-        if tracker is None:
-            failed.setdefault(source.id, "no tracker could be set up")
-            log.error("source.failed", source=source.id, error=failed[source.id])
-            continue
-        try:
-            fetched = sync_source(tracker, state, streams_of(mapping, source.id), now)
-        except TrackerError as exc:
-            failed[source.id] = str(exc)
-            log.error("source.failed", source=source.id, error=str(exc))
-            continue
-        except (StateError, LockHeld):
-            raise  # not this source's fault: the run stops (exit 2 / 3)
-        except Exception as exc:  # one broken source must not stop the others
-            failed[source.id] = f"unexpected {type(exc).__name__}: {exc}"
-            log.exception("source.failed", source=source.id, error=failed[source.id])
-            continue
-        log.info("source.fetched", source=source.id, **fetched)
+        error = fetch_source(mapping, source.id, tracker, state, now, failed.get(source.id))
+        if error is not None:
+            failed[source.id] = error
+
+
+def fetch_source(
+    mapping: MappingFile,
+    source_id: str,
+    tracker: Tracker | None,
+    state: StateStore,
+    now: datetime,
+    setup_failure: str | None = None,
+) -> str | None:
+    """Bring one source's mirror up to date (a work unit of a shared cycle, worker.shared); why
+    it failed, or None. The state store's own failures and a lost lock stop the run instead."""
+    if tracker is None:
+        error = setup_failure or "no tracker could be set up"
+        log.error("source.failed", source=source_id, error=error)
+        return error
+    try:
+        fetched = sync_source(tracker, state, streams_of(mapping, source_id), now)
+    except TrackerError as exc:
+        log.error("source.failed", source=source_id, error=str(exc))
+        return str(exc)
+    except (StateError, LockHeld):
+        raise  # not this source's fault: the run stops (exit 2 / 3)
+    except Exception as exc:  # one broken source must not stop the others
+        error = f"unexpected {type(exc).__name__}: {exc}"
+        log.exception("source.failed", source=source_id, error=error)
+        return error
+    log.info("source.fetched", source=source_id, **fetched)
+    return None
 
 
 class _Store(Mirror, Cursors, Protocol):
