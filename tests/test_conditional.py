@@ -13,11 +13,12 @@ import pytest
 import responses
 from pydantic import SecretStr
 
-from connectors.github import GitHubAccount, GitHubCredentials, GitHubTracker
+from connectors.github import GitHubAccount, GitHubCredentials, GitHubTracker, normalise_issue
 from connectors.model import Marker, Role
 from connectors.tracker import RequestStats, Validator
 from tests.e2e import run_cli, writes
 from tests.github_payloads import API, issue, milestone
+from worker.fetch import Streams, sync_source
 from worker.state import Cursor, SQLiteState
 
 ETAG = 'W/"4f1c0ffee"'
@@ -197,16 +198,6 @@ def test_answers_without_a_used_count_cost_no_points():
 # ---- the state store -----------------------------------------------------------------------------
 
 
-def test_a_cursor_keeps_its_validator(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
-    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    store.save_cursor("web:items:x", Cursor(at, at, ETAG, "Fri, 20 Nov 2026 09:00:00 GMT"))
-    store.save_cursor("web:milestones", Cursor(at, at))
-    assert store.cursor("web:items:x").validator == Validator(ETAG, "Fri, 20 Nov 2026 09:00:00 GMT")
-    assert store.cursor("web:milestones").validator is None
-    store.close()
-
-
 def test_migration_6_keeps_the_cursors_of_an_older_store(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
@@ -325,10 +316,6 @@ def test_a_change_is_read_once_and_the_run_after_is_free_again(sandbox, state):
 
 @responses.activate
 def test_an_issue_updated_during_a_full_read_is_found_by_the_recheck_not_deleted(tracker, tmp_path):
-    from worker.fetch import Streams, sync_source
-
-    from connectors.github import normalise_issue
-
     store = SQLiteState(tmp_path / "state.db")
     old = issue(5, updated_at="2026-11-18T09:00:00Z")
     store.upsert_items("web", [normalise_issue(old, "web", "acme/web")])  # mirrored before
@@ -358,8 +345,6 @@ def test_an_issue_updated_during_a_full_read_is_found_by_the_recheck_not_deleted
 
 @responses.activate
 def test_a_full_read_whose_recheck_is_304_keeps_the_first_validator(tracker, tmp_path):
-    from worker.fetch import Streams, sync_source
-
     store = SQLiteState(tmp_path / "state.db")
     responses.get(url("/repos/acme/web/milestones"), json=[])
     responses.get(url("/repos/acme/web/issues"), json=[issue(9)], headers={"ETag": 'W/"a"'})
