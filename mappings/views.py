@@ -49,13 +49,26 @@ class Snapshot:
     blocked: Mapping[str, date] = field(default_factory=dict)  # item → blocked since
     points_done: float | None = None
     points_total: float | None = None
+    # Which counted items were done, and the chance of finishing by the due date: what the next
+    # day's "Since the last report" compares with. None in versions stored before they were kept.
+    done_keys: frozenset[str] | None = None
+    chance: float | None = None
 
     def same_as(self, other: Snapshot) -> bool:
         """Equal in everything but the day: no new version needed."""
         mine = (self.keys, self.dropped, self.done, self.total, self.due, self.status)
         theirs = (other.keys, other.dropped, other.done, other.total, other.due, other.status)
         points = (self.points_done, self.points_total) == (other.points_done, other.points_total)
-        return mine == theirs and points and dict(self.blocked) == dict(other.blocked)
+        since = (self.done_keys, self.chance) == (other.done_keys, other.chance)
+        return mine == theirs and points and since and dict(self.blocked) == dict(other.blocked)
+
+
+def previous_report(history: Sequence[Snapshot], today: date) -> Snapshot | None:
+    """The deliverable as the last report before today saw it: what "since the last report"
+    compares with in both roles' comments. Versions from today are skipped, so every run on one
+    day compares with the same report and says the same."""
+    earlier = [s for s in history if s.day < today]
+    return earlier[-1] if earlier else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +310,8 @@ def snapshot_of(view: DeliveryLeadView) -> Snapshot:
         blocked={str(b.item.ref): b.since for b in view.blockers},
         points_done=view.points_done,
         points_total=view.points_total,
+        done_keys=frozenset(str(i.ref) for i in scope.items if i.done),
+        chance=view.forecast.probability_by_due if view.forecast else None,
     )
 
 

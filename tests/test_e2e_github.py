@@ -170,12 +170,13 @@ def test_the_json_report_validates_against_the_published_schema(sandbox, state):
     assert report["deliverables"][0]["burnup"][-1]["scope"] >= 1
 
 
-def test_report_as_html_escapes_titles(sandbox, state, tmp_path):
+def test_report_as_html_is_one_portfolio_page_that_escapes_titles(sandbox, state, tmp_path):
     page = tmp_path / "report.html"
     result = run_cli(["report", "--format", "html", "--output", str(page)], sandbox, state)
     assert result.code == 0, result.err
     text = page.read_text()
-    assert text.count("<article>") == 6
+    assert text.count("<h1>") == 1 and text.count('<table class="overview">') == 1
+    assert text.count('<section class="entry"') == text.count("<svg ") == 3
     assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 

@@ -7,10 +7,13 @@ import re
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from tests.e2e import cli_command, run_cli
+
+GOLDEN = Path(__file__).parent / "golden"
 
 pytestmark = pytest.mark.e2e
 
@@ -62,3 +65,15 @@ def test_a_port_in_use_or_an_unknown_seed_is_a_clear_error_without_a_traceback(s
     assert bad_port.code == 2 and "a port is 0 to 65535" in bad_port.err
     for result in (busy, unknown, bad_port):
         assert "Traceback" not in result.err
+
+
+def test_the_demo_for_the_readmes_day_shows_the_readmes_figures(sandbox, state):
+    """The README quotes the golden comments, made from the demo data on 2026-11-25: `demo
+    --as-of 2026-11-25` prints the same text."""
+    result = run_cli(["demo", "--as-of", "2026-11-25"], sandbox, state)
+    assert result.code == 0, result.err
+    site = re.search(r"sandbox trackers on (http://127\.0\.0\.1:\d+)", result.out)[1]
+    shown = result.out.replace(site, "https://sandbox.example")
+    golden = (GOLDEN / "checkout-v2.delivery-lead.md").read_text(encoding="utf-8").rstrip("\n")
+    heading = "──── web:1 · delivery-lead · created ────\n"
+    assert heading + golden in shown

@@ -24,8 +24,10 @@ from worker.runtime import Runtime
 from worker.state import SQLiteState
 
 GOLDEN = Path(__file__).parent / "golden"
-ANCHOR = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the sandbox's "now" for the seed's dates
-AS_OF = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+ANCHOR = datetime(
+    2026, 11, 25, 11, 0, tzinfo=UTC
+)  # noon in Berlin: what `demo --as-of 2026-11-25` uses
+AS_OF = ANCHOR
 SITE = "https://sandbox.example"
 
 

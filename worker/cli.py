@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import ValidationError
 
-from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
+from mappings.config import (
+    MappingError,
+    MappingFile,
+    json_schema,
+    load_mapping,
+    mapping_notes,
+    parse_mapping,
+)
 from worker.runtime import Runtime
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
@@ -192,11 +199,35 @@ def _other_parsers(commands: argparse._SubParsersAction) -> None:
     )
     sandbox.set_defaults(handler=_sandbox)
 
+    _first_hour_parsers(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
     schema.add_argument(
         "--report", action="store_true", help="the JSON Schema of `report --format json` instead"
     )
     schema.set_defaults(handler=_schema)
+
+
+def _first_hour_parsers(commands: argparse._SubParsersAction) -> None:
+    discover = commands.add_parser(
+        "discover", help="list the milestones, fix versions, labels and epics a mapping can name"
+    )
+    init = commands.add_parser("init", help="write a starter mapping file from what discover finds")
+    for parser in (discover, init):
+        _config_arg(parser)
+        parser.add_argument("--source", metavar="ID", help="a source of the mapping file")
+        parser.add_argument(
+            "--repo", action="append", default=[], metavar="OWNER/NAME", help="a GitHub repository"
+        )
+        parser.add_argument(
+            "--project", action="append", default=[], metavar="KEY", help="a Jira project"
+        )
+    discover.set_defaults(handler=_discover)
+    init.add_argument(
+        "--output", metavar="FILE", help="where to write it (default: ./delivery-sync.yaml)"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.set_defaults(handler=_init)
 
 
 def _version() -> str:
@@ -238,7 +269,7 @@ def _non_negative(text: str) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import Cycle, CycleOptions
-    from worker.state import open_state
+    from worker.stores import open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -352,7 +383,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import Cycle, CycleOptions
-    from worker.state import open_state
+    from worker.stores import open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
@@ -389,8 +420,10 @@ def format_reports(
         data = json_report(views, computed.today, generated_at or datetime.now(UTC))
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        articles = [html.render(doc) for r in reports for _, doc in r.documents]
-        return html.page("delivery-sync report", articles)
+        from mappings.portfolio_page import portfolio_page
+
+        views = [(r.lead_view, r.pm_view) for r in reports]
+        return html.page_html(portfolio_page(views, computed.today))
     render = markdown.render if fmt == "markdown" else (lambda d: wiki.render(d, cloud))
     chunks = [
         f"{'=' * 8} {r.deliverable_id} · {marker.role} {'=' * 8}\n{render(doc)}"
@@ -398,6 +431,85 @@ def format_reports(
         for marker, doc in r.documents
     ]
     return "\n".join(chunks)
+
+
+def _discover(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.discovery import describe
+
+    found, failed = _catalogues(args, settings)
+    sys.stdout.write("\n".join(describe(catalogue) for catalogue in found))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.discovery import starter_mapping
+
+    target = Path(args.output or "delivery-sync.yaml")
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it")
+    found, failed = _catalogues(args, settings)
+    if failed:
+        print(f"delivery-sync: nothing written to {target}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        text = starter_mapping(found)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    mapping = parse_mapping(text, str(target))  # what we write must pass `validate`
+    target.write_text(text, encoding="utf-8")
+    print(
+        f"{target}: written ({len(mapping.sources)} sources, {len(mapping.deliverables)} "
+        f"deliverables); next: delivery-sync validate --online --config {target}"
+    )
+    return EXIT_OK
+
+
+def _catalogues(args: argparse.Namespace, settings: Settings) -> tuple[list, bool]:
+    """What each named source offers, and whether any could not be read (said on stderr)."""
+    from connectors.retry import TrackerError
+    from worker import logs
+    from worker.discovery import discover
+    from worker.trackers import SourceSetupError, build_tracker
+
+    found, failed = [], False
+    for source in _named_sources(args, settings):
+        try:
+            tracker = build_tracker(source, settings, sleep=args.runtime.sleep)
+            found.append(discover(source, tracker))
+        except (SourceSetupError, TrackerError) as exc:
+            failed = True
+            print(logs.scrub(f"delivery-sync: source {source.id}: {exc}"), file=sys.stderr)
+    return found, failed
+
+
+def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
+    """`--repo` and `--project` need no mapping file; `--source`, or nothing, reads it."""
+    from mappings.config import GitHubSource, JiraSource
+
+    def source_id(name: str) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "source"
+
+    try:
+        named = [
+            *(
+                GitHubSource(id=source_id(r.rpartition("/")[2]), kind="github", repo=r)
+                for r in args.repo
+            ),
+            *(JiraSource(id=source_id(p), kind="jira", project=p) for p in args.project),
+        ]
+    except ValidationError as exc:
+        raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
+    if named:
+        return named
+    mapping = _load(args, settings)
+    if args.source is None:
+        return list(mapping.sources)
+    known = [s.id for s in mapping.sources]
+    if args.source not in known:
+        raise UsageError(
+            f"--source: no source {args.source!r} in the mapping file ({', '.join(known)})"
+        )
+    return [mapping.source(args.source)]
 
 
 def _schema(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -431,9 +543,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from sandbox.server import Sandbox
     from worker.cycle import Cycle, CycleOptions
-    from worker.publisher import Outcome
     from worker.settings import Settings
-    from worker.state import open_state
+    from worker.stores import open_state
 
     mapping = load_mapping(example_path("demo.yaml"))
     # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
@@ -466,6 +577,29 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             )
         finally:
             state.close()
+    today = (as_of or args.runtime.clock()).astimezone(mapping.tz).date()
+    page = _demo_page(first, today, Path(args.state).parent if args.state else None)
+    _print_demo(first, second, page, out)
+    return max(first.exit_code, second.exit_code)
+
+
+def _demo_page(result: CycleResult, today: date, folder: Path | None) -> Path:
+    """The portfolio page of the demo's first cycle, next to its state; a temporary state is
+    gone when the demo ends, so then the page gets a folder of its own that stays."""
+    import tempfile
+
+    from mappings.portfolio_page import portfolio_page
+    from rendering.html import page_html
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="delivery-sync-demo-"))
+    path = folder / "portfolio.html"
+    path.write_text(page_html(portfolio_page(result.views.values(), today)), encoding="utf-8")
+    return path.resolve()
+
+
+def _print_demo(first: CycleResult, second: CycleResult, page: Path, out: TextIO) -> None:
+    from worker.publisher import Outcome
+
     for published in first.published:
         out.write(
             f"──── {published.target} · {published.marker.role} · "
@@ -475,8 +609,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"First cycle: {first.reads} reads, {first.writes} writes "
         f"({first.count(Outcome.CREATED)} comments created).\n"
         f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+        f"Portfolio page: {page} (open it in a browser).\n"
     )
-    return max(first.exit_code, second.exit_code)
 
 
 # ---- helpers ------------------------------------------------------------------------------

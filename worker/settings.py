@@ -7,9 +7,10 @@ state file. Error messages name the variable and the fix, never the value.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -102,7 +103,13 @@ class Settings(BaseSettings):
             self.jira_api_token,
             self.jira_pat,
         )
-        return [s.get_secret_value() for s in secrets if s is not None]
+        found = [s.get_secret_value() for s in secrets if s is not None]
+        # A PostgreSQL state URL may carry its password in the user information.
+        if self.delivery_sync_state.startswith(("postgres://", "postgresql://")):
+            with contextlib.suppress(ValueError):
+                password = urlsplit(self.delivery_sync_state).password
+                found += [unquote(password)] if password else []
+        return found
 
     def basic_credentials(self) -> list[tuple[str, str]]:
         """(user, token) pairs sent as HTTP Basic credentials: Jira Cloud's e-mail and API

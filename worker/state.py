@@ -2,8 +2,8 @@
 
 Each part of the cycle uses one small protocol (`RunLock`, `Mirror`, `Cursors`, `Touches`,
 `CommentLog`, `History`, `RunLog`); `StateStore` is all of them, and `SQLiteState` implements it
-(WAL, schema versions in `PRAGMA user_version`). A PostgreSQL store is meant to be a second
-implementation of the same protocols, not a rewrite of the cycle.
+(WAL, schema versions in `PRAGMA user_version`). `worker.state_pg.PostgresState` is the second
+implementation, with the same tables and the same versioned migrations, one for one.
 """
 
 from __future__ import annotations
@@ -582,37 +582,12 @@ class SQLiteState:
         row = self._db.execute(
             "SELECT data FROM publications WHERE deliverable = ?", (deliverable,)
         ).fetchone()
-        if row is None:
-            return None
-        raw = json.loads(row[0])
-        return Publication(
-            deliverable,
-            raw["name"],
-            raw["selectors"],
-            dict(raw["matched"]),
-            tuple(raw["targets"]),
-            date.fromisoformat(raw["day"]),
-            int(raw.get("items", 0)),
-            raw.get("inputs", ""),
-            raw.get("revision", ""),
-            raw.get("status"),
-        )
+        return None if row is None else _publication(deliverable, row[0])
 
     def save_publication(self, publication: Publication) -> None:
-        data = {
-            "name": publication.name,
-            "selectors": publication.selectors,
-            "matched": publication.matched,
-            "targets": list(publication.targets),
-            "day": publication.day.isoformat(),
-            "items": publication.items,
-            "inputs": publication.inputs,
-            "revision": publication.revision,
-            "status": publication.status,
-        }
         self._db.execute(
             "INSERT OR REPLACE INTO publications (deliverable, data) VALUES (?, ?)",
-            (publication.deliverable, json.dumps(data, sort_keys=True)),
+            (publication.deliverable, _publication_data(publication)),
         )
 
     def announcement(self, deliverable: str, target: str) -> Announcement | None:
@@ -874,6 +849,37 @@ def _record(row: tuple) -> CommentRecord:
     )
 
 
+def _publication(deliverable: str, data: str) -> Publication:
+    raw = json.loads(data)
+    return Publication(
+        deliverable,
+        raw["name"],
+        raw["selectors"],
+        dict(raw["matched"]),
+        tuple(raw["targets"]),
+        date.fromisoformat(raw["day"]),
+        int(raw.get("items", 0)),
+        raw.get("inputs", ""),
+        raw.get("revision", ""),
+        raw.get("status"),
+    )
+
+
+def _publication_data(publication: Publication) -> str:
+    data = {
+        "name": publication.name,
+        "selectors": publication.selectors,
+        "matched": publication.matched,
+        "targets": list(publication.targets),
+        "day": publication.day.isoformat(),
+        "items": publication.items,
+        "inputs": publication.inputs,
+        "revision": publication.revision,
+        "status": publication.status,
+    }
+    return json.dumps(data, sort_keys=True)
+
+
 def _snapshot_data(snapshot: Snapshot) -> dict:
     return {
         "day": snapshot.day.isoformat(),
@@ -886,6 +892,8 @@ def _snapshot_data(snapshot: Snapshot) -> dict:
         "blocked": {key: day.isoformat() for key, day in sorted(snapshot.blocked.items())},
         "points_done": snapshot.points_done,
         "points_total": snapshot.points_total,
+        "done_keys": sorted(snapshot.done_keys) if snapshot.done_keys is not None else None,
+        "chance": snapshot.chance,
     }
 
 
@@ -903,6 +911,8 @@ def _snapshot(data: dict) -> Snapshot:
         blocked={k: date.fromisoformat(v) for k, v in data.get("blocked", {}).items()},
         points_done=data.get("points_done"),
         points_total=data.get("points_total"),
+        done_keys=frozenset(data["done_keys"]) if data.get("done_keys") is not None else None,
+        chance=data.get("chance"),
     )
 
 
@@ -926,13 +936,9 @@ def _lock_is_stale(
     return False
 
 
-def open_state(location: str, *, read_only: bool = False) -> SQLiteState:
-    """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL).
-    `read_only`: an in-memory copy, for commands whose writes must not last."""
-    if location.startswith(("postgres://", "postgresql://")):
-        raise StateUnavailable(
-            "PostgreSQL state stores are not implemented yet; use a SQLite path for now"
-        )
+def open_sqlite(location: str, *, read_only: bool = False) -> SQLiteState:
+    """A SQLite store at a path (or sqlite:/// URL); `read_only`: an in-memory copy, for
+    commands whose writes must not last. `worker.stores.open_state` chooses the engine."""
     path = location.removeprefix("sqlite:///")
     try:
         return SQLiteState.read_only_copy(path) if read_only else SQLiteState(path)
