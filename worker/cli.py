@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -14,12 +15,13 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from time import monotonic
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-import structlog
 from pydantic import ValidationError
 
 from mappings.config import (
@@ -30,21 +32,26 @@ from mappings.config import (
     mapping_notes,
     parse_mapping,
 )
-from worker import logs
 from worker.runtime import Runtime
-from worker.settings import Settings
-from worker.state import LockHeld, StateError, StateStore
-from worker.stores import open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
-# `schema`, `validate` and `--help` start without them.
+# `schema`, `validate` and `--help` start without them; `schema` and `--help` also start
+# without the environment, the logs and the state store (structlog, pydantic-settings, sqlite3).
 if TYPE_CHECKING:
-    from worker.cycle import Computed, Cycle, CycleResult
+    from worker.cycle import Computed, Cycle, CycleOptions, CycleResult
     from worker.metrics import RunMetrics
+    from worker.settings import Settings
+    from worker.state import StateStore
+    from worker.state_pg import PostgresState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
-log = structlog.get_logger("delivery_sync.cli")
+
+
+def _log() -> Any:
+    import structlog
+
+    return structlog.get_logger("delivery_sync.cli")
 
 
 class UsageError(Exception):
@@ -56,6 +63,12 @@ def main(argv: list[str] | None = None, *, runtime: Runtime | None = None) -> in
     passes another."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.handler is _schema:
+        return _schema(args)
+    from worker import logs
+    from worker.settings import Settings
+    from worker.state import LockHeld, StateError
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -102,6 +115,8 @@ def _rule(error: dict) -> str:
 def _refuse(as_json: bool, event: str, message: str, **fields: object) -> None:
     """Why the command stopped: a structured event when the logs are JSON (so a log pipeline
     sees it), else the plain message. Either way on stderr, with secrets scrubbed."""
+    from worker import logs
+
     message = logs.scrub(message)
     if as_json:
         record = {"event": event, "level": "error", "error": message, **fields}
@@ -258,7 +273,8 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.cycle import Cycle, CycleOptions
+    from worker.cycle import CycleOptions
+    from worker.stores import is_postgres, open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -274,12 +290,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
+    location = args.state or settings.delivery_sync_state
+    # With PostgreSQL, replicas share each cycle's work instead of taking turns (worker.shared).
+    args.shared = is_postgres(location) and not args.dry_run
     try:
         # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
-        state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
-        if not args.dry_run:
+        state = open_state(location, read_only=args.dry_run)
+        if args.shared:
+            cast("PostgresState", state).keep_leases(settings.delivery_sync_lease_seconds)
+        elif not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
-        cycle = Cycle.build(mapping, settings, state, options, runtime)
+        cycle = _cycle(args, settings, mapping, state, options, interval)
         result = _loop(args, settings, cycle, interval, metrics)
     finally:
         metrics.close()
@@ -288,7 +309,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if stop.is_set():
-        log.info("run.stopped", reason="signal")
+        _log().info("run.stopped", reason="signal")
         return EXIT_OK
     return result.exit_code
 
@@ -302,26 +323,51 @@ def _loop(
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
     until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
-    from worker.cycle import Cycle
     from worker.metrics import RunOutcome
+    from worker.terminal import summary_line
 
     jitter = random.Random()
     while True:
-        started = cycle.runtime.clock()
-        result = cycle.run()
+        started, began = cycle.runtime.clock(), monotonic()
+        with _progress(cycle):
+            result = cycle.run()
         if not args.dry_run:  # a preview, not a run of the job
             metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - began
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
         # Jitter keeps many replicas from hitting the trackers in the same second.
         pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
-        log.info("loop.sleeping", seconds=round(pause, 1))
+        _log().info("loop.sleeping", seconds=round(pause, 1))
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
         mapping = _reload(args, settings, cycle.mapping)
-        cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+        cycle = _cycle(args, settings, mapping, cycle.state, cycle.options, interval)
+
+
+def _cycle(
+    args: argparse.Namespace,
+    settings: Settings,
+    mapping: MappingFile,
+    state: StateStore,
+    options: CycleOptions,
+    interval: timedelta | None,
+) -> Cycle:
+    """A cycle of its own, or (PostgreSQL) one shared with the other replicas: with --once,
+    the one named by DELIVERY_SYNC_CYCLE; with --interval, at most one per interval in all."""
+    from worker.cycle import Cycle
+    from worker.shared import SharedCycle
+
+    if not args.shared:
+        return Cycle.build(mapping, settings, state, options, args.runtime)
+    shared = SharedCycle.build(mapping, settings, state, options, args.runtime)
+    if interval is None:
+        return replace(shared, name=settings.delivery_sync_cycle)
+    # The replicas' jittered pauses are 0.9 to 1.1 intervals: whoever wakes first runs it.
+    return replace(shared, gap=interval * 0.8)
 
 
 def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
@@ -334,8 +380,21 @@ def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
         raise UsageError(str(exc)) from None
 
 
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
+
+
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
     """Wait between cycles, refreshing the lock; True when it is time to stop."""
+    from worker.state import LockHeld
+
     deadline = datetime.now(UTC) + timedelta(seconds=seconds)
     while (left := (deadline - datetime.now(UTC)).total_seconds()) > 0:
         if stop.wait(min(left, LOCK_REFRESH_SECONDS)):
@@ -350,12 +409,12 @@ def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) 
     try:
         return _load(args, settings)
     except MappingError as exc:
-        log.error("mapping.invalid", error=str(exc))
+        _log().error("mapping.invalid", error=str(exc))
         return current
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from worker import online
+    from worker import logs, online
     from worker.trackers import build_trackers
 
     mapping = _load(args, settings)
@@ -390,6 +449,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import Cycle, CycleOptions
+    from worker.stores import open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
@@ -473,6 +533,7 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
 def _catalogues(args: argparse.Namespace, settings: Settings) -> tuple[list, bool]:
     """What each named source offers, and whether any could not be read (said on stderr)."""
     from connectors.retry import TrackerError
+    from worker import logs
     from worker.discovery import discover
     from worker.trackers import SourceSetupError, build_tracker
 
@@ -506,6 +567,11 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
         raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
     if named:
         return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
     mapping = _load(args, settings)
     if args.source is None:
         return list(mapping.sources)
@@ -517,7 +583,8 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
     return [mapping.source(args.source)]
 
 
-def _schema(args: argparse.Namespace, settings: Settings) -> int:
+def _schema(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Needs neither the environment nor the logs, so it runs before either is set up."""
     if args.report:
         from mappings.json_report import report_schema
 
@@ -547,6 +614,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from sandbox.server import Sandbox
     from worker.cycle import Cycle, CycleOptions
+    from worker.settings import Settings
+    from worker.stores import open_state
 
     mapping = load_mapping(example_path("demo.yaml"))
     # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
@@ -628,6 +697,8 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
+    from worker import logs
+
     mapping = load_mapping(_config_path(args, settings))
     named = (settings.secret_from(s.token_env) for s in mapping.sources if s.token_env)
     logs.add_secrets(secret.get_secret_value() for secret in named if secret)
@@ -663,6 +734,8 @@ def parse_as_of(text: str, mapping: MappingFile) -> datetime:
 def _print_summary(result: CycleResult, out: TextIO) -> None:
     """One line per comment, held-back deliverable, failed source and unreadable source; error
     texts come from the trackers, so they are scrubbed of every form of our secrets."""
+    from worker import logs
+
     lines = []
     for published in result.published:
         line = f"{published.outcome.value:<12} {published.target}  {published.marker.key}"

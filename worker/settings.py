@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     delivery_sync_pushgateway: str | None = None
     delivery_sync_metrics_port: int | None = Field(None, ge=1, le=65535)
     delivery_sync_metrics_address: str = "127.0.0.1"
+    # Replicas sharing a PostgreSQL store (DESIGN §8): the name of the cycle they share (a
+    # Kubernetes Job's name: its pods share one cycle, a finished one is never run again), and
+    # how long a work unit stays leased to a replica that stopped renewing it.
+    delivery_sync_cycle: str | None = None
+    delivery_sync_lease_seconds: float = Field(60.0, ge=2, le=3600, allow_inf_nan=False)
 
     @field_validator("github_api_url", "jira_url")
     @classmethod
