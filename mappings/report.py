@@ -12,10 +12,17 @@ import math
 from datetime import date
 
 from connectors.model import Person, Role, WorkItem
-from mappings.classify import Category
+from mappings.classify import Category, ClassifiedItem
 from mappings.config import PersonEntry
 from mappings.scope import Scope
-from mappings.views import DeliveryLeadView, Nudge, ProjectManagerView, Task
+from mappings.views import (
+    DeliveryLeadView,
+    Flag,
+    Nudge,
+    ProjectManagerView,
+    Task,
+    Workload,
+)
 from rendering.document import (
     Block,
     Chart,
@@ -90,6 +97,8 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
 
 
 def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Document:
+    """What got done since the last report; each open task once, under its most urgent flag,
+    with its other flags on its line; who is over the WIP limit; the workload."""
     d = view.scope.deliverable
     counts = view.counts
     open_total = counts[Category.TODO] + counts[Category.IN_PROGRESS]
@@ -104,45 +113,69 @@ def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Do
         Line((Plain(summary),)),
         *_unreadable_lines(view.scope),
         Line((Plain(_due_line_pm(view)),)),
-        _task_section("Overdue", view.overdue),
-        _task_section("Due soon", view.due_soon),
-        _task_section("Blocked", view.blocked),
-        _task_section("Unassigned", view.unassigned),
-        _task_section("Stale", view.stale),
-        _section(
-            "Over WIP limit",
-            tuple(
-                (
-                    Text(w.person),
-                    Plain(f" — {w.wip_everywhere} in progress (limit {view.wip_limit})"),
-                )
-                for w in view.over_wip
-            ),
-        ),
+        _done_since_block(view),
+        *(_task_section(SECTION_TITLES[flag], tasks) for flag, tasks in view.sections),
+        _section("Over WIP limit", tuple(over_wip_line(w, view.wip_limit) for w in view.over_wip)),
+        *_workload_blocks(view),
+        _footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention),
     ]
-    if not view.workload:
-        blocks.append(Line((Strong("Workload:"), Plain(" nobody has open tasks here"))))
-    else:
-        blocks.append(Line((Strong("Workload"),)))
-        blocks.append(
-            Table(
-                ("Person", "Open", "In progress", "Overdue", "Points open", "WIP everywhere"),
-                tuple(
-                    (
-                        (Text(w.person),),
-                        (Plain(str(w.open)),),
-                        (Plain(str(w.in_progress)),),
-                        (Plain(str(w.overdue)),),
-                        (Plain(_num(w.points_open)),),
-                        (Plain(str(w.wip_everywhere)),),
-                    )
-                    for w in view.workload
-                ),
-            )
-        )
-    blocks.append(_task_section("Conflicts", view.conflicts))
-    blocks.append(_footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention))
     return Document(tuple(blocks))
+
+
+SECTION_TITLES = {
+    Flag.OVERDUE: "Overdue",
+    Flag.BLOCKED: "Blocked",
+    Flag.DUE_SOON: "Due soon",
+    Flag.STALE: "Stale",
+    Flag.CONFLICT: "Conflicts",
+    Flag.UNASSIGNED: "Unassigned",
+}
+
+
+def over_wip_line(w: Workload, limit: int) -> Inlines:
+    """One person over the WIP limit, with the number the limit is judged on."""
+    return (
+        Text(w.person),
+        Plain(f" — WIP {w.wip_everywhere} (all sources; {w.in_progress} here), limit {limit}"),
+    )
+
+
+def _workload_blocks(view: ProjectManagerView) -> list[Block]:
+    """One row per person with open tasks here. "WIP (all sources)" is the one number the WIP
+    limit and "Over WIP limit" use; "In progress here" is this deliverable's share of it."""
+    if not view.workload:
+        return [Line((Strong("Workload:"), Plain(" nobody has open tasks here")))]
+    header = ("Person", "Open", "Overdue", "Points open", "In progress here", "WIP (all sources)")
+    rows = tuple(
+        (
+            (Text(w.person),),
+            (Plain(str(w.open)),),
+            (Plain(str(w.overdue)),),
+            (Plain(_num(w.points_open)),),
+            (Plain(str(w.in_progress)),),
+            (Plain(str(w.wip_everywhere)),),
+        )
+        for w in view.workload
+    )
+    return [Line((Strong("Workload"),)), Table(header, rows)]
+
+
+def _done_since_block(view: ProjectManagerView) -> Block:
+    done = view.done_since
+    if done is None:
+        return Line(
+            (Plain("Done since the last report: first report, nothing to compare with yet"),)
+        )
+    lines = tuple(
+        (
+            *_item_ref(i.item),
+            Plain(" · "),
+            *_assignees(i),
+            Plain(f" · done {i.closed_on}" if i.closed_on else ""),
+        )
+        for i in done.items
+    )
+    return _section(f"Done since the last report ({done.since})", lines)
 
 
 def retired_report(name: str, role: str, since: date, why: str, successor: bool) -> Document:
@@ -181,19 +214,39 @@ def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 
-def _task_line(task: Task) -> Inlines:
+def task_line(task: Task) -> Inlines:
+    """Key, title, assignee, due date (and where it comes from when it is not the task's own),
+    sprint, what is wrong in this section, and "also:" the task's other flags."""
     item = task.item
-    parts: list = [*_item_ref(item.item), Plain(" · ")]
-    if item.assignee_names:
-        for n, name in enumerate(item.assignee_names):
-            parts += [Plain(", ")] if n else []
-            parts.append(Text(name))
-    else:
-        parts.append(Plain("unassigned"))
-    parts.append(Plain(f" · due {item.due}" if item.due else " · no due date"))
+    parts: list = [*_item_ref(item.item), Plain(" · "), *_assignees(item), Plain(_task_due(item))]
+    if item.item.sprint:
+        parts += [Plain(" · sprint "), Text(item.item.sprint)]
     if task.note:
         parts.append(Plain(f" · {task.note}"))
+    if task.also:
+        parts.append(Plain(f" · also: {'; '.join(task.also)}"))
     return tuple(parts)
+
+
+def _assignees(item: ClassifiedItem) -> Inlines:
+    if not item.assignee_names:
+        return (Plain("unassigned"),)
+    parts: list = []
+    for n, name in enumerate(item.assignee_names):
+        parts += [Plain(", ")] if n else []
+        parts.append(Text(name))
+    return tuple(parts)
+
+
+def _task_due(item: ClassifiedItem) -> str:
+    """A task's own due date, or its milestone's / fix version's, saying which. GitHub issues
+    have no date of their own, and the deliverable's date is never shown as a task's."""
+    if item.due is None:
+        return " · no due date"
+    if item.due_from is None:
+        return f" · due {item.due}"
+    what, name = item.due_from
+    return f" · due {item.due} ({what} {name})"
 
 
 def _section(title: str, items: tuple[Inlines, ...]) -> Section:
@@ -203,7 +256,7 @@ def _section(title: str, items: tuple[Inlines, ...]) -> Section:
 
 
 def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
-    return _section(title, tuple(_task_line(t) for t in tasks))
+    return _section(title, tuple(task_line(t) for t in tasks))
 
 
 def _due_line(view: DeliveryLeadView) -> str:
@@ -400,16 +453,14 @@ def _scope_change_data(lead: DeliveryLeadView) -> dict | None:
 
 
 def _pm_data(pm: ProjectManagerView) -> dict:
+    """The PM view as data: each task once, in its section, with all of its flags."""
+    done = pm.done_since
     return {
         "counts": {c.value: n for c, n in pm.counts.items()},
         "dropped": pm.dropped,
-        "overdue": _tasks_data(pm.overdue),
-        "due_soon": _tasks_data(pm.due_soon),
-        "blocked": _tasks_data(pm.blocked),
-        "unassigned": _tasks_data(pm.unassigned),
-        "stale": _tasks_data(pm.stale),
-        "conflicts": _tasks_data(pm.conflicts),
+        **{SECTION_KEYS[flag]: _tasks_data(tasks) for flag, tasks in pm.sections},
         "over_wip": [w.person for w in pm.over_wip],
+        "wip_limit": pm.wip_limit,
         "workload": [
             {
                 "person": w.person,
@@ -421,7 +472,23 @@ def _pm_data(pm: ProjectManagerView) -> dict:
             }
             for w in pm.workload
         ],
+        "done_since": None
+        if done is None
+        else {
+            "since": done.since.isoformat(),
+            "items": [str(i.ref) for i in done.items],
+        },
     }
+
+
+SECTION_KEYS = {
+    Flag.OVERDUE: "overdue",
+    Flag.BLOCKED: "blocked",
+    Flag.DUE_SOON: "due_soon",
+    Flag.STALE: "stale",
+    Flag.CONFLICT: "conflicts",
+    Flag.UNASSIGNED: "unassigned",
+}
 
 
 def _tasks_data(tasks: tuple[Task, ...]) -> list[dict]:
@@ -432,7 +499,11 @@ def _tasks_data(tasks: tuple[Task, ...]) -> list[dict]:
             "url": t.item.item.url,
             "assignees": list(t.item.assignee_names),
             "due": _iso(t.item.due),
+            "due_from": " ".join(t.item.due_from) if t.item.due_from else None,
+            "sprint": t.item.item.sprint,
             "note": t.note,
+            "flags": [f.value for f in t.flags],
+            "also": list(t.also),
         }
         for t in tasks
     ]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 from connectors.model import ItemRef, WorkItem
 from mappings.classify import Category, ClassifiedItem
@@ -125,46 +126,121 @@ class DeliveryLeadView:
         return self.scope.deliverable.name
 
 
+class Flag(StrEnum):
+    """What can be wrong with an open task, in the order of the PM comment's sections: most
+    urgent first. A task is listed once, under its first flag, with the others on its line.
+    Overdue comes first (a promise already broken), then blocked (it cannot move without
+    someone outside it acting, which is the PM's job), due soon (about to break), stale (in
+    progress yet untouched), conflicts (a plan that cannot hold) and unassigned (nobody owns
+    it; an unassigned task that is late or due soon is already listed above)."""
+
+    OVERDUE = "overdue"
+    BLOCKED = "blocked"
+    DUE_SOON = "due soon"
+    STALE = "stale"
+    CONFLICT = "conflict"
+    UNASSIGNED = "unassigned"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flag on a task: as its own section says it (`note`), as another section's line says
+    it after "also:" (`short`), and how urgent it is within its section (smaller first)."""
+
+    flag: Flag
+    note: str  # "4 days overdue", "label blocked, blocked 7 days", "" for unassigned
+    short: str  # "4 days overdue", "blocked (label blocked)", "" when the line says it already
+    urgency: tuple[int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Task:
-    """An open item as the PM sees it, with what is wrong with it in this section."""
+    """An open item as the PM sees it, with every flag that applies, its section's first."""
 
     item: ClassifiedItem
-    note: str = ""
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return tuple(f.flag for f in self.findings)
+
+    @property
+    def note(self) -> str:
+        """What is wrong with it in the section it is listed in."""
+        return self.findings[0].note if self.findings else ""
+
+    @property
+    def also(self) -> tuple[str, ...]:
+        """Its other flags, said on the same line instead of listing it again elsewhere."""
+        return tuple(f.short for f in self.findings[1:] if f.short)
 
 
 @dataclass(frozen=True, slots=True)
 class Workload:
     person: str
     open: int
-    in_progress: int
+    in_progress: int  # in progress in this deliverable
     overdue: int
     points_open: float
-    wip_everywhere: int  # in progress across every mirrored source
+    # In progress in every mirrored source: the number the WIP limit is about, since a person
+    # is overloaded by all of their work, not by one deliverable's share of it.
+    wip_everywhere: int
+
+
+@dataclass(frozen=True, slots=True)
+class DoneSince:
+    """The items completed since the last report, and that report's day."""
+
+    since: date
+    items: tuple[ClassifiedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AcrossDeliverables:
+    """What a PM view needs from beyond its own deliverable, computed once per cycle."""
+
+    # Items in progress per person in every mirrored source.
+    wip_everywhere: Mapping[str, int] = field(default_factory=dict)
+    # The due date of the deliverable that counts an item, to spot a dependency on a later one.
+    due_by_item: Mapping[ItemRef, date] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class ProjectManagerView:
-    """The deliverable's board: counts by category and the tasks that need action."""
+    """The deliverable's board: counts by category and the tasks that need action, each task
+    in one section only (its most urgent flag's, see `Flag`), most urgent first."""
 
     scope: Scope
     today: date
     counts: Mapping[Category, int]
     dropped: int
     overdue: tuple[Task, ...]
-    due_soon: tuple[Task, ...]
     blocked: tuple[Task, ...]
-    unassigned: tuple[Task, ...]
+    due_soon: tuple[Task, ...]
     stale: tuple[Task, ...]
-    over_wip: tuple[Workload, ...]
-    workload: tuple[Workload, ...]
     conflicts: tuple[Task, ...]
+    unassigned: tuple[Task, ...]
+    over_wip: tuple[Workload, ...]  # people with work in progress here, worst first
+    workload: tuple[Workload, ...]
+    done_since: DoneSince | None  # None: no earlier report to compare with
     project_manager: PersonEntry | None
     wip_limit: int = 3
 
     @property
     def name(self) -> str:
         return self.scope.deliverable.name
+
+    @property
+    def sections(self) -> tuple[tuple[Flag, tuple[Task, ...]], ...]:
+        """The task sections in the comment's order."""
+        return (
+            (Flag.OVERDUE, self.overdue),
+            (Flag.BLOCKED, self.blocked),
+            (Flag.DUE_SOON, self.due_soon),
+            (Flag.STALE, self.stale),
+            (Flag.CONFLICT, self.conflicts),
+            (Flag.UNASSIGNED, self.unassigned),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,42 +301,41 @@ def project_manager_view(
     rules: Rules,
     today: date,
     *,
+    history: Sequence[Snapshot] = (),
     project_manager: PersonEntry | None = None,
-    wip_everywhere: Mapping[str, int] | None = None,
-    due_by_item: Mapping[ItemRef, date] | None = None,
+    across: AcrossDeliverables | None = None,
 ) -> ProjectManagerView:
-    """The PM's view. `wip_everywhere` counts each person's items in progress in every source;
-    `due_by_item` holds the due date of the deliverable that counts an item, to spot a
-    dependency on a later deliverable."""
-    tasks = [Task(i) for i in scope.items if not i.done]
+    """The PM's view. `history` holds the earlier versions, oldest first (blocked since, done
+    since the last report); `across` what the other deliverables and sources say."""
+    across = across or AcrossDeliverables()
     counts = Counter(i.category for i in scope.items)
-    soon_end = today + timedelta(days=rules.due_soon_days)
-    overdue = [_note(t, _overdue_note(today - d)) for t in tasks if (d := t.item.due) and d < today]
-    due_soon = [
-        _note(t, _due_in_note(d - today))
-        for t in tasks
-        if (d := t.item.due) and today <= d <= soon_end
-    ]
-    stale = [
-        _note(t, f"in progress, no update for {age} days")
-        for t in tasks
-        if t.item.category is Category.IN_PROGRESS
-        and (age := (today - t.item.updated_on).days) >= rules.stale_after_days
-    ]
-    workload = _workload(tasks, wip_everywhere or {}, today)
+    since = history[-1].blocked if history else {}
+    blocked_since = {str(b.item.ref): b.since for b in _blockers(scope.items, today, since)}
+    board = _Board(today, rules, scope.due, blocked_since, across.due_by_item)
+    tasks = [board.task(i) for i in scope.items if not i.done]
+    sections: dict[Flag, list[Task]] = {flag: [] for flag in Flag}
+    for task in tasks:
+        if task.findings:
+            sections[task.findings[0].flag].append(task)
+    ordered = {
+        flag: tuple(sorted(found, key=lambda t: (t.findings[0].urgency, t.item.ref.order)))
+        for flag, found in sections.items()
+    }
+    workload = _workload(tasks, across.wip_everywhere, today)
     return ProjectManagerView(
         scope=scope,
         today=today,
         counts={c: counts.get(c, 0) for c in Category},
         dropped=len(scope.dropped),
-        overdue=tuple(sorted(overdue, key=lambda t: (t.item.due, t.item.key))),
-        due_soon=tuple(sorted(due_soon, key=lambda t: (t.item.due, t.item.key))),
-        blocked=tuple(_note(t, t.item.blocked) for t in tasks if t.item.blocked is not None),
-        unassigned=tuple(t for t in tasks if not t.item.assignee_names),
-        stale=tuple(sorted(stale, key=lambda t: t.item.item.updated)),
-        over_wip=tuple(w for w in workload if w.wip_everywhere > rules.wip_limit),
+        overdue=ordered[Flag.OVERDUE],
+        blocked=ordered[Flag.BLOCKED],
+        due_soon=ordered[Flag.DUE_SOON],
+        stale=ordered[Flag.STALE],
+        conflicts=ordered[Flag.CONFLICT],
+        unassigned=ordered[Flag.UNASSIGNED],
+        over_wip=_over_wip(workload, rules.wip_limit),
         workload=tuple(workload),
-        conflicts=tuple(_conflicts(tasks, scope.due, due_by_item or {})),
+        done_since=_done_since(scope, history, today),
         project_manager=project_manager,
         wip_limit=rules.wip_limit,
     )
@@ -268,31 +343,25 @@ def project_manager_view(
 
 def nudges(views: Iterable[ProjectManagerView]) -> dict[ItemRef, Nudge]:
     """Tasks that need action: overdue, blocked, stale, or unassigned while due soon or
-    overdue. A task in several deliverables gets one nudge naming them all."""
+    overdue. A task in several deliverables gets one nudge naming them all. The reasons are
+    the flags the PM comment shows on the task's one line, so the two never disagree."""
     found: dict[ItemRef, Nudge] = {}
     for view in views:
-        unassigned = {t.item.ref for t in view.unassigned}
-        flagged = [
-            *((t, f"Overdue: {t.note}") for t in view.overdue),
-            *(
-                (t, "Unassigned")
-                for t in (*view.overdue, *view.due_soon)
-                if t.item.ref in unassigned
-            ),
-            *((t, f"Blocked: {t.note}") for t in view.blocked),
-            *((t, f"Stale: {t.note}") for t in view.stale),
-        ]
         deliverable = (view.scope.deliverable.name, view.scope.due)
-        for task, reason in flagged:
-            known = found.get(task.item.ref)
-            reasons = known.reasons if known else ()
-            holds = known.deliverables if known else ()
-            found[task.item.ref] = Nudge(
-                item=task.item,
-                reasons=(*reasons, reason) if reason not in reasons else reasons,
-                deliverables=(*holds, deliverable) if deliverable not in holds else holds,
-                project_manager=view.project_manager,
-            )
+        for _, tasks in view.sections:
+            for task in tasks:
+                reasons = _nudge_reasons(task)
+                if not reasons:
+                    continue
+                known = found.get(task.item.ref)
+                had = known.reasons if known else ()
+                holds = known.deliverables if known else ()
+                found[task.item.ref] = Nudge(
+                    item=task.item,
+                    reasons=(*had, *(r for r in reasons if r not in had)),
+                    deliverables=(*holds, deliverable) if deliverable not in holds else holds,
+                    project_manager=view.project_manager,
+                )
     return found
 
 
@@ -404,18 +473,98 @@ def _burnup(items: Sequence[ClassifiedItem], today: date) -> tuple[tuple[date, i
 # ---- project manager ----------------------------------------------------------------------
 
 
-def _note(task: Task, text: str) -> Task:
-    return replace(task, note=text)
+@dataclass(frozen=True, slots=True)
+class _Board:
+    """The day, the rules and the dates a PM view judges each open task by."""
+
+    today: date
+    rules: Rules
+    deliverable_due: date | None
+    blocked_since: Mapping[str, date]
+    due_by_item: Mapping[ItemRef, date]
+
+    def task(self, item: ClassifiedItem) -> Task:
+        """Every flag that applies to an open item, in section order."""
+        today, due = self.today, item.due
+        found: list[Finding] = []
+        if due is not None and due < today:
+            late = (today - due).days
+            found.append(
+                Finding(Flag.OVERDUE, f"{_days(late)} overdue", f"{_days(late)} overdue", (-late,))
+            )
+        if item.blocked is not None:
+            age = (today - self.blocked_since.get(str(item.ref), item.updated_on)).days
+            note = f"{item.blocked}, {_blocked_age(age)}"
+            found.append(Finding(Flag.BLOCKED, note, _blocked_short(item.blocked), (-age,)))
+        if due is not None and today <= due <= today + timedelta(days=self.rules.due_soon_days):
+            note = _due_in_note(due - today)
+            found.append(Finding(Flag.DUE_SOON, note, note, _due_order(due)))
+        # Waiting on someone else is not neglect: a blocked task is listed as blocked, not stale.
+        idle = (today - item.updated_on).days
+        if (
+            item.blocked is None
+            and item.category is Category.IN_PROGRESS
+            and idle >= self.rules.stale_after_days
+        ):
+            note = f"in progress, no update for {idle} days"
+            found.append(Finding(Flag.STALE, note, f"no update for {idle} days", (-idle,)))
+        found += (
+            Finding(Flag.CONFLICT, note, short, _due_order(due))
+            for note, short in _conflict_notes(item, self.deliverable_due, self.due_by_item)
+        )
+        if not item.assignee_names:
+            # The line's assignee slot says "unassigned" already: nothing to add after "also:".
+            found.append(Finding(Flag.UNASSIGNED, "", "", _due_order(due)))
+        return Task(item, tuple(found))
 
 
-def _overdue_note(late: timedelta) -> str:
-    return f"{late.days} day{'s' if late.days != 1 else ''} overdue"
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def _due_order(due: date | None) -> tuple[int, ...]:
+    """Earliest due first; no due date last."""
+    return (1, 0) if due is None else (0, due.toordinal())
+
+
+def _blocked_age(days: int) -> str:
+    return "blocked since today" if days <= 0 else f"blocked {_days(days)}"
+
+
+def _blocked_short(reason: str) -> str:
+    """A blocked reason as another section's line says it, the blocker first: "status
+    Blocked; blocked by PLAT-9" reads "blocked by PLAT-9 (status Blocked)", "label blocked"
+    reads "blocked (label blocked)"."""
+    parts = reason.split("; ")
+    by = [p for p in parts if p.startswith("blocked by ")]
+    marks = [p for p in parts if not p.startswith("blocked by ")]
+    head = by[0] if by else "blocked"
+    return f"{head} ({', '.join(marks)})" if marks else head
 
 
 def _due_in_note(left: timedelta) -> str:
     if left.days == 0:
         return "due today"
-    return f"due in {left.days} day{'s' if left.days != 1 else ''}"
+    return f"due in {_days(left.days)}"
+
+
+def _nudge_reasons(task: Task) -> tuple[str, ...]:
+    """Why a task gets a comment of its own. The blocked reason is said without its age, so
+    a nudge is not edited every day a blocker stays."""
+    flags = set(task.flags)
+    reasons = []
+    for finding in task.findings:
+        if finding.flag is Flag.OVERDUE:
+            reasons.append(f"Overdue: {finding.note}")
+            if Flag.UNASSIGNED in flags:
+                reasons.append("Unassigned")
+        elif finding.flag is Flag.BLOCKED:
+            reasons.append(f"Blocked: {task.item.blocked}")
+        elif finding.flag is Flag.DUE_SOON and Flag.UNASSIGNED in flags:
+            reasons.append("Unassigned")
+        elif finding.flag is Flag.STALE:
+            reasons.append(f"Stale: {finding.note}")
+    return tuple(reasons)
 
 
 def _workload(tasks: list[Task], wip_everywhere: Mapping[str, int], today: date) -> list[Workload]:
@@ -430,38 +579,80 @@ def _workload(tasks: list[Task], wip_everywhere: Mapping[str, int], today: date)
             row[3] += item.points or 0.0
     return sorted(
         (
-            Workload(name, int(r[0]), int(r[1]), int(r[2]), r[3], wip_everywhere.get(name, 0))
+            # Work in progress everywhere includes this deliverable's: never show less.
+            Workload(
+                name,
+                int(r[0]),
+                int(r[1]),
+                int(r[2]),
+                r[3],
+                max(wip_everywhere.get(name, 0), int(r[1])),
+            )
             for name, r in rows.items()
         ),
         key=lambda w: (-w.open, w.person),
     )
 
 
-def _conflicts(
-    tasks: list[Task], deliverable_due: date | None, due_by_item: Mapping[ItemRef, date]
-) -> list[Task]:
+def _over_wip(workload: Sequence[Workload], limit: int) -> tuple[Workload, ...]:
+    """People over the WIP limit who have work in progress here, worst first: someone with
+    nothing in progress in this deliverable is not this PM's to unload."""
+    over = [w for w in workload if w.in_progress and w.wip_everywhere > limit]
+    return tuple(sorted(over, key=lambda w: (-w.wip_everywhere, -w.in_progress, w.person)))
+
+
+def _done_since(scope: Scope, history: Sequence[Snapshot], today: date) -> DoneSince | None:
+    """The items completed since the last report; None when there was none. Versions stored
+    before `done_keys` was kept fall back to the closing day (after that report's day)."""
+    base = previous_report(history, today)
+    if base is None:
+        return None
+    done = [i for i in scope.items if i.done]
+    if base.done_keys is not None:
+        # An item that joined the scope already done long ago was not completed since.
+        new = [
+            i
+            for i in done
+            if str(i.ref) not in base.done_keys
+            and (str(i.ref) in base.keys or i.closed_on is None or i.closed_on >= base.day)
+        ]
+    else:
+        new = [i for i in done if i.closed_on is not None and i.closed_on > base.day]
+    latest_first = sorted(new, key=lambda i: (-(i.closed_on or today).toordinal(), i.ref.order))
+    return DoneSince(base.day, tuple(latest_first))
+
+
+def _conflict_notes(
+    item: ClassifiedItem, deliverable_due: date | None, due_by_item: Mapping[ItemRef, date]
+) -> list[tuple[str, str]]:
     """A task due after its deliverable; a task waiting for an item due later than it, or
-    planned in a deliverable due later than this one."""
+    planned in a deliverable due later than this one. Each as its section says it and as the
+    line of a blocked task says it after "also:" (which names the blocker already)."""
     found = []
-    for task in tasks:
-        due = task.item.due
-        if deliverable_due is not None and due is not None and due > deliverable_due:
+    due = item.due
+    if deliverable_due is not None and due is not None and due > deliverable_due:
+        note = f"due after the deliverable ({deliverable_due})"
+        found.append((note, note))
+    for blocker in item.open_blockers:
+        if not blocker.known:
+            continue
+        key = blocker.ref.key
+        if due is not None and blocker.due is not None and blocker.due > due:
             found.append(
-                _note(task, f"due {due}, after the deliverable's due date {deliverable_due}")
+                (
+                    f"blocked by {key}, which is due later ({blocker.due})",
+                    f"{key} is due later ({blocker.due})",
+                )
             )
-        for blocker in task.item.open_blockers:
-            if not blocker.known:
-                continue
-            key = blocker.ref.key
-            if due is not None and blocker.due is not None and blocker.due > due:
-                note = f"blocked by {key}, which is due later ({blocker.due})"
-            elif (
-                deliverable_due is not None
-                and (later := due_by_item.get(blocker.ref)) is not None
-                and later > deliverable_due
-            ):
-                note = f"blocked by {key}, planned in a later deliverable (due {later})"
-            else:
-                continue
-            found.append(_note(task, note))
+        elif (
+            deliverable_due is not None
+            and (later := due_by_item.get(blocker.ref)) is not None
+            and later > deliverable_due
+        ):
+            found.append(
+                (
+                    f"blocked by {key}, planned in a later deliverable (due {later})",
+                    f"{key} is planned in a later deliverable (due {later})",
+                )
+            )
     return found

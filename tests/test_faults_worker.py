@@ -146,7 +146,7 @@ def test_a_full_disk_mid_cycle_stops_the_run_with_exit_2(tmp_path, monkeypatch, 
     no comment was posted from half-written state."""
     from tests.e2e import cli_environment
     from worker import cli
-    from worker import state as state_module
+    from worker import stores as state_module
 
     with Sandbox(seed="demo") as sandbox:
         for key, value in cli_environment(sandbox, tmp_path / "state.db").items():

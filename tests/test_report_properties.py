@@ -17,7 +17,7 @@ from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
 from mappings.scope import Portfolio
-from mappings.views import delivery_lead_view, project_manager_view
+from mappings.views import AcrossDeliverables, delivery_lead_view, project_manager_view
 from rendering import html, markdown, wiki
 from rendering.document import fit, utf16_units
 from tests.test_render_untrusted import (
@@ -158,7 +158,7 @@ def documents(items: list[WorkItem]) -> list:
         MAPPING.rules,
         TODAY,
         project_manager=MAPPING.person(MAPPING.roles.project_manager),
-        wip_everywhere=portfolio.work_in_progress(),
+        across=AcrossDeliverables(wip_everywhere=portfolio.work_in_progress()),
     )
     return [delivery_lead_report(lead), project_manager_report(pm)]
 

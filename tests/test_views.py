@@ -11,7 +11,14 @@ from mappings.classify import Category
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report, report_data
 from mappings.scope import Portfolio
-from mappings.views import Snapshot, delivery_lead_view, project_manager_view, snapshot_of
+from mappings.views import (
+    AcrossDeliverables,
+    Flag,
+    Snapshot,
+    delivery_lead_view,
+    project_manager_view,
+    snapshot_of,
+)
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -101,7 +108,7 @@ def run(items, milestones=None, deliverable="alpha", history=()):
         mapping.rules,
         TODAY,
         project_manager=mapping.person(mapping.roles.project_manager),
-        wip_everywhere=portfolio.work_in_progress(),
+        across=AcrossDeliverables(wip_everywhere=portfolio.work_in_progress()),
     )
     return lead, pm
 
@@ -199,15 +206,20 @@ def test_pm_sections():
     assert [t.item.key for t in pm.stale] == ["acme/web#3"]
     assert [t.note for t in pm.stale] == ["in progress, no update for 9 days"]
     assert {t.item.key: t.note for t in pm.blocked} == {
-        "acme/web#4": "label blocked",
-        "PLAT-3": "blocked by PLAT-9",
+        "acme/web#4": "label blocked, blocked 1 day",
+        "PLAT-3": "blocked by PLAT-9, blocked 1 day",
     }
     assert [(t.item.key, t.note) for t in pm.due_soon] == [("PLAT-2", "due today")]
-    assert {t.item.key for t in pm.unassigned} == {"acme/web#4", "PLAT-3"}
+    # Each task is listed once: the blocked ones carry their other flags on their line.
+    assert pm.unassigned == () and pm.conflicts == ()
+    assert {t.item.key: t.flags[1:] for t in pm.blocked} == {
+        "acme/web#4": (Flag.UNASSIGNED,),
+        "PLAT-3": (Flag.CONFLICT, Flag.UNASSIGNED),
+    }
     # one person across both trackers, through `people`
     assert [(w.person, w.open, w.in_progress) for w in pm.workload] == [("Dana Lee", 2, 2)]
-    assert [(t.item.key, t.note) for t in pm.conflicts] == [
-        ("PLAT-3", f"blocked by PLAT-9, which is due later ({TODAY + timedelta(days=30)})")
+    assert [t.also for t in pm.blocked if t.item.key == "PLAT-3"] == [
+        (f"PLAT-9 is due later ({TODAY + timedelta(days=30)})",)
     ]
     doc = project_manager_report(pm)
     assert doc.blocks[0].text == "Task status — Alpha"

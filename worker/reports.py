@@ -24,6 +24,7 @@ from mappings.config import Deliverable, MappingFile
 from mappings.report import role_documents
 from mappings.scope import Portfolio, Scope, due_by_item, mapping_digest, report_targets
 from mappings.views import (
+    AcrossDeliverables,
     DeliveryLeadView,
     ProjectManagerView,
     Snapshot,
@@ -226,9 +227,9 @@ def _report(
         scope,
         rules,
         today,
+        history=history,
         project_manager=mapping.person(mapping.roles.project_manager),
-        wip_everywhere=context.wip_everywhere,
-        due_by_item=context.due_of,
+        across=AcrossDeliverables(context.wip_everywhere, context.due_of),
     )
     documents = role_documents(lead_view, pm_view, rules.mention)
     return DeliverableReport(
