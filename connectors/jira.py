@@ -75,7 +75,10 @@ from pydantic import SecretStr
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import (
+    ChangeListing,
     RequestStats,
+    Selection,
+    Validator,
     skip_malformed,
     valid_answer,
     valid_text,
@@ -1116,6 +1119,24 @@ class JiraTracker:
             if item.key not in seen:
                 seen.add(item.key)
                 yield item
+
+    def changes(self, since: datetime | None, validator: Validator | None) -> ChangeListing:
+        """`fetch_items` as a listing that is never `unchanged`: Jira's search answers carry no
+        `ETag` or `Last-Modified` to ask for it conditionally (its REST references document
+        none), so each read of a stream is one search."""
+        return ChangeListing(False, None, None, [], self.fetch_items(since))
+
+    def selection_size(self, selection: Selection) -> int:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+
+    def milestone_changes(
+        self, validator: Validator | None
+    ) -> tuple[list[Milestone] | None, Validator | None]:
+        """The fix versions, read every time (no validator: see `changes`)."""
+        return self.fetch_milestones(), None
 
     def fetch_milestones(self) -> list[Milestone]:
         """The project's fix versions, in one request."""

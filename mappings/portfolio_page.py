@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable
 from datetime import date
 
+from connectors.model import WorkItem
 from mappings.forecast import Health
 from mappings.views import Budget, DeliveryLeadView, ProjectManagerView, Task
 from rendering.document import Document, Inlines, Line, Link, Plain, Section, Text, Title
@@ -173,7 +174,7 @@ def _task(task: Task) -> Inlines:
     return tuple(parts)
 
 
-def _item_ref(item) -> Inlines:
+def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 

@@ -6,10 +6,14 @@ No container runtime or cluster is needed: these are static checks of what the f
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -100,6 +104,38 @@ def test_no_recipe_holds_a_secret_value():
                 assert value.startswith("${{ secrets."), (path.name, name)
         assert "replace-me" not in text
         assert "stringData" not in text
+
+
+# ---- the published schemas ------------------------------------------------------------------
+
+# The oldest Kubernetes the README promises (1.28's schema still required `onPodConditions` in
+# every podFailurePolicy rule), and the newest whose schema is bundled.
+KUBERNETES_VERSIONS = ("1.29", kubernetes_validate.latest_version())
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_manifest_validates_strictly_against_the_kubernetes_api(version):
+    for document in kubernetes():
+        kubernetes_validate.validate(document, version, strict=True)
+
+
+def vendored_schema(name: str) -> dict:
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((vendor / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [(DEPLOY / "github-actions.yml", "github-workflows.json"), (COMPOSE, "compose-spec.json")],
+    ids=["github-actions", "compose"],
+)
+def test_the_workflow_and_compose_file_validate_against_their_published_schemas(path, schema):
+    data = documents(path)[0]
+    if True in data:  # YAML 1.1 reads the workflow's `on:` key as a boolean
+        data["on"] = data.pop(True)
+    schema_data = vendored_schema(schema)
+    validator = jsonschema.validators.validator_for(schema_data)(schema_data)
+    assert [e.message for e in validator.iter_errors(data)] == []
 
 
 # ---- Kubernetes -----------------------------------------------------------------------------
@@ -259,6 +295,9 @@ def test_compose_runs_the_worker_in_loop_mode_against_the_sandbox_only():
         assert env[name] in sandbox_values, name
     assert worker["read_only"] is True and "/tmp" in worker["tmpfs"]
     assert any(v.endswith(":/data") for v in worker["volumes"])
+    # /metrics of the loop is published on loopback only.
+    port = env["DELIVERY_SYNC_METRICS_PORT"]
+    assert worker["ports"] == [f"127.0.0.1:{port}:{port}"]
     config = env["DELIVERY_SYNC_CONFIG"]
     mount = next(v for v in worker["volumes"] if v.split(":")[1] == str(Path(config).parent))
     assert (ROOT / mount.split(":")[0] / Path(config).name).is_file()
@@ -289,10 +328,14 @@ def test_the_image_runs_as_a_fixed_non_root_user_with_its_state_on_data():
     assert re.search(r"^USER \$\{UID\}:\$\{UID\}$", runtime, re.M)
     assert re.search(r'^VOLUME \["/data"\]$', runtime, re.M)
     assert "DELIVERY_SYNC_STATE=/data/" in runtime
+    # A scraper reaches a container from outside: /metrics listens beyond its loopback.
+    assert "DELIVERY_SYNC_METRICS_ADDRESS=0.0.0.0" in runtime
     # Nothing but /data and /tmp is written with a read-only root: HOME and caches on /tmp.
     assert "HOME=/tmp" in runtime and "XDG_CACHE_HOME=/tmp/" in runtime
     assert "PYTHONDONTWRITEBYTECODE=1" in runtime
     assert re.search(r'^ENTRYPOINT \["delivery-sync"\]$', runtime, re.M)
+    named = set(re.findall(r"\b(?:GITHUB|JIRA|DELIVERY_SYNC)_[A-Z0-9_]*[A-Z0-9]\b", text))
+    assert named and named <= SETTINGS, sorted(named - SETTINGS)
 
 
 def test_the_build_context_leaves_out_state_secrets_and_the_virtualenv():
