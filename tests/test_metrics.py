@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
 import socket
 import threading
@@ -317,6 +318,9 @@ def _run_in_loop_mode(monkeypatch, sandbox, state, port: int, watch) -> int:
     environment = cli_environment(sandbox, state, DEMO_MAPPING) | {
         "DELIVERY_SYNC_METRICS_PORT": str(port)
     }
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "JIRA_", "DELIVERY_SYNC_")):
+            monkeypatch.delenv(name)  # only the sandbox's environment, as run_cli gives
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     runtime = Runtime(sleep=lambda seconds: None, out=io.StringIO())

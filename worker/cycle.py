@@ -55,6 +55,9 @@ class CycleResult:
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
     views: dict[str, tuple[DeliveryLeadView, ProjectManagerView]] = field(default_factory=dict)
+    unchanged: list[str] = field(
+        default_factory=list
+    )  # deliverables whose reports stood as written
     unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
@@ -260,6 +263,7 @@ class Cycle:
                 self._remember(report, computed.today, computed.revision if settled else None)
         for deliverable_id in computed.unchanged:
             result.published += self._unchanged(deliverable_id, computed.revision, dry_run)
+            result.unchanged.append(deliverable_id)
 
     def _unchanged(self, deliverable_id: str, revision: str, dry_run: bool) -> list[Published]:
         """A report not recomputed: its comments stand as last written."""

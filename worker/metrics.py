@@ -28,6 +28,8 @@ from mappings.forecast import Health
 from worker.publisher import Outcome
 
 if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
     from worker.cycle import Cycle, CycleResult
     from worker.settings import Settings
 
@@ -192,9 +194,9 @@ class _Families:
         return self.metrics
 
 
-def registry_of(metrics: Sequence[Metric]) -> CollectorRegistry:
+def _registry(collector: _Families) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Families(metrics))
+    registry.register(collector)
     return registry
 
 
@@ -222,7 +224,7 @@ class RunMetrics:
         self.gateway = settings.delivery_sync_pushgateway
         self.last_success = previous_success(self.file) if self.file else None
         self._served = _Families()
-        self._server = None
+        self._server: WSGIServer | None = None
 
     @classmethod
     def start(cls, settings: Settings, *, serve: bool) -> RunMetrics:
@@ -240,9 +242,8 @@ class RunMetrics:
         from prometheus_client import start_http_server
 
         try:
-            registry = CollectorRegistry(auto_describe=False)
-            registry.register(self._served)  # its families are replaced after each iteration
-            self._server, _ = start_http_server(port, address, registry=registry)
+            # One registry for the server's life; its families are replaced after each cycle.
+            self._server, _ = start_http_server(port, address, registry=_registry(self._served))
         except OSError as exc:
             raise MetricsUnavailable(
                 f"DELIVERY_SYNC_METRICS_PORT: cannot serve /metrics on {address}:{port} "
@@ -269,14 +270,17 @@ class RunMetrics:
         try:
             # Written to a temporary file beside it, then renamed: node-exporter never reads
             # half a file.
-            write_to_textfile(self.file, registry_of(metrics))
+            write_to_textfile(self.file, _registry(_Families(metrics)))
         except OSError as exc:
             log.warning("metrics.write_failed", path=self.file, error=str(exc))
 
     def _push(self, metrics: Sequence[Metric]) -> None:
         try:
             pushadd_to_gateway(
-                self.gateway, job=JOB, registry=registry_of(metrics), timeout=PUSH_TIMEOUT_SECONDS
+                self.gateway,
+                job=JOB,
+                registry=_registry(_Families(metrics)),
+                timeout=PUSH_TIMEOUT_SECONDS,
             )
         except Exception as exc:  # any failure of the push is a warning, never the run's
             log.warning("metrics.push_failed", gateway=self.gateway, error=str(exc))

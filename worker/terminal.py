@@ -29,7 +29,7 @@ def summary_line(result: CycleResult, seconds: float, dry_run: bool = False) -> 
     """One line that says how the run went: deliverables, comments by outcome, requests, the
     rate-limit points they cost (where the tracker counts them), time. "delivery-sync: 3
     deliverables, 6 comments (1 edited, 5 unchanged), 14 requests, 9 rate-limit points, 2.1 s" """
-    reported, held = len(result.views), len(result.skipped)
+    reported, held = len(result.views) + len(result.unchanged), len(result.skipped)
     parts = [f"{reported} deliverable{_s(reported)}" + (f" ({held} not reported)" if held else "")]
     outcomes: dict[str, int] = {}
     for published in result.published:
