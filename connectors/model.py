@@ -187,6 +187,10 @@ class Milestone:
     due: date | None = None  # due_on / releaseDate
     closed: bool = False  # closed milestone / released version
     url: str | None = None
+    # GitHub: the milestone's number (`milestone=` lists by it) and its issues and pull requests,
+    # open and closed, as the tracker counts them (what listing it would cost). Jira: None.
+    number: int | None = None
+    size: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))

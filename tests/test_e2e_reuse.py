@@ -55,8 +55,11 @@ def test_an_idle_cycle_reads_no_mirror_builds_no_view_and_writes_nothing(sandbox
     assert idle.code == 0, idle.err
     assert reuse_of(idle.err) == {"unchanged": DELIVERABLES, "computed": 0, "mirror": False}
     assert writes(sandbox) == []
-    # Every report is still accounted for in the summary, as unchanged.
-    assert idle.out.count("unchanged") == 2 * DELIVERABLES
+    # Every report is still accounted for in the summary, as unchanged, and the last line
+    # counts the deliverables whose reports stood.
+    lines = idle.out.splitlines()
+    assert sum(line.startswith("unchanged ") for line in lines) == 2 * DELIVERABLES
+    assert lines[-1].startswith(f"delivery-sync: {DELIVERABLES} deliverables, ")
 
 
 def test_a_changed_item_recomputes_only_the_deliverables_that_count_it(sandbox, state):

@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -14,10 +15,12 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from time import monotonic
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from pydantic import ValidationError
 
@@ -35,9 +38,11 @@ from worker.runtime import Runtime
 # `schema`, `validate` and `--help` start without them; `schema` and `--help` also start
 # without the environment, the logs and the state store (structlog, pydantic-settings, sqlite3).
 if TYPE_CHECKING:
-    from worker.cycle import Computed, Cycle, CycleResult
+    from worker.cycle import Computed, Cycle, CycleOptions, CycleResult
+    from worker.metrics import RunMetrics
     from worker.settings import Settings
     from worker.state import StateStore
+    from worker.state_pg import PostgresState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
@@ -268,8 +273,8 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.cycle import Cycle, CycleOptions
-    from worker.stores import open_state
+    from worker.cycle import CycleOptions
+    from worker.stores import is_postgres, open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -279,19 +284,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         prune=args.prune,
     )
     interval = parse_duration(args.interval) if args.interval else None
+    metrics = _metrics(settings, interval)
     runtime: Runtime = args.runtime
     stop = runtime.stop
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
+    location = args.state or settings.delivery_sync_state
+    # With PostgreSQL, replicas share each cycle's work instead of taking turns (worker.shared).
+    args.shared = is_postgres(location) and not args.dry_run
     try:
         # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
-        state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
-        if not args.dry_run:
+        state = open_state(location, read_only=args.dry_run)
+        if args.shared:
+            cast("PostgresState", state).keep_leases(settings.delivery_sync_lease_seconds)
+        elif not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
-        cycle = Cycle.build(mapping, settings, state, options, runtime)
-        result = _loop(args, settings, cycle, interval)
+        cycle = _cycle(args, settings, mapping, state, options, interval)
+        result = _loop(args, settings, cycle, interval, metrics)
     finally:
+        metrics.close()
         if state is not None:
             state.close()
         for signum, handler in previous.items():
@@ -303,16 +315,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _loop(
-    args: argparse.Namespace, settings: Settings, cycle: Cycle, interval: timedelta | None
+    args: argparse.Namespace,
+    settings: Settings,
+    cycle: Cycle,
+    interval: timedelta | None,
+    metrics: RunMetrics,
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
-    until stopped; the last cycle's result."""
-    from worker.cycle import Cycle
+    until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
+    from worker.metrics import RunOutcome
+    from worker.terminal import summary_line
 
     jitter = random.Random()
     while True:
-        result = cycle.run()
+        started, began = cycle.runtime.clock(), monotonic()
+        with _progress(cycle):
+            result = cycle.run()
+        if not args.dry_run:  # a preview, not a run of the job
+            metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - began
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
@@ -322,7 +345,50 @@ def _loop(
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
         mapping = _reload(args, settings, cycle.mapping)
-        cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+        cycle = _cycle(args, settings, mapping, cycle.state, cycle.options, interval)
+
+
+def _cycle(
+    args: argparse.Namespace,
+    settings: Settings,
+    mapping: MappingFile,
+    state: StateStore,
+    options: CycleOptions,
+    interval: timedelta | None,
+) -> Cycle:
+    """A cycle of its own, or (PostgreSQL) one shared with the other replicas: with --once,
+    the one named by DELIVERY_SYNC_CYCLE; with --interval, at most one per interval in all."""
+    from worker.cycle import Cycle
+    from worker.shared import SharedCycle
+
+    if not args.shared:
+        return Cycle.build(mapping, settings, state, options, args.runtime)
+    shared = SharedCycle.build(mapping, settings, state, options, args.runtime)
+    if interval is None:
+        return replace(shared, name=settings.delivery_sync_cycle)
+    # The replicas' jittered pauses are 0.9 to 1.1 intervals: whoever wakes first runs it.
+    return replace(shared, gap=interval * 0.8)
+
+
+def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
+    """Where each run's metrics go; /metrics is served in loop mode only."""
+    from worker.metrics import MetricsUnavailable, RunMetrics
+
+    try:
+        return RunMetrics.start(settings, serve=interval is not None)
+    except MetricsUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
@@ -501,6 +567,11 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
         raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
     if named:
         return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
     mapping = _load(args, settings)
     if args.source is None:
         return list(mapping.sources)

@@ -7,7 +7,7 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -55,9 +55,15 @@ class CycleResult:
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
     views: dict[str, tuple[DeliveryLeadView, ProjectManagerView]] = field(default_factory=dict)
+    unchanged: list[str] = field(
+        default_factory=list
+    )  # deliverables whose reports stood as written
     unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
+    not_modified: int = 0  # reads answered 304: the stream had not changed
+    rate_limit_points: int = 0  # what the trackers' rate-limit headers say this cycle cost
+    rate_limit_remaining: int | None = None  # the lowest quota left a tracker reported
 
     @property
     def failed_writes(self) -> list[Published]:
@@ -199,16 +205,22 @@ class Cycle:
         return Publisher(self.trackers, self.state, writes, today=today)
 
     def _verify_all(
-        self, publisher: Publisher, failed: Mapping[str, str], now: datetime
+        self,
+        publisher: Publisher,
+        failed: Mapping[str, str],
+        now: datetime,
+        only: Collection[str] | None = None,
     ) -> frozenset[str]:
         """The daily check of our comments on every target of a deliverable whose sources all
-        fetched; the targets where it found one gone or edited, whose reports are written
-        again whatever their inputs."""
+        fetched (`only`: of these deliverables); the targets where it found one gone or
+        edited, whose reports are written again whatever their inputs."""
         if self.options.dry_run:
             return frozenset()
         every = min(VERIFY_EVERY, timedelta(hours=self.mapping.rules.full_resync_hours))
         due: list[Target] = []
         for deliverable in self.mapping.deliverables:
+            if only is not None and deliverable.id not in only:
+                continue
             sources = {s.source for s in deliverable.include}
             sources |= {t.source for t in deliverable.report_to}
             if sources & set(failed):
@@ -250,6 +262,7 @@ class Cycle:
                 self._remember(report, computed.today, computed.revision if settled else None)
         for deliverable_id in computed.unchanged:
             result.published += self._unchanged(deliverable_id, computed.revision, dry_run)
+            result.unchanged.append(deliverable_id)
 
     def _unchanged(self, deliverable_id: str, revision: str, dry_run: bool) -> list[Published]:
         """A report not recomputed: its comments stand as last written."""
@@ -288,8 +301,15 @@ class Cycle:
             )
         )
 
-    def _aftercare(self, computed: Computed, publisher: Publisher, result: CycleResult) -> None:
-        """Retire what left the mapping, nudge tasks, and remember our own touches."""
+    def _aftercare(
+        self,
+        computed: Computed,
+        publisher: Publisher,
+        result: CycleResult,
+        unsettled_elsewhere: Collection[str] = (),
+    ) -> None:
+        """Retire what left the mapping, nudge tasks, and remember our own touches.
+        `unsettled_elsewhere`: targets other replicas of a shared cycle could not settle."""
         keep_lock(self.state)
         # Not where a report of this mapping is unsettled: held back, skipped or not written
         # this cycle. Retiring there could leave the issue with no live report at all.
@@ -299,11 +319,7 @@ class Cycle:
             if d.id in result.skipped
             for target in report_targets(d)
         }
-        unsettled |= {
-            str(p.target)
-            for p in result.published
-            if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)
-        }
+        unsettled |= unsettled_targets(result.published) | set(unsettled_elsewhere)
         retirement = Retirement(
             self.mapping, publisher, self.state, computed.today, self.options.prune
         )
@@ -325,6 +341,7 @@ class Cycle:
         }
         result.reads = sum(t.stats.reads for t in self.trackers.values())
         result.writes = sum(t.stats.writes for t in self.trackers.values())
+        _count_rate_limit(result, self.trackers)
         summary = _summary(result)
         keep_lock(self.state)
         failures = len(result.failed_sources) + len(result.failed_writes)
@@ -351,6 +368,11 @@ class Cycle:
         )
 
 
+def unsettled_targets(published: Iterable[Published]) -> set[str]:
+    """Targets with a write that failed or was deferred this cycle."""
+    return {str(p.target) for p in published if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)}
+
+
 def _summary(result: CycleResult) -> dict:
     return {
         "created": result.count(Outcome.CREATED),
@@ -363,4 +385,15 @@ def _summary(result: CycleResult) -> dict:
         "failed_sources": sorted(result.failed_sources),
         "skipped_deliverables": sorted(result.skipped),
         "unreadable_items": sum(len(keys) for keys in result.unreadable.values()),
+        "not_modified": result.not_modified,
+        "rate_limit_points": result.rate_limit_points,
+        "rate_limit_remaining": result.rate_limit_remaining,
     }
+
+
+def _count_rate_limit(result: CycleResult, trackers: Mapping[str, Tracker]) -> None:
+    stats = [t.stats for t in trackers.values()]
+    result.not_modified = sum(s.not_modified for s in stats)
+    result.rate_limit_points = sum(s.rate_limit_points for s in stats)
+    left = [s.rate_limit_remaining for s in stats if s.rate_limit_remaining is not None]
+    result.rate_limit_remaining = min(left) if left else None

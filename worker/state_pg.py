@@ -15,9 +15,10 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -59,6 +60,10 @@ log = structlog.get_logger("delivery_sync.state")
 
 # Keys of the advisory locks this store takes (any two distinct bigints; these spell "dsync").
 MIGRATION_LOCK = 0x6473796E63_01
+CYCLE_LOCK = 0x6473796E63_02
+# Finished cycles and their units are kept this long, for whoever wants to see who did what.
+CYCLES_KEPT = timedelta(days=7)
+DEFAULT_LEASE = timedelta(seconds=60)
 
 MIGRATIONS = [
     """
@@ -129,10 +134,31 @@ MIGRATIONS = [
         source TEXT PRIMARY KEY, revision INTEGER NOT NULL
     );
     """,
+    """
+    ALTER TABLE cursors ADD COLUMN etag TEXT;
+    ALTER TABLE cursors ADD COLUMN last_modified TEXT;
+    ALTER TABLE cursors ADD COLUMN plan TEXT;
+    """,
 ]
 # Tables only a shared store has (coordination between replicas), versioned on their own so the
 # list above stays the SQLite list's mirror.
-SHARED_MIGRATIONS: list[str] = []
+SHARED_MIGRATIONS = [
+    """
+    CREATE TABLE cycles (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT, plan TEXT NOT NULL,
+        started TIMESTAMPTZ NOT NULL DEFAULT now(), finished TIMESTAMPTZ
+    );
+    CREATE UNIQUE INDEX cycles_by_name ON cycles (name);
+    CREATE TABLE work_units (
+        cycle BIGINT NOT NULL REFERENCES cycles (id) ON DELETE CASCADE,
+        unit TEXT NOT NULL, phase INTEGER NOT NULL,
+        holder TEXT, expires TIMESTAMPTZ, claims INTEGER NOT NULL DEFAULT 0,
+        done TIMESTAMPTZ, outcome TEXT,
+        PRIMARY KEY (cycle, unit)
+    );
+    CREATE INDEX work_units_open ON work_units (unit) WHERE done IS NULL;
+    """,
+]
 
 
 def _statements(script: str) -> list[str]:
@@ -172,10 +198,14 @@ class _Connection:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return StateError(f"the state store {self.name} failed: {reason}")
 
-    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> psycopg.Cursor:
+    def execute(
+        self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> psycopg.Cursor:
+        if not isinstance(parameters, Mapping):
+            parameters = tuple(parameters)
         try:
             # No parameters: no placeholder parsing, so a literal % stays as it is.
-            return self._connection.execute(sql, tuple(parameters) or None)
+            return self._connection.execute(sql, parameters or None)
         except psycopg.Error as exc:
             raise self._fail(exc) from None
 
@@ -210,6 +240,8 @@ class PostgresState:
         self._db = _Connection(url, self.path)
         self._owner = uuid.uuid4().hex
         self._owns_lock = False
+        self._lease_ttl = DEFAULT_LEASE
+        self._leases = _Leases()
         self._migrate()
 
     def _migrate(self) -> None:
@@ -259,6 +291,10 @@ class PostgresState:
         self._owns_lock = True
 
     def refresh_lock(self, now: datetime) -> bool:
+        """Tell others we are alive; False when the run lock, or a unit this replica leased,
+        was taken over (it was too slow to renew): the run stops before its next write."""
+        if self._leases.lost.is_set():
+            return False
         if not self._owns_lock:
             return True
         updated = self._db.execute(
@@ -386,16 +422,24 @@ class PostgresState:
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
-            "SELECT since, full_at FROM cursors WHERE stream = %s", (stream,)
+            "SELECT since, full_at, etag, last_modified, plan FROM cursors WHERE stream = %s",
+            (stream,),
         ).fetchone()
         if row is None:
             return None
-        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]))
+        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]), *row[2:])
 
     def save_cursor(self, stream: str, cursor: Cursor) -> None:
         self._db.execute(
-            _upsert("cursors", ["stream"], ["since", "full_at"]),
-            (stream, cursor.since.isoformat(), cursor.full_at.isoformat()),
+            _upsert("cursors", ["stream"], ["since", "full_at", "etag", "last_modified", "plan"]),
+            (
+                stream,
+                cursor.since.isoformat(),
+                cursor.full_at.isoformat(),
+                cursor.etag,
+                cursor.last_modified,
+                cursor.plan,
+            ),
         )
 
     def site_info(self, source: str) -> tuple[dict, datetime] | None:
@@ -540,6 +584,142 @@ class PostgresState:
             (deliverable, target),
         )
 
+    # ---- shared cycles (worker.shared) -------------------------------------------------------
+
+    def join_cycle(
+        self, name: str | None, plan: Sequence[tuple[str, int]], digest: str, gap: timedelta
+    ) -> int | None:
+        """The cycle to work on: the open one when it was planned from the same mapping, else a
+        new one with `plan`'s units (a cycle of another mapping is superseded: its units no one
+        holds are dropped). None when there is nothing to do: the cycle `name` is finished, or
+        (unnamed) the last cycle started less than `gap` ago. Decided under an advisory lock, so
+        replicas starting together agree on one cycle."""
+        with self._db.transaction():
+            self._db.execute("SELECT pg_advisory_xact_lock(%s)", (CYCLE_LOCK,))
+            if name is not None:
+                row = self._db.execute(
+                    "SELECT id, finished FROM cycles WHERE name = %s", (name,)
+                ).fetchone()
+                if row is not None:
+                    return None if row[1] is not None else int(row[0])
+            current = self._db.execute(
+                "SELECT id, plan FROM cycles WHERE finished IS NULL ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if current is not None and current[1] == digest:
+                return int(current[0])
+            if current is not None:
+                self._supersede(int(current[0]))
+            elif name is None and gap > timedelta(0):
+                recent = self._db.execute(
+                    "SELECT 1 FROM cycles WHERE started > now() - %s", (gap,)
+                ).fetchone()
+                if recent is not None:
+                    return None
+            return self._new_cycle(name, plan, digest)
+
+    def _supersede(self, cycle: int) -> None:
+        log.warning("cycle.superseded", cycle=cycle, reason="planned from another mapping")
+        self._db.execute("UPDATE cycles SET finished = now() WHERE id = %s", (cycle,))
+        self._db.execute(
+            "UPDATE work_units SET done = now(), outcome = 'superseded' WHERE cycle = %s "
+            "AND done IS NULL AND (holder IS NULL OR expires < now())",
+            (cycle,),
+        )
+
+    def _new_cycle(self, name: str | None, plan: Sequence[tuple[str, int]], digest: str) -> int:
+        self._db.execute("DELETE FROM cycles WHERE finished < now() - %s", (CYCLES_KEPT,))
+        row = self._db.execute(
+            "INSERT INTO cycles (name, plan) VALUES (%s, %s) RETURNING id", (name, digest)
+        ).fetchone()
+        cycle = int(row[0])
+        self._db.executemany(
+            "INSERT INTO work_units (cycle, unit, phase) VALUES (%s, %s, %s)",
+            [(cycle, unit, phase) for unit, phase in plan],
+        )
+        log.info("cycle.planned", cycle=cycle, name=name, units=len(plan))
+        return cycle
+
+    def claim(self, cycle: int, phase: int) -> tuple[str, str | None] | None:
+        """Lease one unit of the phase that is neither done nor held (a lease not renewed in
+        time is free again); the unit and its previous holder, or None. SKIP LOCKED: replicas
+        claiming at the same moment get different units instead of waiting on each other. A
+        unit still leased in another (superseded) cycle waits for that holder to finish."""
+        row = self._db.execute(
+            """
+            WITH next AS (
+                SELECT w.cycle, w.unit, w.holder FROM work_units w
+                WHERE w.cycle = %(cycle)s AND w.phase = %(phase)s AND w.done IS NULL
+                  AND (w.holder IS NULL OR w.expires < now())
+                  AND NOT EXISTS (
+                      SELECT 1 FROM work_units o WHERE o.unit = w.unit AND o.cycle <> w.cycle
+                      AND o.done IS NULL AND o.expires >= now())
+                ORDER BY w.unit LIMIT 1
+                FOR UPDATE OF w SKIP LOCKED
+            )
+            UPDATE work_units w SET holder = %(me)s, expires = now() + %(ttl)s,
+                claims = w.claims + 1
+            FROM next WHERE w.cycle = next.cycle AND w.unit = next.unit
+            RETURNING w.unit, next.holder
+            """,
+            {"cycle": cycle, "phase": phase, "me": self._owner, "ttl": self._lease_ttl},
+        ).fetchone()
+        if row is None:
+            return None
+        self._leases.hold((cycle, row[0]))
+        return row[0], row[1]
+
+    def complete(self, cycle: int, unit: str, outcome: str | None) -> bool:
+        """Mark a unit done; False when its lease was lost (another replica took it over)."""
+        done = self._db.execute(
+            "UPDATE work_units SET done = now(), outcome = %s, holder = NULL, expires = NULL "
+            "WHERE cycle = %s AND unit = %s AND holder = %s AND done IS NULL",
+            (outcome, cycle, unit, self._owner),
+        ).rowcount
+        self._leases.drop((cycle, unit))
+        return done == 1
+
+    def pending(self, cycle: int, phase: int) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM work_units WHERE cycle = %s AND phase = %s AND done IS NULL",
+            (cycle, phase),
+        ).fetchone()
+        return int(row[0])
+
+    def outcomes(self, cycle: int, phase: int) -> dict[str, str | None]:
+        rows = self._db.execute(
+            "SELECT unit, outcome FROM work_units WHERE cycle = %s AND phase = %s "
+            "AND done IS NOT NULL",
+            (cycle, phase),
+        )
+        return dict(rows)
+
+    def finish_cycle(self, cycle: int) -> bool:
+        """Close the cycle once every unit is done; True when this call closed it."""
+        return (
+            self._db.execute(
+                "UPDATE cycles SET finished = now() WHERE id = %s AND finished IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM work_units WHERE cycle = %s AND done IS NULL)",
+                (cycle, cycle),
+            ).rowcount
+            == 1
+        )
+
+    def keep_leases(self, seconds: float) -> None:
+        """Lease units for `seconds`, renewed from a background thread while this process
+        lives; a replica killed hard stops renewing, and its units are free again after that."""
+        self._lease_ttl = timedelta(seconds=seconds)
+        self._leases.start(self.url, self._owner, self._lease_ttl)
+
+    def release_leases(self) -> None:
+        """Give back the units this replica holds and has not finished (a SIGTERM between
+        steps): others take them at once instead of waiting for the lease to expire."""
+        self._leases.stop()
+        self._db.execute(
+            "UPDATE work_units SET holder = NULL, expires = NULL "
+            "WHERE holder = %s AND done IS NULL",
+            (self._owner,),
+        )
+
     # ---- runs -------------------------------------------------------------------------------
 
     def start_run(self, started: datetime) -> int:
@@ -565,8 +745,69 @@ class PostgresState:
     def close(self) -> None:
         try:
             self.release_lock()
+            self.release_leases()
         finally:
             self._db.close()
+
+
+class _Leases:
+    """The units this replica holds, renewed from their own thread and connection every quarter
+    of the lease, so a long tracker request or rate-limit wait never lets a lease lapse while the
+    replica lives. `lost` is set when a renewal finds a unit taken over."""
+
+    def __init__(self) -> None:
+        self.lost = threading.Event()
+        self._held: set[tuple[int, str]] = set()
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, unit: tuple[int, str]) -> None:
+        with self._guard:
+            self._held.add(unit)
+
+    def drop(self, unit: tuple[int, str]) -> None:
+        with self._guard:
+            self._held.discard(unit)
+
+    def start(self, url: str, owner: str, ttl: timedelta) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, args=(url, owner, ttl), name="lease-keeper", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self, url: str, owner: str, ttl: timedelta) -> None:
+        try:
+            db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error:
+            self.lost.set()  # cannot renew: stop before the next write, not after it
+            return
+        with db:
+            while not self._stop.wait(ttl.total_seconds() / 4):
+                with self._guard:
+                    held = set(self._held)
+                try:
+                    renewed = db.execute(
+                        "UPDATE work_units SET expires = now() + %s "
+                        "WHERE holder = %s AND done IS NULL RETURNING cycle, unit",
+                        (ttl, owner),
+                    ).fetchall()
+                except psycopg.Error:
+                    continue  # the next beat tries again, well within the lease
+                with self._guard:
+                    # A unit completed meanwhile was dropped from the set: not a loss.
+                    lost = (held & self._held) - {(int(c), u) for c, u in renewed}
+                if lost:
+                    self.lost.set()
+                    log.error("lease.lost", units=sorted(unit for _, unit in lost))
+                    return
 
 
 def schema_version(db: _Connection, part: str) -> int:
