@@ -50,6 +50,7 @@ from connectors.transport import (
     Answer,
     BadAnswer,
     Dialect,
+    RateBudget,
     Request,
     Shape,
     Transport,
@@ -436,6 +437,8 @@ class GitHubAccount:
             auth = Auth.AppInstallationAuth(self._app, credentials.installation_id)  # type: ignore[arg-type]
         self.requester = self._requester(auth, write_pause)
         self.login: str | None = None
+        # The quota these credentials share with other processes (set by the worker), if any.
+        self.budget: RateBudget | None = None
 
     @property
     def is_app(self) -> bool:
@@ -633,7 +636,8 @@ class GitHubTracker:
         self.unreadable: dict[str, str] = {}
         self._account = account
         self._sleep = sleep
-        self._transport = Transport(_GitHubWire(account, account.requester), self.stats, sleep)
+        wire = _GitHubWire(account, account.requester)
+        self._transport = Transport(wire, self.stats, sleep, account.budget)
 
     # ---- requests --------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ from connectors.transport import (
     Answer,
     BadAnswer,
     Dialect,
+    RateBudget,
     Request,
     Shape,
     Transport,
@@ -925,6 +926,7 @@ class JiraOptions:
     story_points_field: str = "auto"
     info: SiteInfo | None = None
     timeout: float = 30
+    budget: RateBudget | None = None  # the quota shared with other processes, if any
 
 
 class JiraTracker:
@@ -971,7 +973,7 @@ class JiraTracker:
             **auth.session_options(),
         )
         wire = _JiraWire(client._session, self._rest, auth, project)
-        self._transport = Transport(wire, self.stats, sleep)
+        self._transport = Transport(wire, self.stats, sleep, options.budget)
 
     # ---- requests ------------------------------------------------------------------------------
 

@@ -15,7 +15,10 @@ tells a person to check. The rest is decided here, once for both:
   as "unchanged"; to any other request it is an answer that is not what was promised;
 - a 2xx answer that is not what its endpoint promises (`BadAnswer`) is a failed, retriable read,
   or an `AmbiguousWrite` for a create;
-- everything runs under the one retry policy (`connectors.retry.call`).
+- everything runs under the one retry policy (`connectors.retry.call`);
+- with a `RateBudget` (replicas sharing credentials, worker.ratelimits), every answer's
+  remaining quota is recorded there, and no request is sent while the shared quota is at its
+  reserve: the transport waits for the reset, or fails the request when that is too far off.
 
 No tracker library is imported here: `requests` is loaded by whichever library sends.
 """
@@ -26,11 +29,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from connectors.retry import (
+    MAX_WAIT_SECONDS,
     AmbiguousWrite,
     NotFound,
+    RateLimited,
     TrackerError,
     call,
     connection_error,
@@ -172,22 +177,51 @@ def refusal(dialect: Dialect, answer: Answer, request: Request) -> TrackerError:
     return TrackerError(text, status=status)
 
 
+class RateBudget(Protocol):
+    """A tracker's rate-limit quota shared by every process using the same credentials."""
+
+    def pause(self) -> float:
+        """Seconds to wait before the next request (0: go)."""
+        ...
+
+    def spent(self, remaining: int, reset: datetime | None) -> None:
+        """What the tracker said is left, and when the window resets (None: not said)."""
+        ...
+
+
+def reset_time(headers: Mapping[str, str], now: datetime) -> datetime | None:
+    """When the rate-limit window resets: `x-ratelimit-reset` as GitHub's epoch seconds or Jira
+    Cloud's ISO-8601 time."""
+    wait = wait_seconds_from_headers(
+        {"x-ratelimit-reset": headers.get("x-ratelimit-reset", ""), "x-ratelimit-remaining": "0"},
+        now,
+    )
+    return None if wait is None else datetime.fromtimestamp(now.timestamp() + wait, UTC)
+
+
 class Transport:
     """Sends an adapter's requests: each attempt counted in `stats`, every failure classified,
-    retried under the policy with the injected `sleep`."""
+    retried under the policy with the injected `sleep`; within a shared `budget` if given."""
 
     def __init__(
-        self, dialect: Dialect, stats: RequestStats, sleep: Callable[[float], None]
+        self,
+        dialect: Dialect,
+        stats: RequestStats,
+        sleep: Callable[[float], None],
+        budget: RateBudget | None = None,
     ) -> None:
         self.dialect = dialect
         self.stats = stats
         self._sleep = sleep
+        self.budget = budget
 
     def request(self, request: Request) -> Any:
         """What the dialect read from the answer, or the TrackerError the policy gave up on."""
         return call(lambda: self._attempt(request), what=request.what, sleep=self._sleep)
 
     def _attempt(self, request: Request) -> Any:
+        if self.budget is not None:
+            self._within_budget(request, self.budget)
         if request.reads:
             self.stats.reads += 1
         else:
@@ -196,6 +230,9 @@ class Transport:
         self.stats.rate_limit_seen(answer.status, answer.headers)
         if answer.status == 304 and request.conditional:
             self.stats.not_modified += 1  # the dialect says what "unchanged" reads as
+        remaining = answer.headers.get("x-ratelimit-remaining", "")
+        if remaining.isdigit() and self.budget is not None:  # replicas sharing the token
+            self.budget.spent(int(remaining), reset_time(answer.headers, datetime.now(UTC)))
         if answer.status >= 400:
             # Never chained: the library's exception may carry the request's headers.
             raise refusal(self.dialect, answer, request) from None
@@ -204,6 +241,18 @@ class Transport:
         except BadAnswer as bad:
             text = f"{request.what}: {bad}"
             raise unknown_outcome(text, request.create, answer.status) from None
+
+    def _within_budget(self, request: Request, budget: RateBudget) -> None:
+        """Wait while the shared quota is at its reserve; a wait longer than the policy allows
+        fails the request (and so the source, for this cycle) instead of stalling the job."""
+        pause = budget.pause()
+        if pause > MAX_WAIT_SECONDS:
+            raise RateLimited(
+                f"{request.what}: the rate limit these credentials share is at its reserve "
+                f"for {pause:.0f} s more, longer than {MAX_WAIT_SECONDS:.0f} s"
+            )
+        if pause > 0:
+            self._sleep(pause)
 
     def _send(self, request: Request) -> Answer:
         import requests  # already loaded by the library that sends

@@ -11,10 +11,13 @@ import signal
 import subprocess
 import time
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from sandbox.github.app import RateLimit
 from sandbox.server import Sandbox
 from tests.e2e import (
     DEMO_MAPPING,
@@ -26,6 +29,7 @@ from tests.e2e import (
     run_cli,
     writes,
 )
+from worker.ratelimits import RESERVE
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +180,39 @@ def test_a_replica_killed_mid_write_leaves_one_comment_per_target_and_role(
     )
     assert dry.code == 0, dry.err[-2000:]
     assert "# create" not in dry.out and "# edit" not in dry.out, dry.out
+
+
+@dataclass(slots=True)
+class SpentFromTheFirstRequest(RateLimit):
+    """GitHub's quota for the sandbox token, at the reserve from the first request on, until a
+    reset `window` seconds after it (then a fresh hour, as GitHub does)."""
+
+    window: int = 6
+    first_reset: int = 0
+
+    def roll(self, now: datetime) -> None:
+        if not self.first_reset:
+            self.first_reset = int(now.timestamp()) + self.window
+            self.used, self.reset = self.limit - RESERVE, self.first_reset
+            return
+        RateLimit.roll(self, now)
+
+
+def test_replicas_sharing_a_token_back_off_together_at_its_reserve(sandbox, postgres_url, tmp_path):
+    """From the first GitHub answer on, the token's quota is at the reserve until a reset a few
+    seconds later: no replica sends GitHub another request before the reset (but the one
+    another replica may have had in flight), and afterwards they all finish."""
+    quota = sandbox.github.rate = SpentFromTheFirstRequest()
+
+    outcomes = finish(start_replicas(sandbox, postgres_url, "job-1", tmp_path, count=2))
+
+    assert [code for code, _ in outcomes] == [0, 0], [err[-2000:] for _, err in outcomes]
+    assert report_comments(sandbox) == {t: ONE_EACH for t in report_comments(sandbox)}
+    backed_off = [e for _, err in outcomes for e in events(err, "rate_limit.reserve_reached")]
+    assert backed_off, "no replica backed off at the reserve"
+    github = [r for r in sandbox.requests if r.app == "github"]
+    assert all(r.status < 400 for r in github)  # the quota was never spent
+    reset = datetime.fromtimestamp(quota.first_reset, UTC)
+    window = [r for r in github[1:] if r.time < reset - timedelta(seconds=1)]
+    assert len(window) <= 1, [(r.method, r.path, r.time) for r in window]
+    assert len(github) > 2  # the work went on after the reset

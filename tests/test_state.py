@@ -547,3 +547,25 @@ def test_the_revision_moves_only_when_the_mirror_changes(location):
         step()
         assert store.revision("web") > before
     assert store.revision("api") == 0
+
+
+def test_a_shared_quota_keeps_the_lowest_figure_of_a_window_and_restarts_with_the_next(
+    postgres_url,
+):
+    from worker.ratelimits import RESERVE, SharedBudget, credentials_key
+
+    store = state_pg.PostgresState(postgres_url)
+    key = credentials_key("https://api.github.com", "the token")
+    assert "the token" not in key
+    budget = SharedBudget(store, key, clock=lambda: NOW)
+    assert budget.pause() == 0  # nothing known yet
+    window = NOW + timedelta(minutes=10)
+    budget.spent(RESERVE + 10, window)
+    budget.spent(RESERVE - 1, window)
+    budget.spent(RESERVE + 5, window)  # an older answer, reported late
+    assert store.rate_limit(key) == (RESERVE - 1, window)
+    assert budget.pause() == 601  # until the reset, and a second for clock skew
+    later = window + timedelta(hours=1)
+    budget.spent(4999, later)
+    assert store.rate_limit(key) == (4999, later) and budget.pause() == 0
+    assert SharedBudget(store, key, clock=lambda: later).pause() == 0

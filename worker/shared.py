@@ -36,11 +36,15 @@ import structlog
 
 from mappings.config import MappingFile
 from mappings.scope import report_targets
-from worker.cycle import Computed, Cycle, CycleResult, unsettled_targets
+from worker.cycle import Computed, Cycle, CycleOptions, CycleResult, unsettled_targets
 from worker.fetch import fetch_source, remember_touches
 from worker.publisher import Publisher
+from worker.ratelimits import RateLimits, SharedBudget
 from worker.reports import Reuse, revision_key
-from worker.state import keep_lock
+from worker.runtime import Runtime
+from worker.settings import Settings
+from worker.state import StateStore, keep_lock
+from worker.trackers import build_trackers
 
 log = structlog.get_logger("delivery_sync.shared")
 
@@ -107,11 +111,36 @@ class SharedCycle(Cycle):
     name: str | None = None
     gap: timedelta = timedelta(0)
 
+    @classmethod
+    def build(
+        cls,
+        mapping: MappingFile,
+        settings: Settings,
+        state: StateStore,
+        options: CycleOptions | None = None,
+        runtime: Runtime | None = None,
+    ) -> SharedCycle:
+        """As Cycle.build, with each credential's rate-limit quota shared through the store:
+        replicas using the same token back off together at its reserve."""
+        runtime = runtime or Runtime()
+        store = cast(RateLimits, state)
+        trackers, failures = build_trackers(
+            mapping,
+            settings,
+            state,
+            runtime.clock(),
+            sleep=runtime.sleep,
+            budgets=lambda key: SharedBudget(store, key, runtime.clock),
+        )
+        return cls(mapping, trackers, state, failures, options or CycleOptions(), runtime)
+
     @property
     def work(self) -> WorkQueue:
         return cast(WorkQueue, self.state)
 
     def run(self) -> CycleResult:
+        """Join (or plan) the shared cycle and do the units this replica claims, phase by
+        phase; what this replica did, and the deliverables it held back."""
         now = self.runtime.clock()
         plan = plan_of(self.mapping)
         cycle = self.work.join_cycle(self.name, plan, mapping_digest(self.mapping), self.gap)

@@ -158,6 +158,12 @@ SHARED_MIGRATIONS = [
     );
     CREATE INDEX work_units_open ON work_units (unit) WHERE done IS NULL;
     """,
+    """
+    CREATE TABLE rate_limits (
+        credentials TEXT PRIMARY KEY, remaining INTEGER NOT NULL, reset TIMESTAMPTZ,
+        updated TIMESTAMPTZ NOT NULL DEFAULT now()
+    );
+    """,
 ]
 
 
@@ -718,6 +724,32 @@ class PostgresState:
             "UPDATE work_units SET holder = NULL, expires = NULL "
             "WHERE holder = %s AND done IS NULL",
             (self._owner,),
+        )
+
+    # ---- rate limits shared by credentials (worker.ratelimits) --------------------------------
+
+    def rate_limit(self, key: str) -> tuple[int, datetime | None] | None:
+        row = self._db.execute(
+            "SELECT remaining, reset FROM rate_limits WHERE credentials = %s", (key,)
+        ).fetchone()
+        return None if row is None else (int(row[0]), row[1])
+
+    def save_rate_limit(self, key: str, remaining: int, reset: datetime | None) -> None:
+        """Replicas report answers out of order: within one window the lowest figure wins; a
+        later window (a later reset) starts afresh."""
+        self._db.execute(
+            """
+            INSERT INTO rate_limits (credentials, remaining, reset) VALUES (%s, %s, %s)
+            ON CONFLICT (credentials) DO UPDATE SET
+                remaining = CASE
+                    WHEN excluded.reset IS DISTINCT FROM rate_limits.reset
+                         AND (rate_limits.reset IS NULL OR excluded.reset > rate_limits.reset)
+                    THEN excluded.remaining
+                    ELSE LEAST(rate_limits.remaining, excluded.remaining) END,
+                reset = GREATEST(rate_limits.reset, excluded.reset),
+                updated = now()
+            """,
+            (key, remaining, reset),
         )
 
     # ---- runs -------------------------------------------------------------------------------

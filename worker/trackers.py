@@ -21,9 +21,14 @@ from connectors.github import (
 )
 from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraOptions, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
+from connectors.transport import RateBudget
 from mappings.config import GitHubSource, JiraSource, MappingFile
+from worker.ratelimits import credentials_key
 from worker.settings import Settings, check_api_url
 from worker.state import StateStore
+
+# The quota a credential shares with other processes, by the credential's key (a hash).
+Budgets = Callable[[str], RateBudget]
 
 
 class SourceSetupError(Exception):
@@ -82,9 +87,13 @@ def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
 
 
 def github_account(
-    source: GitHubSource, settings: Settings, accounts: dict[tuple, GitHubAccount]
+    source: GitHubSource,
+    settings: Settings,
+    accounts: dict[tuple, GitHubAccount],
+    budgets: Budgets | None = None,
 ) -> GitHubAccount:
-    """The shared account for a source's API base and credentials."""
+    """The shared account for a source's API base and credentials (and, with `budgets`, the
+    quota it shares with other processes)."""
     url_variable = f"base_url of source {source.id!r}" if source.base_url else "GITHUB_API_URL"
     try:
         base_url = check_api_url(source.base_url or settings.github_api_url, url_variable, "github")
@@ -99,6 +108,8 @@ def github_account(
             write_pause=settings.delivery_sync_github_write_pause,
             url_variable=url_variable,
         )
+        if budgets is not None:
+            accounts[key].budget = budgets(credentials_key(base_url, credentials.identity))
     return accounts[key]
 
 
@@ -108,9 +119,10 @@ def build_tracker(
     site: dict | None = None,
     sleep: Callable[[float], None] = time.sleep,
     accounts: dict[tuple, GitHubAccount] | None = None,
+    budgets: Budgets | None = None,
 ) -> Tracker:
     if isinstance(source, GitHubSource):
-        account = github_account(source, settings, {} if accounts is None else accounts)
+        account = github_account(source, settings, {} if accounts is None else accounts, budgets)
         return GitHubTracker(source.id, source.repo, account=account, sleep=sleep)
     url = source.url or settings.jira_url
     if not url:
@@ -120,16 +132,18 @@ def build_tracker(
         url = check_api_url(url, variable, "jira")
     except ValueError as exc:
         raise SourceSetupError(str(exc)) from None
+    auth = jira_auth(source, settings)
     return JiraTracker(
         source.id,
         source.project,
         url=url,
-        auth=jira_auth(source, settings),
+        auth=auth,
         options=JiraOptions(
             deployment=source.deployment,
             source_jql=source.jql,
             story_points_field=source.story_points_field,
             info=SiteInfo.from_dict(site) if site else None,
+            budget=budgets(credentials_key(url, repr(auth.session_options()))) if budgets else None,
         ),
         sleep=sleep,
     )
@@ -141,11 +155,13 @@ def build_trackers(
     state: StateStore | None = None,
     now: datetime | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    budgets: Budgets | None = None,
 ) -> tuple[dict[str, Tracker], dict[str, str]]:
     """Adapters by source id, and the sources that could not be set up with the reason.
 
     What an adapter discovered about its site on an earlier run is handed back to it, so idle
-    cycles do not ask again; it is discovered afresh once per full resync period."""
+    cycles do not ask again; it is discovered afresh once per full resync period. `budgets`
+    gives the rate-limit quota a credential shares with other processes, by its key."""
     trackers: dict[str, Tracker] = {}
     failed: dict[str, str] = {}
     fresh_for = timedelta(hours=mapping.rules.full_resync_hours)
@@ -156,7 +172,7 @@ def build_trackers(
         if stored is not None and now is not None and now - stored[1] < fresh_for:
             site = stored[0]
         try:
-            trackers[source.id] = build_tracker(source, settings, site, sleep, accounts)
+            trackers[source.id] = build_tracker(source, settings, site, sleep, accounts, budgets)
         except SourceSetupError as exc:
             failed[source.id] = str(exc)
     return trackers, failed
