@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 
 from connectors.model import ItemRef, Milestone, Person, TrackerState, WorkItem
 from mappings.config import GitHubSource, JiraSource, MappingFile, PersonEntry
@@ -153,9 +154,16 @@ def carried_label(item: WorkItem, labels: Iterable[str], source: Source) -> str 
     """The first of `labels` (as configured) that the item carries. GitHub labels compare
     case-insensitively, Jira labels exactly (DESIGN §5)."""
     if isinstance(source, GitHubSource):
-        have = {label.casefold() for label in item.labels}
+        have = _folded(item.labels)
         return next((label for label in labels if label.casefold() in have), None)
     return next((label for label in labels if label in item.labels), None)
+
+
+@lru_cache(maxsize=4096)
+def _folded(labels: tuple[str, ...]) -> frozenset[str]:
+    """An item's labels, case-folded: asked for four times per item and cycle, and most items
+    share one of a few label sets."""
+    return frozenset(label.casefold() for label in labels)
 
 
 def category(item: WorkItem, source: Source) -> Category:
