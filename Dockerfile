@@ -32,8 +32,11 @@ RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
 
 # HOME and caches on /tmp: with a read-only root filesystem nothing else is writable.
 # No .pyc writes into site-packages (read-only, and owned by root anyway).
+# /metrics (loop mode with DELIVERY_SYNC_METRICS_PORT set) listens beyond loopback here: a
+# scraper reaches the container from outside, and the container's network is the boundary.
 ENV DELIVERY_SYNC_CONFIG=/config/delivery-sync.yaml \
     DELIVERY_SYNC_STATE=/data/delivery-sync.db \
+    DELIVERY_SYNC_METRICS_ADDRESS=0.0.0.0 \
     HOME=/tmp \
     XDG_CACHE_HOME=/tmp/.cache \
     TMPDIR=/tmp \

@@ -11,9 +11,11 @@ import math
 from collections.abc import Iterable
 from datetime import date
 
+from connectors.model import WorkItem
 from mappings.forecast import Health
-from mappings.views import Budget, DeliveryLeadView, ProjectManagerView, Task
-from rendering.document import Document, Inlines, Line, Link, Plain, Section, Text, Title
+from mappings.report import SECTION_TITLES, over_wip_line, task_line
+from mappings.views import Budget, DeliveryLeadView, Flag, ProjectManagerView, Task
+from rendering.document import Document, Inlines, Line, Link, Plain, Section, Title
 from rendering.page import BurnUp, Page, PageEntry
 
 LIST_LIMIT = 20  # items a page list shows before "… and N more"
@@ -132,23 +134,21 @@ def _burnup(lead: DeliveryLeadView) -> BurnUp | None:
 
 
 def _hot_spots(pm: ProjectManagerView) -> Document:
-    """What needs the PM's action. Blocked tasks are left out: the section above lists them
-    with their age. Sections with nothing in them are left out; none at all says so."""
+    """What needs the PM's action, in the comment's order, each task once with its other flags
+    on its line. Blocked tasks are left out: the section above lists them with their age.
+    Sections with nothing in them are left out; none at all says so."""
     sections = [
-        _tasks("Overdue", pm.overdue),
-        _tasks("Due soon", pm.due_soon),
-        _tasks("Unassigned", pm.unassigned),
-        _tasks("Stale", pm.stale),
+        _tasks(SECTION_TITLES[flag], tasks)
+        for flag, tasks in pm.sections
+        if flag is not Flag.BLOCKED
+    ]
+    sections.append(
         Section(
             f"Over WIP limit ({len(pm.over_wip)})",
-            tuple(
-                (Text(w.person), Plain(f" — {w.wip_everywhere} in progress (limit {pm.wip_limit})"))
-                for w in pm.over_wip
-            ),
+            tuple(over_wip_line(w, pm.wip_limit) for w in pm.over_wip),
             limit=LIST_LIMIT,
-        ),
-        _tasks("Conflicts", pm.conflicts),
-    ]
+        )
+    )
     shown = tuple(s for s in sections if s.items)
     if not shown:
         return Document((Line((Plain("Nothing needs action."),)),))
@@ -156,24 +156,10 @@ def _hot_spots(pm: ProjectManagerView) -> Document:
 
 
 def _tasks(title: str, tasks: tuple[Task, ...]) -> Section:
-    return Section(f"{title} ({len(tasks)})", tuple(_task(t) for t in tasks), limit=LIST_LIMIT)
+    return Section(f"{title} ({len(tasks)})", tuple(task_line(t) for t in tasks), limit=LIST_LIMIT)
 
 
-def _task(task: Task) -> Inlines:
-    item = task.item
-    parts: list = [*_item_ref(item.item), Plain(" · ")]
-    for n, name in enumerate(item.assignee_names):
-        parts += [Plain(", ")] if n else []
-        parts.append(Text(name))
-    if not item.assignee_names:
-        parts.append(Plain("unassigned"))
-    parts.append(Plain(f" · due {item.due}" if item.due else " · no due date"))
-    if task.note:
-        parts.append(Plain(f" · {task.note}"))
-    return tuple(parts)
-
-
-def _item_ref(item) -> Inlines:
+def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 

@@ -6,8 +6,9 @@ as in the other dialects: a bidi override would reorder the page as it would a c
 strings on the page are stripped and escaped too, since deliverable names come from the mapping.
 
 The page is one self-contained file: inline CSS and SVG, no script, no external asset. It reads
-at 420 px (the overview table reflows into one card per deliverable, wide tables scroll inside
-their own box) and in print, and shows every status as a word and a shape, never colour alone.
+at 420 px (below 62rem the overview table reflows into one card per deliverable; the burn-up
+table scrolls inside its own box) and in print, and shows every status as a word and a shape,
+never by colour alone.
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ margin:.3rem 0 .1rem;overflow:hidden}
 figure{margin:0;max-width:40rem}
 figcaption{font-size:.85rem;color:#4b5563}
 svg.burnup{width:100%;height:auto;display:block}
-svg text{font:12px system-ui,sans-serif;fill:#1f2937}
+svg text{font:12px system-ui,sans-serif;fill:#1f2937;paint-order:stroke;stroke:#fff;
+stroke-width:3px;stroke-linejoin:round}
 svg .label{font-weight:700}
 svg .grid line,svg .axis{stroke:#d1d5db;stroke-width:1}
 svg .scope-line{fill:none;stroke:#374151;stroke-width:2;stroke-dasharray:6 4}
@@ -164,7 +166,7 @@ svg .due{stroke:#b91c1c;stroke-width:1.5;stroke-dasharray:4 3}
 svg .p85{stroke:#1d4ed8;stroke-width:1}
 details{margin:.5rem 0}
 footer{margin-top:2.5rem;font-size:.85rem;color:#4b5563}
-@media (max-width:46rem){
+@media (max-width:62rem){
 body{padding:1rem .75rem}
 .overview thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 .overview,.overview tbody,.overview tr,.overview td,.overview th{display:block}

@@ -6,10 +6,14 @@ No container runtime or cluster is needed: these are static checks of what the f
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -17,6 +21,7 @@ from sandbox.github.app import TOKEN as SANDBOX_GITHUB_TOKEN
 from sandbox.jira.auth import API_TOKEN as SANDBOX_JIRA_API_TOKEN
 from sandbox.jira.auth import EMAIL as SANDBOX_JIRA_EMAIL
 from sandbox.jira.auth import PAT as SANDBOX_JIRA_PAT
+from worker.cli import EXIT_LOCKED
 from worker.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,20 +41,26 @@ def documents(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
 
 
-def kubernetes() -> list[dict]:
-    return documents(DEPLOY / "kubernetes-cronjob.yaml")
+# Every Kubernetes manifest keeps the invariants; the single-pod one also keeps its state.
+SINGLE = DEPLOY / "kubernetes-cronjob.yaml"
+MANIFESTS = sorted(DEPLOY.glob("kubernetes-*.yaml"))
+each_manifest = pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.name)
 
 
-def cronjob() -> dict:
-    return next(d for d in kubernetes() if d["kind"] == "CronJob")
+def kubernetes(manifest: Path = SINGLE) -> list[dict]:
+    return documents(manifest)
 
 
-def pod_spec() -> dict:
-    return cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+def cronjob(manifest: Path = SINGLE) -> dict:
+    return next(d for d in kubernetes(manifest) if d["kind"] == "CronJob")
 
 
-def container() -> dict:
-    return next(c for c in pod_spec()["containers"] if c["name"] == "delivery-sync")
+def pod_spec(manifest: Path = SINGLE) -> dict:
+    return cronjob(manifest)["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
+def container(manifest: Path = SINGLE) -> dict:
+    return next(c for c in pod_spec(manifest)["containers"] if c["name"] == "delivery-sync")
 
 
 def workflow() -> dict:
@@ -102,35 +113,73 @@ def test_no_recipe_holds_a_secret_value():
         assert "stringData" not in text
 
 
+# ---- the published schemas ------------------------------------------------------------------
+
+# The oldest Kubernetes the README promises (1.28's schema still required `onPodConditions` in
+# every podFailurePolicy rule), and the newest whose schema is bundled.
+KUBERNETES_VERSIONS = ("1.29", kubernetes_validate.latest_version())
+
+
+@each_manifest
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_manifests_validate_strictly_against_the_kubernetes_api(manifest, version):
+    for document in kubernetes(manifest):
+        kubernetes_validate.validate(document, version, strict=True)
+
+
+def vendored_schema(name: str) -> dict:
+    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    return json.loads((vendor / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [(DEPLOY / "github-actions.yml", "github-workflows.json"), (COMPOSE, "compose-spec.json")],
+    ids=["github-actions", "compose"],
+)
+def test_the_workflow_and_compose_file_validate_against_their_published_schemas(path, schema):
+    data = documents(path)[0]
+    if True in data:  # YAML 1.1 reads the workflow's `on:` key as a boolean
+        data["on"] = data.pop(True)
+    schema_data = vendored_schema(schema)
+    validator = jsonschema.validators.validator_for(schema_data)(schema_data)
+    assert [e.message for e in validator.iter_errors(data)] == []
+
+
 # ---- Kubernetes -----------------------------------------------------------------------------
 
 
-def test_the_manifest_holds_no_secret_and_no_mapping_so_re_applying_it_resets_neither():
-    kinds = [d["kind"] for d in kubernetes()]
+@each_manifest
+def test_a_manifest_holds_no_secret_and_no_mapping_so_re_applying_it_resets_neither(manifest):
+    kinds = [d["kind"] for d in kubernetes(manifest)]
     assert "Secret" not in kinds
     assert "ConfigMap" not in kinds
-    assert container()["envFrom"] == [{"secretRef": {"name": "delivery-sync"}}]
-    names = {e["name"] for e in container()["env"]}
+    sources = container(manifest)["envFrom"]
+    assert {"secretRef": {"name": "delivery-sync"}} in sources
+    assert all(set(source) == {"secretRef"} for source in sources)
+    names = {e["name"] for e in container(manifest)["env"]}
     assert not names & SECRET_VARIABLES
-    assert all("valueFrom" not in e for e in container()["env"])
+    for variable in container(manifest)["env"]:
+        assert set(variable.get("valueFrom", {})) <= {"fieldRef", "secretKeyRef"}
 
 
-def test_the_pod_passes_the_restricted_pod_security_standard():
-    pod = pod_spec()["securityContext"]
+@each_manifest
+def test_the_pod_passes_the_restricted_pod_security_standard(manifest):
+    pod = pod_spec(manifest)["securityContext"]
     assert pod["runAsNonRoot"] is True
     assert pod["runAsUser"] == dockerfile_uid() != 0
     assert pod["fsGroup"] == dockerfile_uid()
     assert pod["seccompProfile"] == {"type": "RuntimeDefault"}
-    own = container()["securityContext"]
+    own = container(manifest)["securityContext"]
     assert own["allowPrivilegeEscalation"] is False
     assert own["readOnlyRootFilesystem"] is True
     assert own["runAsNonRoot"] is True
     assert own["capabilities"] == {"drop": ["ALL"]}
     assert own["seccompProfile"] == {"type": "RuntimeDefault"}
     assert "privileged" not in own and "add" not in own["capabilities"]
-    assert pod_spec()["automountServiceAccountToken"] is False
+    assert pod_spec(manifest)["automountServiceAccountToken"] is False
     # Restricted allows only these volume types (no hostPath).
-    for volume in pod_spec()["volumes"]:
+    for volume in pod_spec(manifest)["volumes"]:
         assert set(volume) - {"name"} <= {"configMap", "persistentVolumeClaim", "emptyDir"}
 
 
@@ -146,8 +195,9 @@ def test_with_a_read_only_root_the_pod_can_write_its_state_and_temporary_files()
     assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
 
 
-def test_the_cronjob_names_its_clock_deadline_overlap_and_labels():
-    spec = cronjob()["spec"]
+@each_manifest
+def test_the_cronjob_names_its_clock_deadline_overlap_and_labels(manifest):
+    spec = cronjob(manifest)["spec"]
     assert spec["timeZone"]
     assert 0 < spec["startingDeadlineSeconds"] < 15 * 60
     assert spec["concurrencyPolicy"] == "Forbid"
@@ -155,7 +205,7 @@ def test_the_cronjob_names_its_clock_deadline_overlap_and_labels():
     assert spec["schedule"] == "*/15 * * * *"
     assert spec["jobTemplate"]["spec"]["activeDeadlineSeconds"] < 15 * 60
     for labelled in (
-        *kubernetes(),
+        *kubernetes(manifest),
         spec["jobTemplate"],
         spec["jobTemplate"]["spec"]["template"],
     ):
@@ -164,8 +214,9 @@ def test_the_cronjob_names_its_clock_deadline_overlap_and_labels():
         assert labels["app.kubernetes.io/instance"]
 
 
-def test_exit_3_lock_held_is_ignored_not_counted_as_a_failed_job():
-    job = cronjob()["spec"]["jobTemplate"]["spec"]
+@each_manifest
+def test_exit_3_lock_held_is_ignored_not_counted_as_a_failed_job(manifest):
+    job = cronjob(manifest)["spec"]["jobTemplate"]["spec"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy needs it
     rules = job["podFailurePolicy"]["rules"]
     on_exit = [r for r in rules if "onExitCodes" in r]
@@ -175,13 +226,12 @@ def test_exit_3_lock_held_is_ignored_not_counted_as_a_failed_job():
             "onExitCodes": {"containerName": "delivery-sync", "operator": "In", "values": [3]},
         }
     ]
-    from worker.cli import EXIT_LOCKED
-
     assert on_exit[0]["onExitCodes"]["values"] == [EXIT_LOCKED]
 
 
-def test_the_image_is_a_pinned_placeholder_the_readme_says_to_replace():
-    image = container()["image"]
+@each_manifest
+def test_the_image_is_a_pinned_placeholder_the_readme_says_to_replace(manifest):
+    image = container(manifest)["image"]
     assert image == f"REGISTRY/delivery-sync:{VERSION}"
     assert not image.endswith(":latest")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -189,7 +239,7 @@ def test_the_image_is_a_pinned_placeholder_the_readme_says_to_replace():
     assert f"REGISTRY/delivery-sync:{VERSION}" in deployment
     assert "docker push" in deployment
     assert "kubectl create secret generic delivery-sync" in deployment
-    assert cronjob()["metadata"]["labels"]["app.kubernetes.io/version"] == VERSION
+    assert cronjob(manifest)["metadata"]["labels"]["app.kubernetes.io/version"] == VERSION
 
 
 # ---- GitHub Actions -------------------------------------------------------------------------
@@ -259,6 +309,9 @@ def test_compose_runs_the_worker_in_loop_mode_against_the_sandbox_only():
         assert env[name] in sandbox_values, name
     assert worker["read_only"] is True and "/tmp" in worker["tmpfs"]
     assert any(v.endswith(":/data") for v in worker["volumes"])
+    # /metrics of the loop is published on loopback only.
+    port = env["DELIVERY_SYNC_METRICS_PORT"]
+    assert worker["ports"] == [f"127.0.0.1:{port}:{port}"]
     config = env["DELIVERY_SYNC_CONFIG"]
     mount = next(v for v in worker["volumes"] if v.split(":")[1] == str(Path(config).parent))
     assert (ROOT / mount.split(":")[0] / Path(config).name).is_file()
@@ -289,10 +342,14 @@ def test_the_image_runs_as_a_fixed_non_root_user_with_its_state_on_data():
     assert re.search(r"^USER \$\{UID\}:\$\{UID\}$", runtime, re.M)
     assert re.search(r'^VOLUME \["/data"\]$', runtime, re.M)
     assert "DELIVERY_SYNC_STATE=/data/" in runtime
+    # A scraper reaches a container from outside: /metrics listens beyond its loopback.
+    assert "DELIVERY_SYNC_METRICS_ADDRESS=0.0.0.0" in runtime
     # Nothing but /data and /tmp is written with a read-only root: HOME and caches on /tmp.
     assert "HOME=/tmp" in runtime and "XDG_CACHE_HOME=/tmp/" in runtime
     assert "PYTHONDONTWRITEBYTECODE=1" in runtime
     assert re.search(r'^ENTRYPOINT \["delivery-sync"\]$', runtime, re.M)
+    named = set(re.findall(r"\b(?:GITHUB|JIRA|DELIVERY_SYNC)_[A-Z0-9_]*[A-Z0-9]\b", text))
+    assert named and named <= SETTINGS, sorted(named - SETTINGS)
 
 
 def test_the_build_context_leaves_out_state_secrets_and_the_virtualenv():

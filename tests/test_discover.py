@@ -111,9 +111,11 @@ def test_a_source_that_cannot_be_read_is_named_and_init_writes_nothing(sandbox, 
     assert made.code == 1 and not target.exists()
 
 
-def test_unknown_source_or_repository_name_is_a_usage_error(sandbox, state):
+def test_unknown_source_or_repository_name_is_a_usage_error(sandbox, state, tmp_path):
     unknown = run_cli(["discover", "--source", "nope"], sandbox, state, config=GITHUB_MAPPING)
     assert unknown.code == 2 and "no source 'nope' in the mapping file (web, api)" in unknown.err
     malformed = run_cli(["discover", "--repo", "not-a-repo"], sandbox, state)
     assert malformed.code == 2 and "--repo" in malformed.err
-    assert "Traceback" not in unknown.err + malformed.err
+    nothing = run_cli(["discover"], sandbox, state, config=tmp_path / "absent.yaml")
+    assert nothing.code == 2 and "--repo OWNER/NAME or --project KEY" in nothing.err
+    assert "Traceback" not in unknown.err + malformed.err + nothing.err

@@ -416,6 +416,16 @@ def test_cursors_sites_touches_and_runs_round_trip(location):
     assert row.fetchone() == ((NOW + timedelta(seconds=5)).isoformat(), 3, 1, '{"a": 1}')
 
 
+def test_a_cursor_keeps_its_validator_and_how_the_stream_was_read(location):
+    store = open_state(location)
+    modified = "Wed, 25 Nov 2026 12:00:00 GMT"
+    store.save_cursor("web:items", Cursor(NOW, NOW, 'W/"4f1c"', modified, "selectors 0a1b"))
+    store.save_cursor("web:milestones", Cursor(NOW, NOW))
+    kept = store.cursor("web:items")
+    assert (kept.etag, kept.last_modified, kept.plan) == ('W/"4f1c"', modified, "selectors 0a1b")
+    assert store.cursor("web:milestones").validator is None
+
+
 def test_comment_records_list_in_order_and_delete(location):
     store = open_state(location)
     for target, marker in (("web:2", "b"), ("web:1", "b"), ("web:1", "a")):

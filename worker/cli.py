@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -18,9 +19,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO, cast
+from time import monotonic
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-import structlog
 from pydantic import ValidationError
 
 from mappings.config import (
@@ -31,21 +32,26 @@ from mappings.config import (
     mapping_notes,
     parse_mapping,
 )
-from worker import logs
 from worker.runtime import Runtime
-from worker.settings import Settings
-from worker.state import LockHeld, StateError, StateStore
-from worker.stores import is_postgres, open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
-# `schema`, `validate` and `--help` start without them.
+# `schema`, `validate` and `--help` start without them; `schema` and `--help` also start
+# without the environment, the logs and the state store (structlog, pydantic-settings, sqlite3).
 if TYPE_CHECKING:
     from worker.cycle import Computed, Cycle, CycleOptions, CycleResult
+    from worker.metrics import RunMetrics
+    from worker.settings import Settings
+    from worker.state import StateStore
     from worker.state_pg import PostgresState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
-log = structlog.get_logger("delivery_sync.cli")
+
+
+def _log() -> Any:
+    import structlog
+
+    return structlog.get_logger("delivery_sync.cli")
 
 
 class UsageError(Exception):
@@ -57,6 +63,12 @@ def main(argv: list[str] | None = None, *, runtime: Runtime | None = None) -> in
     passes another."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.handler is _schema:
+        return _schema(args)
+    from worker import logs
+    from worker.settings import Settings
+    from worker.state import LockHeld, StateError
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -103,6 +115,8 @@ def _rule(error: dict) -> str:
 def _refuse(as_json: bool, event: str, message: str, **fields: object) -> None:
     """Why the command stopped: a structured event when the logs are JSON (so a log pipeline
     sees it), else the plain message. Either way on stderr, with secrets scrubbed."""
+    from worker import logs
+
     message = logs.scrub(message)
     if as_json:
         record = {"event": event, "level": "error", "error": message, **fields}
@@ -260,6 +274,7 @@ def _non_negative(text: str) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import CycleOptions
+    from worker.stores import is_postgres, open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -269,6 +284,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         prune=args.prune,
     )
     interval = parse_duration(args.interval) if args.interval else None
+    metrics = _metrics(settings, interval)
     runtime: Runtime = args.runtime
     stop = runtime.stop
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
@@ -285,33 +301,47 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         elif not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
         cycle = _cycle(args, settings, mapping, state, options, interval)
-        result = _loop(args, settings, cycle, interval)
+        result = _loop(args, settings, cycle, interval, metrics)
     finally:
+        metrics.close()
         if state is not None:
             state.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if stop.is_set():
-        log.info("run.stopped", reason="signal")
+        _log().info("run.stopped", reason="signal")
         return EXIT_OK
     return result.exit_code
 
 
 def _loop(
-    args: argparse.Namespace, settings: Settings, cycle: Cycle, interval: timedelta | None
+    args: argparse.Namespace,
+    settings: Settings,
+    cycle: Cycle,
+    interval: timedelta | None,
+    metrics: RunMetrics,
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
-    until stopped; the last cycle's result."""
+    until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
+    from worker.metrics import RunOutcome
+    from worker.terminal import summary_line
+
     jitter = random.Random()
     while True:
-        result = cycle.run()
+        started, began = cycle.runtime.clock(), monotonic()
+        with _progress(cycle):
+            result = cycle.run()
+        if not args.dry_run:  # a preview, not a run of the job
+            metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - began
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
         # Jitter keeps many replicas from hitting the trackers in the same second.
         pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
-        log.info("loop.sleeping", seconds=round(pause, 1))
+        _log().info("loop.sleeping", seconds=round(pause, 1))
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
         mapping = _reload(args, settings, cycle.mapping)
@@ -340,8 +370,31 @@ def _cycle(
     return replace(shared, gap=interval * 0.8)
 
 
+def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
+    """Where each run's metrics go; /metrics is served in loop mode only."""
+    from worker.metrics import MetricsUnavailable, RunMetrics
+
+    try:
+        return RunMetrics.start(settings, serve=interval is not None)
+    except MetricsUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
+
+
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
     """Wait between cycles, refreshing the lock; True when it is time to stop."""
+    from worker.state import LockHeld
+
     deadline = datetime.now(UTC) + timedelta(seconds=seconds)
     while (left := (deadline - datetime.now(UTC)).total_seconds()) > 0:
         if stop.wait(min(left, LOCK_REFRESH_SECONDS)):
@@ -356,12 +409,12 @@ def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) 
     try:
         return _load(args, settings)
     except MappingError as exc:
-        log.error("mapping.invalid", error=str(exc))
+        _log().error("mapping.invalid", error=str(exc))
         return current
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from worker import online
+    from worker import logs, online
     from worker.trackers import build_trackers
 
     mapping = _load(args, settings)
@@ -396,6 +449,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import Cycle, CycleOptions
+    from worker.stores import open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
@@ -479,6 +533,7 @@ def _init(args: argparse.Namespace, settings: Settings) -> int:
 def _catalogues(args: argparse.Namespace, settings: Settings) -> tuple[list, bool]:
     """What each named source offers, and whether any could not be read (said on stderr)."""
     from connectors.retry import TrackerError
+    from worker import logs
     from worker.discovery import discover
     from worker.trackers import SourceSetupError, build_tracker
 
@@ -512,6 +567,11 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
         raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
     if named:
         return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
     mapping = _load(args, settings)
     if args.source is None:
         return list(mapping.sources)
@@ -523,7 +583,8 @@ def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
     return [mapping.source(args.source)]
 
 
-def _schema(args: argparse.Namespace, settings: Settings) -> int:
+def _schema(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Needs neither the environment nor the logs, so it runs before either is set up."""
     if args.report:
         from mappings.json_report import report_schema
 
@@ -553,6 +614,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from sandbox.server import Sandbox
     from worker.cycle import Cycle, CycleOptions
+    from worker.settings import Settings
+    from worker.stores import open_state
 
     mapping = load_mapping(example_path("demo.yaml"))
     # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
@@ -634,6 +697,8 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
+    from worker import logs
+
     mapping = load_mapping(_config_path(args, settings))
     named = (settings.secret_from(s.token_env) for s in mapping.sources if s.token_env)
     logs.add_secrets(secret.get_secret_value() for secret in named if secret)
@@ -669,6 +734,8 @@ def parse_as_of(text: str, mapping: MappingFile) -> datetime:
 def _print_summary(result: CycleResult, out: TextIO) -> None:
     """One line per comment, held-back deliverable, failed source and unreadable source; error
     texts come from the trackers, so they are scrubbed of every form of our secrets."""
+    from worker import logs
+
     lines = []
     for published in result.published:
         line = f"{published.outcome.value:<12} {published.target}  {published.marker.key}"

@@ -55,9 +55,15 @@ class CycleResult:
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
     views: dict[str, tuple[DeliveryLeadView, ProjectManagerView]] = field(default_factory=dict)
+    unchanged: list[str] = field(
+        default_factory=list
+    )  # deliverables whose reports stood as written
     unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
+    not_modified: int = 0  # reads answered 304: the stream had not changed
+    rate_limit_points: int = 0  # what the trackers' rate-limit headers say this cycle cost
+    rate_limit_remaining: int | None = None  # the lowest quota left a tracker reported
 
     @property
     def failed_writes(self) -> list[Published]:
@@ -256,6 +262,7 @@ class Cycle:
                 self._remember(report, computed.today, computed.revision if settled else None)
         for deliverable_id in computed.unchanged:
             result.published += self._unchanged(deliverable_id, computed.revision, dry_run)
+            result.unchanged.append(deliverable_id)
 
     def _unchanged(self, deliverable_id: str, revision: str, dry_run: bool) -> list[Published]:
         """A report not recomputed: its comments stand as last written."""
@@ -334,6 +341,7 @@ class Cycle:
         }
         result.reads = sum(t.stats.reads for t in self.trackers.values())
         result.writes = sum(t.stats.writes for t in self.trackers.values())
+        _count_rate_limit(result, self.trackers)
         summary = _summary(result)
         keep_lock(self.state)
         failures = len(result.failed_sources) + len(result.failed_writes)
@@ -377,4 +385,15 @@ def _summary(result: CycleResult) -> dict:
         "failed_sources": sorted(result.failed_sources),
         "skipped_deliverables": sorted(result.skipped),
         "unreadable_items": sum(len(keys) for keys in result.unreadable.values()),
+        "not_modified": result.not_modified,
+        "rate_limit_points": result.rate_limit_points,
+        "rate_limit_remaining": result.rate_limit_remaining,
     }
+
+
+def _count_rate_limit(result: CycleResult, trackers: Mapping[str, Tracker]) -> None:
+    stats = [t.stats for t in trackers.values()]
+    result.not_modified = sum(s.not_modified for s in stats)
+    result.rate_limit_points = sum(s.rate_limit_points for s in stats)
+    left = [s.rate_limit_remaining for s in stats if s.rate_limit_remaining is not None]
+    result.rate_limit_remaining = min(left) if left else None

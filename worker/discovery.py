@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from connectors.model import Milestone, TrackerState, WorkItem
@@ -57,7 +57,6 @@ class Catalogue:
     labels: tuple[tuple[str, Count], ...]
     epics: tuple[Epic, ...] = ()
     items: int = 0
-    people: tuple[str, ...] = field(default=())  # assignees' names as the tracker shows them
 
     @property
     def container_word(self) -> str:
@@ -66,7 +65,7 @@ class Catalogue:
 
 def discover(source: GitHubSource | JiraSource, tracker: Tracker) -> Catalogue:
     """Read the source and count what each name a selector can use would select."""
-    items = [i for i in tracker.fetch_items(None)]
+    items = list(tracker.fetch_items(None))
     milestones = tracker.fetch_milestones()
     if isinstance(source, GitHubSource):
         return catalogue(source, items, milestones, tracker.fetch_labels())
@@ -91,7 +90,6 @@ def catalogue(
         for m in sorted(milestones, key=lambda m: (m.closed, m.due or date.max, m.title))
     )
     names = sorted({*labels, *by_label}, key=str.casefold)
-    people = sorted({p.label for item in items for p in item.assignees}, key=str.casefold)
     return Catalogue(
         source=source,
         containers=containers,
@@ -101,7 +99,6 @@ def catalogue(
             for e in sorted(epics, key=lambda e: _key_order(e.key))
         ),
         items=len(items),
-        people=tuple(people),
     )
 
 

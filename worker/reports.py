@@ -24,6 +24,7 @@ from mappings.config import Deliverable, MappingFile
 from mappings.report import role_documents
 from mappings.scope import Portfolio, Scope, due_by_item, mapping_digest, report_targets
 from mappings.views import (
+    AcrossDeliverables,
     DeliveryLeadView,
     ProjectManagerView,
     Snapshot,
@@ -32,7 +33,7 @@ from mappings.views import (
 )
 from rendering.document import Document
 from worker.fetch import memberships
-from worker.state import History, Mirror, Publication
+from worker.state import Cursors, History, Mirror, Publication
 
 log = structlog.get_logger("delivery_sync.reports")
 
@@ -55,8 +56,9 @@ class DeliverableReport:
         return self.scope.deliverable.id
 
 
-class _Store(Mirror, History, Protocol):
-    """What computing the reports reads: the mirror and the deliverables' history."""
+class _Store(Mirror, History, Cursors, Protocol):
+    """What computing the reports reads: the mirror, the deliverables' history, and what was
+    learnt about each site."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,9 @@ def compute_reports(
     members = memberships(mapping, state)
     unreadable = {s.id: state.unreadable(s.id) for s in mapping.sources}
     publications = {d.id: state.publication(d.id) for d in mapping.deliverables}
-    portfolio = Portfolio(mapping, items, milestones, members, unreadable)
+    portfolio = Portfolio(
+        mapping, items, milestones, members, unreadable, _cloud_sites(mapping, state)
+    )
     scopes, skipped = _publishable_scopes(mapping, portfolio, publications, failed_sources)
     context = _Context(
         mapping,
@@ -226,9 +230,9 @@ def _report(
         scope,
         rules,
         today,
+        history=history,
         project_manager=mapping.person(mapping.roles.project_manager),
-        wip_everywhere=context.wip_everywhere,
-        due_by_item=context.due_of,
+        across=AcrossDeliverables(context.wip_everywhere, context.due_of),
     )
     documents = role_documents(lead_view, pm_view, rules.mention)
     return DeliverableReport(
@@ -249,10 +253,13 @@ def inputs_digest(scope: Scope, history: Sequence[Snapshot], context: _Context) 
     item, its category, due date, blockers …); its due date, targets and checklist; the
     work in progress of the people it shows; the due dates of other deliverables its open
     items wait for; and the items that left it within its history, whose titles the scope
-    change shows. Its own history is not an input: it changes only by publishing, and a
-    report is stable under its own snapshot (an idle cycle writes nothing)."""
+    change shows; the tracker searches its comment links to. Its own history is not an
+    input: it changes only by publishing, "since the last report" reads only the versions
+    before today (`previous_report`), and a report is stable under its own snapshot (an idle
+    cycle writes nothing)."""
     digest = hashlib.sha1(context.day_key.encode())
     digest.update(repr((scope.due, scope.due_from, scope.targets, scope.checklist)).encode())
+    digest.update(repr((scope.full_list, [p.search for p in scope.parts])).encode())
     for group in (scope.items, scope.dropped, scope.unreadable):
         digest.update(b"|")
         for classified in group:
@@ -298,6 +305,16 @@ def _publishable_scopes(
             continue
         scopes.append(scope)
     return scopes, skipped
+
+
+def _cloud_sites(mapping: MappingFile, state: Cursors) -> dict[str, bool]:
+    """Whether each Jira source's site turned out to be Cloud, as its adapter discovered."""
+    found = {}
+    for source in mapping.sources:
+        stored = state.site_info(source.id) if source.kind == "jira" else None
+        if stored is not None and "cloud" in stored[0]:
+            found[source.id] = bool(stored[0]["cloud"])
+    return found
 
 
 def _sources_of(deliverable: Deliverable) -> set[str]:

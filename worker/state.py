@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from connectors.model import Milestone, WorkItem
+from connectors.tracker import Validator
 
 if TYPE_CHECKING:  # the domain is imported when a snapshot is read, not to open the store
     from mappings.views import Snapshot
@@ -43,10 +44,25 @@ TOUCH_SLACK = timedelta(minutes=5)
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    """Where a stream's next read starts, and how to ask the tracker whether it changed."""
+
     since: (
         datetime  # next incremental fetch asks for items updated at or after this (minus lookback)
     )
     full_at: datetime  # when the last full fetch of the stream completed
+    # The stream's first page as the tracker last identified it (`ETag`, `Last-Modified`),
+    # sent back on the next read: a 304 means the stream is unchanged. None: none given.
+    etag: str | None = None
+    last_modified: str | None = None
+    # How the last full read was made (`worker.read_plan.Read`: "whole" or "selectors"); the
+    # mirror of a source read by selectors holds only what the mapping names.
+    plan: str | None = None
+
+    @property
+    def validator(self) -> Validator | None:
+        if self.etag is None and self.last_modified is None:
+            return None
+        return Validator(self.etag, self.last_modified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +296,11 @@ _MIGRATIONS = [
     CREATE TABLE revisions (
         source TEXT PRIMARY KEY, revision INTEGER NOT NULL
     );
+    """,
+    """
+    ALTER TABLE cursors ADD COLUMN etag TEXT;
+    ALTER TABLE cursors ADD COLUMN last_modified TEXT;
+    ALTER TABLE cursors ADD COLUMN plan TEXT;
     """,
 ]
 SNAPSHOTS_KEPT_DAYS = 120
@@ -530,16 +551,25 @@ class SQLiteState:
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
-            "SELECT since, full_at FROM cursors WHERE stream = ?", (stream,)
+            "SELECT since, full_at, etag, last_modified, plan FROM cursors WHERE stream = ?",
+            (stream,),
         ).fetchone()
         if row is None:
             return None
-        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]))
+        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]), *row[2:])
 
     def save_cursor(self, stream: str, cursor: Cursor) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO cursors (stream, since, full_at) VALUES (?, ?, ?)",
-            (stream, cursor.since.isoformat(), cursor.full_at.isoformat()),
+            "INSERT OR REPLACE INTO cursors (stream, since, full_at, etag, last_modified, plan) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                stream,
+                cursor.since.isoformat(),
+                cursor.full_at.isoformat(),
+                cursor.etag,
+                cursor.last_modified,
+                cursor.plan,
+            ),
         )
 
     # ---- comments ---------------------------------------------------------------------------

@@ -134,6 +134,11 @@ MIGRATIONS = [
         source TEXT PRIMARY KEY, revision INTEGER NOT NULL
     );
     """,
+    """
+    ALTER TABLE cursors ADD COLUMN etag TEXT;
+    ALTER TABLE cursors ADD COLUMN last_modified TEXT;
+    ALTER TABLE cursors ADD COLUMN plan TEXT;
+    """,
 ]
 # Tables only a shared store has (coordination between replicas), versioned on their own so the
 # list above stays the SQLite list's mirror.
@@ -423,16 +428,24 @@ class PostgresState:
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
-            "SELECT since, full_at FROM cursors WHERE stream = %s", (stream,)
+            "SELECT since, full_at, etag, last_modified, plan FROM cursors WHERE stream = %s",
+            (stream,),
         ).fetchone()
         if row is None:
             return None
-        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]))
+        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]), *row[2:])
 
     def save_cursor(self, stream: str, cursor: Cursor) -> None:
         self._db.execute(
-            _upsert("cursors", ["stream"], ["since", "full_at"]),
-            (stream, cursor.since.isoformat(), cursor.full_at.isoformat()),
+            _upsert("cursors", ["stream"], ["since", "full_at", "etag", "last_modified", "plan"]),
+            (
+                stream,
+                cursor.since.isoformat(),
+                cursor.full_at.isoformat(),
+                cursor.etag,
+                cursor.last_modified,
+                cursor.plan,
+            ),
         )
 
     def site_info(self, source: str) -> tuple[dict, datetime] | None:
