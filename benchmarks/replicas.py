@@ -17,6 +17,7 @@ started from this machine's PostgreSQL binaries, as the tests do.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import platform
@@ -128,8 +129,11 @@ def measure(server: str, total: int, latency: float, count: int) -> list[tuple]:
 
 
 def main() -> None:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    latency = float(sys.argv[2]) if len(sys.argv) > 2 else 0.05
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("items", nargs="?", type=int, default=50_000)
+    parser.add_argument("latency", nargs="?", type=float, default=0.05, help="seconds/request")
+    args = parser.parse_args()
+    total, latency = args.items, args.latency
     print(
         f"{total:,} items: {REPOS} GitHub repositories, {PROJECTS} Jira projects; "
         f"{latency * 1000:.0f} ms per request; {os.cpu_count()} CPUs, {platform.platform()}\n"

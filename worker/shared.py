@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol, cast
 
@@ -60,7 +60,9 @@ class WorkQueue(Protocol):
     def join_cycle(
         self, name: str | None, plan: list[tuple[str, int]], digest: str, gap: timedelta
     ) -> int | None: ...
-    def claim(self, cycle: int, phase: int) -> tuple[str, str | None] | None: ...
+    def claim(
+        self, cycle: int, phase: int, prefer: Sequence[str] = ()
+    ) -> tuple[str, str | None] | None: ...
     def complete(self, cycle: int, unit: str, outcome: str | None) -> bool: ...
     def pending(self, cycle: int, phase: int) -> int: ...
     def outcomes(self, cycle: int, phase: int) -> dict[str, str | None]: ...
@@ -110,6 +112,8 @@ class SharedCycle(Cycle):
 
     name: str | None = None
     gap: timedelta = timedelta(0)
+    # The groups whose comments this replica checked (and so listed): it publishes them first.
+    _checked: list[str] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -169,14 +173,16 @@ class SharedCycle(Cycle):
         self._finish(run_id, result, now, computed.today if computed else self.today(now))
         return result
 
-    def _claims(self, cycle: int, phase: int) -> Iterator[tuple[str, bool]]:
+    def _claims(
+        self, cycle: int, phase: int, prefer: Sequence[str] = ()
+    ) -> Iterator[tuple[str, bool]]:
         """The units of a phase this replica claims, each with whether it was taken over from
         another holder, until every unit of the phase is done (by anyone) or a stop is asked
         for; waiting meanwhile for others' units to finish or their leases to expire."""
         stop = self.runtime.stop
         while not stop.is_set():
             keep_lock(self.state)
-            claimed = self.work.claim(cycle, phase)
+            claimed = self.work.claim(cycle, phase, prefer)
             if claimed is not None:
                 unit, previous = claimed
                 if previous is not None:
@@ -219,9 +225,10 @@ class SharedCycle(Cycle):
         any replica found a comment gone or edited on."""
         groups = publish_groups(self.mapping)
         for unit, _ in self._claims(cycle, VERIFY):
-            members = groups.get(unit.replace("verify:", "publish:", 1), ())
-            repaired = self._verify_all(publisher, failed, now, only=members)
+            group = unit.replace("verify:", "publish:", 1)
+            repaired = self._verify_all(publisher, failed, now, only=groups.get(group, ()))
             self._done(cycle, unit, json.dumps(sorted(repaired)))
+            self._checked.append(group)
         repaired_anywhere: set[str] = set()
         for outcome in self.work.outcomes(cycle, VERIFY).values():
             repaired_anywhere |= set(json.loads(outcome or "[]"))
@@ -238,7 +245,7 @@ class SharedCycle(Cycle):
         """Publish the groups this replica claims; the deliverables it published."""
         groups = publish_groups(self.mapping)
         mine: set[str] = set()
-        for unit, taken_over in self._claims(cycle, PUBLISH):
+        for unit, taken_over in self._claims(cycle, PUBLISH, self._checked):
             if taken_over:
                 # Its holder may have written to these targets after our own listing of them
                 # (in the verify phase): look afresh, or a create it made would be made again.

@@ -645,11 +645,15 @@ class PostgresState:
         log.info("cycle.planned", cycle=cycle, name=name, units=len(plan))
         return cycle
 
-    def claim(self, cycle: int, phase: int) -> tuple[str, str | None] | None:
+    def claim(
+        self, cycle: int, phase: int, prefer: Sequence[str] = ()
+    ) -> tuple[str, str | None] | None:
         """Lease one unit of the phase that is neither done nor held (a lease not renewed in
         time is free again); the unit and its previous holder, or None. SKIP LOCKED: replicas
         claiming at the same moment get different units instead of waiting on each other. A
-        unit still leased in another (superseded) cycle waits for that holder to finish."""
+        unit still leased in another (superseded) cycle waits for that holder to finish.
+        Units in `prefer` come first (a group's publication to the replica that checked it,
+        which has its comments listed already)."""
         row = self._db.execute(
             """
             WITH next AS (
@@ -659,7 +663,7 @@ class PostgresState:
                   AND NOT EXISTS (
                       SELECT 1 FROM work_units o WHERE o.unit = w.unit AND o.cycle <> w.cycle
                       AND o.done IS NULL AND o.expires >= now())
-                ORDER BY w.unit LIMIT 1
+                ORDER BY w.unit = ANY(%(prefer)s) DESC, w.unit LIMIT 1
                 FOR UPDATE OF w SKIP LOCKED
             )
             UPDATE work_units w SET holder = %(me)s, expires = now() + %(ttl)s,
@@ -667,7 +671,13 @@ class PostgresState:
             FROM next WHERE w.cycle = next.cycle AND w.unit = next.unit
             RETURNING w.unit, next.holder
             """,
-            {"cycle": cycle, "phase": phase, "me": self._owner, "ttl": self._lease_ttl},
+            {
+                "cycle": cycle,
+                "phase": phase,
+                "me": self._owner,
+                "ttl": self._lease_ttl,
+                "prefer": list(prefer),
+            },
         ).fetchone()
         if row is None:
             return None
