@@ -19,6 +19,7 @@ the same mirror, through the cycle's own `evaluate` step.
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import resource
@@ -117,8 +118,20 @@ def measure(total: int) -> dict:
     return {"total": listed, "pages": pages, "rows": rows, "cpu": cpu}
 
 
-def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 10_000, 50_000]
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description="Requests, wall time and peak memory of whole `run --once` cycles against "
+        "the sandbox, and the CPU of mapping, status and rendering, at each size."
+    )
+    parser.add_argument(
+        "sizes",
+        nargs="*",
+        type=int,
+        default=[1_000, 10_000, 50_000],
+        metavar="ITEMS",
+        help="GitHub items over 10 repositories (default: 1000 10000 50000)",
+    )
+    sizes = parser.parse_args(argv).sizes
     print(f"{REPOS} repositories, {REPOS} deliverables; reads/writes from the sandbox's log\n")
     print("| items listed | cycle | exit | reads | writes | page bound | wall s | peak RSS MB |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|")

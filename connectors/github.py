@@ -39,7 +39,10 @@ from pydantic import SecretStr
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import (
+    ChangeListing,
     RequestStats,
+    Selection,
+    Validator,
     skip_malformed,
     valid_answer,
 )
@@ -62,6 +65,11 @@ if TYPE_CHECKING:
 log = structlog.get_logger("delivery_sync.github")
 
 PAGE_SIZE = 100
+# Sent with every request, as GitHub's REST reference asks: the media type and the API version
+# the adapter was written against, so a later default version cannot change an answer's shape.
+GITHUB_HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+# What `_GitHubWire.read` gives for a 304 to a conditional read: the stream is unchanged.
+NOT_MODIFIED = object()
 # Pages of one listing, whatever the tracker says: a million entries at 100 a page.
 PAGE_CEILING = 10_000
 ANY_BOT = "*[bot]"
@@ -220,7 +228,20 @@ def normalise_milestone(raw: dict[str, Any], source_id: str) -> Milestone:
         due=date.fromisoformat(due_on[:10]) if due_on else None,
         closed=raw.get("state") == "closed",
         url=_optional_text(raw.get("html_url"), "html_url"),
+        number=_optional_count(raw.get("number")),
+        size=_milestone_size(raw),
     )
+
+
+def _optional_count(value: Any) -> int | None:
+    """A count or number as GitHub sends it; None when it is not a whole number ≥ 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _milestone_size(raw: dict[str, Any]) -> int | None:
+    """Issues and pull requests in a milestone (open + closed), as `milestone=` lists them."""
+    counts = [_optional_count(raw.get(k)) for k in ("open_issues", "closed_issues")]
+    return None if None in counts else sum(c for c in counts if c is not None)
 
 
 def _normalise_comment(raw: dict[str, Any]) -> Comment:
@@ -493,14 +514,18 @@ class _GitHubWire(Dialect):
 
     def send(self, request: Request) -> Answer:
         params = dict(request.params) if request.params is not None else None
+        # A new dict each time: PyGithub adds the authorization and user agent to it.
+        sent = {**GITHUB_HEADERS, **(request.headers or {})}
         status, headers, text = self.requester.requestJson(
-            request.method, request.url, params, None, request.body
+            request.method, request.url, params, sent, request.body
         )
         return Answer(status, {str(k).lower(): str(v) for k, v in headers.items()}, text)
 
     def read(self, answer: Answer, request: Request) -> tuple[Mapping[str, str], Any]:
         """The answer's headers and its JSON, of the shape the request expects."""
         status, headers, text = answer.status, answer.headers, answer.text
+        if status == 304 and request.conditional:
+            return headers, NOT_MODIFIED
         try:
             if 300 <= status < 400:
                 target = urlsplit(headers.get("location", "")).hostname or "elsewhere"
@@ -617,12 +642,26 @@ class GitHubTracker:
         return self._transport.request(request)
 
     def _pages(self, url: str, parameters: dict[str, Any], what: str) -> Iterator[list[Any]]:
-        """The pages of a listing, following `Link: rel="next"`. A link back to a page already
-        read, to another host, or more pages than the tracker's `last` link announced (with a
-        generous margin; PAGE_CEILING at most) stops the listing with a TrackerError."""
+        """The pages of a listing (see `_answers`)."""
+        for _, data in self._answers(url, parameters, what):
+            yield data
+
+    def _answers(
+        self,
+        url: str,
+        parameters: dict[str, Any],
+        what: str,
+        validator: Validator | None = None,
+    ) -> Iterator[tuple[Mapping[str, str], Any]]:
+        """The answers (headers and page) of a listing, following `Link: rel="next"`. With a
+        `validator` the first page is asked for conditionally; a 304 ends the listing with one
+        answer, whose page is NOT_MODIFIED. A link back to a page already read, to another host,
+        or more pages than the tracker's `last` link announced (with a generous margin;
+        PAGE_CEILING at most) stops the listing with a TrackerError."""
         account = self._account
         next_url: str | None = url
         params: Mapping[str, Any] | None = parameters
+        conditional = validator.headers() if validator is not None else None
         seen: set[tuple] = set()
         ceiling, announced = PAGE_CEILING, None
         while next_url is not None:
@@ -640,15 +679,18 @@ class GitHubTracker:
                     "forever"
                 )
             seen.add(key)
-            headers, data = self._request(Request("GET", next_url, what, params, expect=_listing))
-            yield data
+            request = Request("GET", next_url, what, params, expect=_listing, headers=conditional)
+            headers, data = self._request(request)
+            yield headers, data
+            if data is NOT_MODIFIED:
+                return
             links = _links(headers.get("link", ""))
             if announced is None and "last" in links:
                 announced = _page_number(links["last"])
                 if announced is not None:
                     # Issues created while we page add pages; twice the announced count holds.
                     ceiling = min(PAGE_CEILING, 2 * announced + 10)
-            next_url, params = links.get("next"), None
+            next_url, params, conditional = links.get("next"), None, None
             if next_url is not None and not account.same_origin(next_url):
                 raise TrackerError(
                     f"{what}: the next page link points at another host "
@@ -675,19 +717,129 @@ class GitHubTracker:
         ):
             yield from issues_of_page(page, self.source_id, self.repo, self.unreadable)
 
-    def fetch_milestones(self) -> list[Milestone]:
-        found = []
+    def changes(self, since: datetime | None, validator: Validator | None) -> ChangeListing:
+        """The repository's issues, most recently updated first, down to `since` (all when None).
+
+        The URL is the same every cycle (no `since` parameter; the cut is made here), so the
+        first page's ETag from one cycle is the validator of the next: a 304 costs no rate-limit
+        point. Newest-first also makes a 304 mean "nothing changed" on a listing of many pages:
+        any change moves its issue to the top of page 1. Paging this order is safe while issues
+        change: an issue updated mid-read moves to the front, so the others shift towards pages
+        not yet read (read twice, never skipped); the moved one is newer than this read's start,
+        so the next read, from the cursor, has it."""
+        parameters: dict[str, Any] = {
+            "state": "all",
+            "sort": "updated",
+            "direction": "desc",
+            "per_page": PAGE_SIZE,
+        }
+        url, what = f"/repos/{self.repo}/issues", f"list {self.repo} issues"
+        answers = self._answers(url, parameters, what, validator)
+        headers, page = next(answers)
+        if page is NOT_MODIFIED:
+            return ChangeListing(True, validator, None, [])
+        links = _links(headers.get("link", ""))
+        pages = _page_number(links["last"]) if "last" in links else None
+        first, older = self._page_since(page, since)
+        listing = ChangeListing(False, Validator.of(headers), pages or 1, first)
+        if not older:
+            listing.rest = self._rest_since(answers, since)
+        return listing
+
+    def _page_since(self, page: list[Any], since: datetime | None) -> tuple[list[WorkItem], bool]:
+        """The issues of a newest-first page updated at or after `since`, and whether the page
+        reached older ones (the listing ends there)."""
+        if since is None:
+            return list(issues_of_page(page, self.source_id, self.repo, self.unreadable)), False
+        recent, older = [], False
+        for raw in page:
+            try:
+                updated = _time(raw["updated_at"], "updated_at") if isinstance(raw, dict) else None
+            except MALFORMED:
+                updated = None  # normalising it names the fault
+            if updated is not None and updated < since:
+                older = True
+            else:
+                recent.append(raw)
+        return list(issues_of_page(recent, self.source_id, self.repo, self.unreadable)), older
+
+    def _rest_since(
+        self, answers: Iterator[tuple[Mapping[str, str], Any]], since: datetime | None
+    ) -> Iterator[WorkItem]:
+        for _, page in answers:
+            items, older = self._page_since(page, since)
+            yield from items
+            if older:
+                return
+
+    def _selection_parameters(self, selection: Selection) -> dict[str, Any]:
+        parameters: dict[str, Any] = {"state": "all"}
+        if selection.milestone is not None:
+            parameters["milestone"] = selection.milestone
+        if selection.label is not None:
+            parameters["labels"] = selection.label
+        return parameters
+
+    def selection_size(self, selection: Selection) -> int:
+        """Entries of the selection's listing: a one-entry page, whose `last` link's page number
+        is the count (no link: the page holds all, none or one)."""
+        parameters = {**self._selection_parameters(selection), "per_page": 1}
+        url, what = f"/repos/{self.repo}/issues", f"count {self.repo} issues of {selection}"
+        headers, page = next(self._answers(url, parameters, what))
+        last = _links(headers.get("link", "")).get("last")
+        counted = _page_number(last) if last else None
+        return counted if counted is not None else len(page)
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        """The items of each selection's listing (creation order: stable while issues change),
+        each once however many selections list it."""
+        seen: set[str] = set()
+        for selection in selections:
+            parameters = {
+                **self._selection_parameters(selection),
+                "sort": "created",
+                "direction": "asc",
+                "per_page": PAGE_SIZE,
+            }
+            url, what = f"/repos/{self.repo}/issues", f"list {self.repo} issues of {selection}"
+            for page in self._pages(url, parameters, what):
+                for item in issues_of_page(page, self.source_id, self.repo, self.unreadable):
+                    if item.key not in seen:
+                        seen.add(item.key)
+                        yield item
+
+    def milestone_changes(
+        self, validator: Validator | None
+    ) -> tuple[list[Milestone] | None, Validator | None]:
+        """The milestones, or None when GitHub answers 304 to `validator`. The validator for next
+        time is kept only for a listing of one page: a page-1 304 says nothing of later pages of
+        a listing ordered by due date."""
+        found: list[Milestone] = []
         parameters = {"state": "all", "per_page": PAGE_SIZE}
-        url = f"/repos/{self.repo}/milestones"
-        for page in self._pages(url, parameters, f"list {self.repo} milestones"):
-            found += skip_malformed(
+        url, what = f"/repos/{self.repo}/milestones", f"list {self.repo} milestones"
+        kept: Validator | None = None
+        for number, (headers, page) in enumerate(self._answers(url, parameters, what, validator)):
+            if page is NOT_MODIFIED:
+                return None, validator
+            one_page = number == 0 and "next" not in _links(headers.get("link", ""))
+            kept = Validator.of(headers) if one_page else None
+            found += self._milestones_of(page)
+        return found, kept
+
+    def _milestones_of(self, page: list[Any]) -> list[Milestone]:
+        return list(
+            skip_malformed(
                 page,
                 lambda raw: normalise_milestone(raw, self.source_id),
                 event="milestone.malformed",
                 source=self.source_id,
                 name=lambda raw: raw.get("title"),
             )
-        return found
+        )
+
+    def fetch_milestones(self) -> list[Milestone]:
+        found, _ = self.milestone_changes(None)
+        return found or []
 
     def fetch_labels(self) -> list[str]:
         """The repository's label names (`GET /repos/{o}/{r}/labels`, 100 per page)."""

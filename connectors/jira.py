@@ -75,7 +75,10 @@ from pydantic import SecretStr
 from connectors.model import Comment, Marker, Milestone, Person, TrackerState, WorkItem
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError, safe_message
 from connectors.tracker import (
+    ChangeListing,
     RequestStats,
+    Selection,
+    Validator,
     skip_malformed,
     valid_answer,
     valid_text,
@@ -495,16 +498,27 @@ def _sprint_attributes(raw: Any) -> dict[str, Any]:
     return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
 
 
-def sprint_name(value: Any) -> str | None:
-    """The active sprint's name, else the last one's (the latest the issue was planned into)."""
+def sprint_name(value: Any, resolved: bool = False) -> str | None:
+    """The sprint the issue is planned in now: the active one, else the next one planned. A
+    sprint that is over says where the issue was, not where it is: a resolved issue keeps the
+    last one (where it was done), an open one whose sprints are all over is back in the backlog
+    (None). Sprints whose state cannot be read fall back to the last one."""
     if not isinstance(value, list):
         return None
     sprints = [s for s in map(_sprint_attributes, value) if isinstance(s.get("name"), str | int)]
     sprints = [s for s in sprints if str(s["name"])]
     if not sprints:
         return None
-    active = [s for s in sprints if str(s.get("state", "")).lower() == "active"]
-    return str((active or sprints)[-1]["name"])
+    by_state: dict[str, list[dict[str, Any]]] = {}
+    for sprint in sprints:
+        by_state.setdefault(str(sprint.get("state", "")).lower(), []).append(sprint)
+    if by_state.get("active"):
+        return str(by_state["active"][-1]["name"])
+    if by_state.get("future"):
+        return str(by_state["future"][0]["name"])
+    if resolved or set(by_state) - {"closed"}:
+        return str(sprints[-1]["name"])
+    return None
 
 
 def _finite(value: Any) -> float | None:
@@ -580,12 +594,13 @@ def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> 
         given = next(v for v in spent_values if v is not None)
         _unreadable_detail(source_id, key, "time spent", given)
     status = _object(fields.get("status"), "the status")
+    state = TrackerState(_category_key(fields))
     return WorkItem(
         source=source_id,
         key=key,
         title=_optional_text(fields.get("summary"), "the summary") or "",
         url=f"{base_url.rstrip('/')}/browse/{key}",
-        state=TrackerState(_category_key(fields)),
+        state=state,
         status=_text(status.get("name"), "the status name"),
         created=_time(fields.get("created"), "fields.created", required=True),  # type: ignore[arg-type]
         updated=_time(fields.get("updated"), "fields.updated", required=True),  # type: ignore[arg-type]
@@ -604,7 +619,9 @@ def normalise_issue(raw: Any, source_id: str, base_url: str, info: SiteInfo) -> 
         points=points,
         spent_seconds=spent,
         blocked_by=blocked_by(fields.get("issuelinks")),
-        sprint=sprint_name(fields.get(info.sprint_field)) if info.sprint_field else None,
+        sprint=sprint_name(fields.get(info.sprint_field), state is TrackerState.DONE)
+        if info.sprint_field
+        else None,
     )
 
 
@@ -1116,6 +1133,24 @@ class JiraTracker:
             if item.key not in seen:
                 seen.add(item.key)
                 yield item
+
+    def changes(self, since: datetime | None, validator: Validator | None) -> ChangeListing:
+        """`fetch_items` as a listing that is never `unchanged`: Jira's search answers carry no
+        `ETag` or `Last-Modified` to ask for it conditionally (its REST references document
+        none), so each read of a stream is one search."""
+        return ChangeListing(False, None, None, [], self.fetch_items(since))
+
+    def selection_size(self, selection: Selection) -> int:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+
+    def milestone_changes(
+        self, validator: Validator | None
+    ) -> tuple[list[Milestone] | None, Validator | None]:
+        """The fix versions, read every time (no validator: see `changes`)."""
+        return self.fetch_milestones(), None
 
     def fetch_milestones(self) -> list[Milestone]:
         """The project's fix versions, in one request."""

@@ -142,7 +142,14 @@ class WorkItem:
         return self.ref.short_key
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))
+        # What `asdict` gives, built by hand: `asdict` deep-copies every field and cost a tenth
+        # of a millisecond per item, a second per 10,000 items stored.
+        data = {name: getattr(self, name) for name in self.__slots__}
+        data["assignees"] = [
+            {"tracker": p.tracker, "id": p.id, "display_name": p.display_name}
+            for p in self.assignees
+        ]
+        return json.dumps(data, default=_json_default, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> WorkItem:
@@ -180,6 +187,10 @@ class Milestone:
     due: date | None = None  # due_on / releaseDate
     closed: bool = False  # closed milestone / released version
     url: str | None = None
+    # GitHub: the milestone's number (`milestone=` lists by it) and its issues and pull requests,
+    # open and closed, as the tracker counts them (what listing it would cost). Jira: None.
+    number: int | None = None
+    size: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=_json_default, separators=(",", ":"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -78,12 +78,92 @@ def _safe_name(name: Callable[[dict], object], raw: Any) -> object:
 
 @dataclass
 class RequestStats:
-    """Requests an adapter sent, for run records and the request-count budget, and the quota
-    the tracker said was left, for the run's metrics."""
+    """Requests an adapter sent, for run records and the request-count budget; the answers
+    that said "not modified"; and what the tracker's rate-limit headers said: the quota left
+    and the points this adapter's requests were charged."""
 
     reads: int = 0
     writes: int = 0
     rate_limit_remaining: int | None = None  # the last `x-ratelimit-remaining` seen; None: none
+    not_modified: int = 0  # 304 answers to conditional reads
+    rate_limit_points: int = 0  # requests the tracker counted against the primary rate limit
+    _last_used: tuple[str, int] | None = field(default=None, repr=False)  # (reset, used)
+
+    def rate_limit_seen(self, status: int, headers: Mapping[str, str]) -> None:
+        """Read one answer's rate-limit headers (names in lower case).
+
+        GitHub's `x-ratelimit-used` counts the window's charged requests: an answer whose count
+        did not rise since our previous answer in the same window (`x-ratelimit-reset`) cost
+        nothing (a 304). A rise counts as one point, whatever its size: requests of other
+        processes sharing the token are not ours. The first answer of a window has nothing to
+        compare with: it costs a point unless it is a 304. Jira sends no count: no points."""
+        remaining = headers.get("x-ratelimit-remaining", "")
+        if remaining.isdigit():  # both trackers send it (Jira Cloud, when a quota applies)
+            self.rate_limit_remaining = int(remaining)
+        used = headers.get("x-ratelimit-used", "")
+        if not used.isdigit():
+            return
+        now = (headers.get("x-ratelimit-reset", ""), int(used))
+        last = self._last_used
+        charged = status != 304 if last is None or last[0] != now[0] else now[1] > last[1]
+        self._last_used = now
+        self.rate_limit_points += charged
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    """What the tracker said identifies a listing's first page (`ETag`, `Last-Modified`). The
+    next read of the same stream sends it back (`If-None-Match`, else `If-Modified-Since`); a
+    304 answer means the page, and so the stream, did not change."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def of(cls, headers: Mapping[str, str]) -> Validator | None:
+        """The validator an answer carries (header names in lower case); None: none."""
+        etag, modified = headers.get("etag") or None, headers.get("last-modified") or None
+        return cls(etag, modified) if etag or modified else None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional request header (an ETag is the stronger test; it wins)."""
+        if self.etag:
+            return {"If-None-Match": self.etag}
+        return {"If-Modified-Since": self.last_modified} if self.last_modified else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """One selector as a tracker lists it (GitHub: `milestone=<number>` and/or `labels=`)."""
+
+    milestone: int | None = None  # the milestone's number
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.milestone is None and self.label is None:
+            raise ValueError("a selection needs a milestone or a label")
+
+    def __str__(self) -> str:
+        parts = [f"milestone {self.milestone}"] if self.milestone is not None else []
+        return " and ".join(parts + ([f"label {self.label!r}"] if self.label is not None else []))
+
+
+@dataclass
+class ChangeListing:
+    """One read of a source's whole listing, newest change first: whether the tracker said it
+    is unchanged (a 304: nothing to read), the validator for the next read, how many pages the
+    tracker announced for it (None: not told), the items of its first page, read already, and
+    the rest, read only when iterated."""
+
+    unchanged: bool
+    validator: Validator | None
+    pages: int | None
+    first: list[WorkItem]
+    rest: Iterator[WorkItem] = field(default_factory=lambda: iter(()))
+
+    def items(self) -> Iterator[WorkItem]:
+        yield from self.first
+        yield from self.rest
 
 
 class Tracker(Protocol):
@@ -101,7 +181,30 @@ class Tracker(Protocol):
         are skipped with a warning."""
         ...
 
+    def changes(self, since: datetime | None, validator: Validator | None) -> ChangeListing:
+        """The source's items, most recently updated first, down to `since` (all when None).
+        With a `validator` the first page is asked for conditionally: `unchanged` when the
+        tracker says it did not change. The first page is read before this returns."""
+        ...
+
+    def selection_size(self, selection: Selection) -> int:
+        """How many entries the selection's listing holds, as the tracker counts them (one
+        request). Only where `changes` announces the whole listing's pages (GitHub)."""
+        ...
+
+    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
+        """The items of each selection's listing, each once (GitHub)."""
+        ...
+
     def fetch_milestones(self) -> list[Milestone]: ...
+
+    def milestone_changes(
+        self, validator: Validator | None
+    ) -> tuple[list[Milestone] | None, Validator | None]:
+        """The milestones (None: unchanged since `validator`) and the validator for next time
+        (None where the tracker gives none, or the listing is too long for one to prove it
+        unchanged)."""
+        ...
 
     def site(self) -> dict | None:
         """Facts discovered about the site that later runs can reuse instead of asking again."""

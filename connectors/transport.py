@@ -11,6 +11,8 @@ tells a person to check. The rest is decided here, once for both:
   that is a rate limit) is retried after the tracker's wait; 5xx is retried, or is an
   `AmbiguousWrite` for a create; an answer that did not come from the tracker (a proxy's page, a
   wrong base URL) says so, whatever its status; 404/410 is `NotFound`; 401/403 name what to check;
+- a 304 answers a conditional read (`Request.headers` carrying a validator): the dialect reads it
+  as "unchanged"; to any other request it is an answer that is not what was promised;
 - a 2xx answer that is not what its endpoint promises (`BadAnswer`) is a failed, retriable read,
   or an `AmbiguousWrite` for a create;
 - everything runs under the one retry policy (`connectors.retry.call`).
@@ -52,6 +54,12 @@ class Request:
     body: Any = None  # sent as JSON
     create: bool = False  # creates something: an unknown outcome is never re-sent
     expect: Shape | None = None  # what a good answer must be (None: the dialect's default)
+    headers: Mapping[str, str] | None = None  # extra headers (a conditional read's validator)
+
+    @property
+    def conditional(self) -> bool:
+        names = {name.lower() for name in self.headers or ()}
+        return bool(names & {"if-none-match", "if-modified-since"})
 
     @property
     def reads(self) -> bool:
@@ -185,9 +193,9 @@ class Transport:
         else:
             self.stats.writes += 1
         answer = self._send(request)
-        remaining = answer.headers.get("x-ratelimit-remaining", "")
-        if remaining.isdigit():  # both trackers send it (Jira Cloud, when a quota applies)
-            self.stats.rate_limit_remaining = int(remaining)
+        self.stats.rate_limit_seen(answer.status, answer.headers)
+        if answer.status == 304 and request.conditional:
+            self.stats.not_modified += 1  # the dialect says what "unchanged" reads as
         if answer.status >= 400:
             # Never chained: the library's exception may carry the request's headers.
             raise refusal(self.dialect, answer, request) from None

@@ -46,6 +46,59 @@ class BurnupPoint(_Frozen):
     scope: int = Field(description="items created on or before the day")
 
 
+class TaskData(_Frozen):
+    """An open task in the PM comment: listed once, in the section of its first flag."""
+
+    item: str = Field(description="source:key, e.g. web:acme/web#12")
+    title: str
+    url: str
+    assignees: list[str]
+    due: date | None
+    due_from: str | None = Field(
+        description="where an inherited due date comes from (milestone v2.1, fix version 2.0); "
+        "null for the task's own date or none"
+    )
+    sprint: str | None = Field(description="the Jira sprint it is planned in now")
+    note: str = Field(description="what is wrong with it in its section")
+    flags: list[Literal["overdue", "blocked", "due soon", "stale", "conflict", "unassigned"]] = (
+        Field(description="every flag, most urgent (its section's) first")
+    )
+    also: list[str] = Field(description="its other flags as its line says them")
+
+
+class WorkloadData(_Frozen):
+    person: str
+    open: int
+    in_progress: int = Field(description="in progress in this deliverable")
+    overdue: int
+    points_open: float
+    wip_everywhere: int = Field(
+        description="in progress in every source: what the WIP limit is about"
+    )
+
+
+class DoneSinceData(_Frozen):
+    since: date = Field(description="the day of the report compared with")
+    items: list[str] = Field(description="source:key of each item completed since, latest first")
+
+
+class ProjectManagerData(_Frozen):
+    """The PM comment's figures: each open task in exactly one section."""
+
+    counts: dict[str, int]
+    dropped: int
+    overdue: list[TaskData]
+    blocked: list[TaskData]
+    due_soon: list[TaskData]
+    stale: list[TaskData]
+    conflicts: list[TaskData]
+    unassigned: list[TaskData]
+    over_wip: list[str] = Field(description="people over the WIP limit with work here, worst first")
+    wip_limit: int
+    workload: list[WorkloadData]
+    done_since: DoneSinceData | None = Field(description="null on the first report")
+
+
 class DeliverableData(BaseModel):
     """One deliverable: the figures of both role comments. `delivery_lead` and
     `project_manager` carry the rest of each view."""
@@ -55,13 +108,15 @@ class DeliverableData(BaseModel):
     id: str
     name: str
     status: Literal["On track", "At risk", "Off track", "Done", "No due date"]
-    reason: str | None = Field(description="what decided the status, as the comment says it")
+    reason: str = Field(
+        description="what decided the status, in one line, as the comment's `Why:` line says it"
+    )
     done: int
     total: int
     items: list[ItemData] = Field(description="every item, counted and dropped")
     burnup: list[BurnupPoint]
     delivery_lead: dict[str, Any]
-    project_manager: dict[str, Any]
+    project_manager: ProjectManagerData
 
 
 class JsonReport(_Frozen):
@@ -101,13 +156,13 @@ def _deliverable(lead: DeliveryLeadView, pm: ProjectManagerView) -> DeliverableD
         id=scope.deliverable.id,
         name=lead.name,
         status=str(lead.health),
-        reason=getattr(lead, "reason", None),
+        reason=lead.reason,
         done=lead.done,
         total=lead.total,
         items=[_item(i) for i in (*scope.items, *scope.dropped)],
         burnup=[BurnupPoint(day=d, done=done, scope=total) for d, done, total in lead.burnup],
         delivery_lead=details["delivery_lead"],
-        project_manager=details["project_manager"],
+        project_manager=ProjectManagerData.model_validate(details["project_manager"]),
     )
 
 

@@ -8,15 +8,23 @@ headings are contract (DESIGN §6): keep their wording.
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
-from connectors.model import Person, Role, WorkItem
-from mappings.classify import Category
+from connectors.model import ItemRef, Person, Role, WorkItem
+from mappings.classify import Category, ClassifiedItem
 from mappings.config import PersonEntry
 from mappings.forecast import Forecast
 from mappings.scope import Scope
-from mappings.views import DeliveryLeadView, Nudge, ProjectManagerView, Task
+from mappings.views import (
+    DeliveryLeadView,
+    Flag,
+    Nudge,
+    ProjectManagerView,
+    SinceLastReport,
+    Task,
+    Workload,
+    percent,
+)
 from rendering.document import (
     Block,
     Chart,
@@ -53,12 +61,10 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
     d = scope.deliverable
     blocks: list[Block] = [Heading(DELIVERY_HEADING.format(name=d.name))]
     blocks.append(Line((Plain(f"Status: {view.health}"),)))
+    blocks.append(Line((Plain(f"Why: {view.reason}"),)))
     blocks.append(Line((Plain(f"Progress: {view.done} of {view.total} items done"),)))
+    blocks += [Line((Plain(text),)) for text in _complete_lines(view)]
     blocks += _unreadable_lines(scope)
-    if view.points_total is not None:
-        blocks.append(
-            Line((Plain(f"Points: {_num(view.points_done)} of {_num(view.points_total)} done"),))
-        )
     blocks.append(Line((Plain(_due_line(view)),)))
     blocks += [Line((Plain(text),)) for text in _forecast_lines(view)]
     if view.budget is not None:
@@ -66,6 +72,8 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
     blocks.append(Line((Plain(_requirements_line(view)),)))
     if d.client:
         blocks.append(Line((Plain("Client: "), Text(d.client))))
+    blocks += _full_list_line(scope)
+    blocks += _parts_section(view)
 
     blocks.append(
         _section(
@@ -76,12 +84,12 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
             ),
         )
     )
-    blocks += _scope_change_blocks(view)
+    blocks += _since_blocks(view)
     if view.burnup:
         blocks.append(
             Chart(
                 "Burn-up: scope (upper line) and done (lower line), items",
-                tuple(day.strftime("%m-%d") for day, _, _ in view.burnup),
+                burnup_labels(tuple(day for day, _, _ in view.burnup)),
                 tuple(done for _, done, _ in view.burnup),
                 tuple(total for _, _, total in view.burnup),
             )
@@ -91,6 +99,8 @@ def delivery_lead_report(view: DeliveryLeadView, mention: bool = True) -> Docume
 
 
 def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Document:
+    """What got done since the last report; each open task once, under its most urgent flag,
+    with its other flags on its line; who is over the WIP limit; the workload."""
     d = view.scope.deliverable
     counts = view.counts
     open_total = counts[Category.TODO] + counts[Category.IN_PROGRESS]
@@ -105,45 +115,69 @@ def project_manager_report(view: ProjectManagerView, mention: bool = True) -> Do
         Line((Plain(summary),)),
         *_unreadable_lines(view.scope),
         Line((Plain(_due_line_pm(view)),)),
-        _task_section("Overdue", view.overdue),
-        _task_section("Due soon", view.due_soon),
-        _task_section("Blocked", view.blocked),
-        _task_section("Unassigned", view.unassigned),
-        _task_section("Stale", view.stale),
-        _section(
-            "Over WIP limit",
-            tuple(
-                (
-                    Text(w.person),
-                    Plain(f" — {w.wip_everywhere} in progress (limit {view.wip_limit})"),
-                )
-                for w in view.over_wip
-            ),
-        ),
+        _done_since_block(view),
+        *(_task_section(SECTION_TITLES[flag], tasks) for flag, tasks in view.sections),
+        _section("Over WIP limit", tuple(over_wip_line(w, view.wip_limit) for w in view.over_wip)),
+        *_workload_blocks(view),
+        _footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention),
     ]
-    if not view.workload:
-        blocks.append(Line((Strong("Workload:"), Plain(" nobody has open tasks here"))))
-    else:
-        blocks.append(Line((Strong("Workload"),)))
-        blocks.append(
-            Table(
-                ("Person", "Open", "In progress", "Overdue", "Points open", "WIP everywhere"),
-                tuple(
-                    (
-                        (Text(w.person),),
-                        (Plain(str(w.open)),),
-                        (Plain(str(w.in_progress)),),
-                        (Plain(str(w.overdue)),),
-                        (Plain(_num(w.points_open)),),
-                        (Plain(str(w.wip_everywhere)),),
-                    )
-                    for w in view.workload
-                ),
-            )
-        )
-    blocks.append(_task_section("Conflicts", view.conflicts))
-    blocks.append(_footer(view.project_manager, Role.PROJECT_MANAGER, view.today, mention))
     return Document(tuple(blocks))
+
+
+SECTION_TITLES = {
+    Flag.OVERDUE: "Overdue",
+    Flag.BLOCKED: "Blocked",
+    Flag.DUE_SOON: "Due soon",
+    Flag.STALE: "Stale",
+    Flag.CONFLICT: "Conflicts",
+    Flag.UNASSIGNED: "Unassigned",
+}
+
+
+def over_wip_line(w: Workload, limit: int) -> Inlines:
+    """One person over the WIP limit, with the number the limit is judged on."""
+    return (
+        Text(w.person),
+        Plain(f" — WIP {w.wip_everywhere} (all sources; {w.in_progress} here), limit {limit}"),
+    )
+
+
+def _workload_blocks(view: ProjectManagerView) -> list[Block]:
+    """One row per person with open tasks here. "WIP (all sources)" is the one number the WIP
+    limit and "Over WIP limit" use; "In progress here" is this deliverable's share of it."""
+    if not view.workload:
+        return [Line((Strong("Workload:"), Plain(" nobody has open tasks here")))]
+    header = ("Person", "Open", "Overdue", "Points open", "In progress here", "WIP (all sources)")
+    rows = tuple(
+        (
+            (Text(w.person),),
+            (Plain(str(w.open)),),
+            (Plain(str(w.overdue)),),
+            (Plain(_num(w.points_open)),),
+            (Plain(str(w.in_progress)),),
+            (Plain(str(w.wip_everywhere)),),
+        )
+        for w in view.workload
+    )
+    return [Line((Strong("Workload"),)), Table(header, rows)]
+
+
+def _done_since_block(view: ProjectManagerView) -> Block:
+    done = view.done_since
+    if done is None:
+        return Line(
+            (Plain("Done since the last report: first report, nothing to compare with yet"),)
+        )
+    lines = tuple(
+        (
+            *_item_ref(i.item),
+            Plain(" · "),
+            *_assignees(i),
+            Plain(f" · done {i.closed_on}" if i.closed_on else ""),
+        )
+        for i in done.items
+    )
+    return _section(f"Done since the last report ({done.since})", lines)
 
 
 def retired_report(name: str, role: str, since: date, why: str, successor: bool) -> Document:
@@ -182,19 +216,39 @@ def _item_ref(item: WorkItem) -> Inlines:
     return (Link(item.short_key, item.url), Plain(" "), Title(item.title))
 
 
-def _task_line(task: Task) -> Inlines:
+def task_line(task: Task) -> Inlines:
+    """Key, title, assignee, due date (and where it comes from when it is not the task's own),
+    sprint, what is wrong in this section, and "also:" the task's other flags."""
     item = task.item
-    parts: list = [*_item_ref(item.item), Plain(" · ")]
-    if item.assignee_names:
-        for n, name in enumerate(item.assignee_names):
-            parts += [Plain(", ")] if n else []
-            parts.append(Text(name))
-    else:
-        parts.append(Plain("unassigned"))
-    parts.append(Plain(f" · due {item.due}" if item.due else " · no due date"))
+    parts: list = [*_item_ref(item.item), Plain(" · "), *_assignees(item), Plain(_task_due(item))]
+    if item.item.sprint:
+        parts += [Plain(" · sprint "), Text(item.item.sprint)]
     if task.note:
         parts.append(Plain(f" · {task.note}"))
+    if task.also:
+        parts.append(Plain(f" · also: {'; '.join(task.also)}"))
     return tuple(parts)
+
+
+def _assignees(item: ClassifiedItem) -> Inlines:
+    if not item.assignee_names:
+        return (Plain("unassigned"),)
+    parts: list = []
+    for n, name in enumerate(item.assignee_names):
+        parts += [Plain(", ")] if n else []
+        parts.append(Text(name))
+    return tuple(parts)
+
+
+def _task_due(item: ClassifiedItem) -> str:
+    """A task's own due date, or its milestone's / fix version's, saying which. GitHub issues
+    have no date of their own, and the deliverable's date is never shown as a task's."""
+    if item.due is None:
+        return " · no due date"
+    if item.due_from is None:
+        return f" · due {item.due}"
+    what, name = item.due_from
+    return f" · due {item.due} ({what} {name})"
 
 
 def _section(title: str, items: tuple[Inlines, ...]) -> Section:
@@ -204,7 +258,74 @@ def _section(title: str, items: tuple[Inlines, ...]) -> Section:
 
 
 def _task_section(title: str, tasks: tuple[Task, ...]) -> Section:
-    return _section(title, tuple(_task_line(t) for t in tasks))
+    return _section(title, tuple(task_line(t) for t in tasks))
+
+
+def _complete_lines(view: DeliveryLeadView) -> list[str]:
+    """The share done, by items and by points, and the points with what they leave out: an
+    item without an estimate adds nothing to either side, which the line says rather than
+    letting the points look complete."""
+    if not view.total:
+        return []
+    shares = [f"{percent(view.done / view.total)} of items"]
+    if view.points_total:
+        shares.append(f"{percent((view.points_done or 0) / view.points_total)} of points")
+    lines = ["Complete: " + ", ".join(shares)]
+    if view.points_total is not None:
+        points = f"Points: {_num(view.points_done)} of {_num(view.points_total)} done"
+        if view.unestimated:
+            has, counts = ("has", "counts") if view.unestimated == 1 else ("have", "count")
+            points += (
+                f"; {view.unestimated} of {view.total} items {has} no estimate and {counts} as 0"
+            )
+        lines.append(points)
+    return lines
+
+
+def _full_list_line(scope: Scope) -> list[Block]:
+    """Where to see every item in the trackers: one search per repository and Jira site."""
+    if not scope.full_list:
+        return []
+    parts: list = [Plain("Full list: ")]
+    for n, (label, url) in enumerate(scope.full_list):
+        parts += [Plain(" · ")] if n else []
+        parts.append(Link(label, url))
+    return [Line(tuple(parts))]
+
+
+def _parts_section(view: DeliveryLeadView) -> list[Block]:
+    """Which part of the scope is behind: done of total per selector."""
+    if not view.parts:
+        return []
+    lines = tuple(
+        (
+            Link(part.label, part.search) if part.search else Text(part.label),
+            Plain(
+                f": {part.done} of {part.total} done"
+                + (f" ({percent(part.done / part.total)})" if part.total else "")
+            ),
+        )
+        for part in view.parts
+    )
+    title = "Progress by part"
+    if sum(part.total for part in view.parts) > view.total:
+        title += " (an item in several parts counts in each)"
+    return [Section(title, lines, limit=20)]
+
+
+def burnup_labels(days: tuple[date, ...]) -> tuple[str, ...]:
+    """The burn-up's x-axis: month and day ("11-25"), the year being the report's. Across New
+    Year that is ambiguous, so the first day, the first day of each year and the last day carry
+    the year ("2026-12-14", "12-21", "2027-01-04", "2027-01-11"): Jira's sparkline shows only the
+    first and the last label, and both must say which year they are in."""
+    if len({day.year for day in days}) < 2:
+        return tuple(day.strftime("%m-%d") for day in days)
+    return tuple(
+        day.isoformat()
+        if n in (0, len(days) - 1) or day.year != days[n - 1].year
+        else day.strftime("%m-%d")
+        for n, day in enumerate(days)
+    )
 
 
 def _due_line(view: DeliveryLeadView) -> str:
@@ -236,9 +357,8 @@ def _forecast_lines(view: DeliveryLeadView) -> list[str]:
             + f" (at {f.throughput_per_day:.1f} items/day over {f.window_days} days)"
         )
     if f.probability_by_due is not None:
-        # Floor, so a 0.846 chance never reads "85 %" beside "At risk".
-        chance = math.floor(f.probability_by_due * 100)
-        lines.append(f"Chance of finishing by the due date: {chance} %")
+        # Rounded down, so a 0.846 chance never reads "85 %" beside "At risk".
+        lines.append(f"Chance of finishing by the due date: {percent(f.probability_by_due)}")
     if f.growth_is_material:  # after the chance: a status-change notice quotes the first two
         lines.append(_growth_line(f))
     if f.note:
@@ -280,24 +400,17 @@ def _requirements_line(view: DeliveryLeadView) -> str:
     return "Requirements met: " + "; ".join(parts)
 
 
-def _scope_change_blocks(view: DeliveryLeadView) -> list[Block]:
-    change = view.scope_change
+def _since_blocks(view: DeliveryLeadView) -> list[Block]:
+    change = view.since_last_report
     dropped_total = len(view.scope.dropped)
     if change is None:
-        lines = [Line((Plain("Scope change: first report, nothing to compare with yet"),))]
-    elif change.empty:
-        lines = [Line((Plain(f"Scope change since {change.since}: none"),))]
-    else:
-        items: list[Inlines] = [(Plain("Added: "), *_item_ref(i.item)) for i in change.added]
-        items += [
-            (Plain("Removed: "), *(_item_ref(item) if item else (Text(ref.key),)))
-            for ref, item in change.removed
+        lines: list[Block] = [
+            Line((Plain("Since the last report: first report, nothing to compare with yet"),))
         ]
-        items += [(Plain("Dropped: "), *_item_ref(i.item)) for i in change.dropped]
-        if change.due_moved:
-            old, new = change.due_moved
-            items.append((Plain(f"Due date moved: {old or 'none'} → {new or 'none'}"),))
-        lines = [Section(f"Scope change since {change.since}", tuple(items))]
+    else:
+        title = f"Since the last report ({change.since})"
+        said = _since_lines(change)
+        lines = [Section(title, said, limit=12) if said else _nothing_since(title)]
     if dropped_total:
         lines.append(
             Line(
@@ -305,6 +418,75 @@ def _scope_change_blocks(view: DeliveryLeadView) -> list[Block]:
             )
         )
     return lines
+
+
+def _nothing_since(title: str) -> Line:
+    return Line((Strong(f"{title}:"), Plain(" nothing changed")))
+
+
+def _since_lines(change: SinceLastReport) -> tuple[Inlines, ...]:
+    """A summary first (a long list is cut from the end), then the news a delivery lead acts
+    on before the good news: due date, new blockers, scope, then what got done."""
+    lines: list[Inlines] = []
+    if not change.empty:
+        lines.append((Plain(_since_summary(change)),))
+    if (chance := _chance_move(change)) is not None:
+        lines.append((Plain(chance),))
+    if not lines:
+        return ()
+    if change.due_moved:
+        old, new = change.due_moved
+        lines.append((Plain(f"Due date moved: {old or 'none'} → {new or 'none'}"),))
+    lines += [
+        (Plain("Blocker opened: "), *_item_ref(b.item.item), Plain(f" — {b.reason}"))
+        for b in change.blockers_opened
+    ]
+    lines += [(Plain("Added: "), *_item_ref(i.item)) for i in change.added]
+    lines += [(Plain("Removed: "), *_ref_or_key(ref, item)) for ref, item in change.removed]
+    lines += [(Plain("Dropped: "), *_item_ref(i.item)) for i in change.dropped]
+    lines += [(Plain("Reopened: "), *_item_ref(i.item)) for i in change.reopened]
+    lines += [
+        (Plain("Blocker cleared: "), *_ref_or_key(ref, item))
+        for ref, item in change.blockers_cleared
+    ]
+    lines += [(Plain("Done: "), *_item_ref(i.item)) for i in change.done]
+    return tuple(lines)
+
+
+def _since_summary(change: SinceLastReport) -> str:
+    before, now = change.done_count
+    if change.recorded:
+        done = f"{len(change.done)} done"
+    else:
+        # A version from before snapshots kept the done items: the counts are all there is.
+        done = f"items done {before} → {now} (which ones the last report did not record)"
+    counts = [
+        done,
+        f"{len(change.reopened)} reopened" if change.reopened else "",
+        f"{len(change.added)} added",
+        f"{len(change.removed)} removed",
+        f"{len(change.dropped)} dropped" if change.dropped else "",
+        f"{len(change.blockers_opened)} blocker{'s' if len(change.blockers_opened) != 1 else ''}"
+        f" opened, {len(change.blockers_cleared)} cleared",
+    ]
+    return " · ".join(c for c in counts if c)
+
+
+def _chance_move(change: SinceLastReport) -> str | None:
+    before, now = change.chance
+    if not change.recorded:
+        if now is None:
+            return None
+        unknown = "(the last report did not record it)"
+        return f"Chance of finishing by the due date: {percent(now)} {unknown}"
+    if before is None and now is None:
+        return None
+    shown = [percent(p) if p is not None else "none" for p in (before, now)]
+    return f"Chance of finishing by the due date: {shown[0]} → {shown[1]}"
+
+
+def _ref_or_key(ref: ItemRef, item: WorkItem | None) -> Inlines:
+    return _item_ref(item) if item is not None else (Text(ref.key),)
 
 
 def _footer(person: PersonEntry | None, role: Role, today: date, mention: bool) -> Line:
@@ -364,10 +546,12 @@ def _lead_data(lead: DeliveryLeadView) -> dict:
     f, b, scope = lead.forecast, lead.budget, lead.scope
     return {
         "status": lead.health,
+        "reason": lead.reason,
         "done": lead.done,
         "total": lead.total,
         "points_done": lead.points_done,
         "points_total": lead.points_total,
+        "unestimated": lead.unestimated,
         "due": _iso(scope.due),
         "due_from": scope.due_from,
         "forecast": None
@@ -398,34 +582,44 @@ def _lead_data(lead: DeliveryLeadView) -> dict:
             for x in lead.blockers
         ],
         "dropped": [str(i.ref) for i in scope.dropped],
-        "scope_change": _scope_change_data(lead),
+        "since_last_report": _since_data(lead),
+        "parts": [
+            {"label": p.label, "done": p.done, "total": p.total, "search": p.search}
+            for p in lead.parts
+        ],
+        "full_list": [{"label": label, "url": url} for label, url in scope.full_list],
     }
 
 
-def _scope_change_data(lead: DeliveryLeadView) -> dict | None:
-    change = lead.scope_change
+def _since_data(lead: DeliveryLeadView) -> dict | None:
+    change = lead.since_last_report
     if change is None:
         return None
     return {
         "since": change.since.isoformat(),
+        "recorded": change.recorded,
+        "done": [str(i.ref) for i in change.done] if change.recorded else None,
+        "reopened": [str(i.ref) for i in change.reopened] if change.recorded else None,
+        "done_count": {"before": change.done_count[0], "now": change.done_count[1]},
         "added": [str(i.ref) for i in change.added],
         "removed": [str(ref) for ref, _ in change.removed],
         "dropped": [str(i.ref) for i in change.dropped],
         "due_moved": [_iso(d) for d in change.due_moved] if change.due_moved else None,
+        "blockers_opened": [str(b.item.ref) for b in change.blockers_opened],
+        "blockers_cleared": [str(ref) for ref, _ in change.blockers_cleared],
+        "chance": {"before": change.chance[0], "now": change.chance[1]},
     }
 
 
 def _pm_data(pm: ProjectManagerView) -> dict:
+    """The PM view as data: each task once, in its section, with all of its flags."""
+    done = pm.done_since
     return {
         "counts": {c.value: n for c, n in pm.counts.items()},
         "dropped": pm.dropped,
-        "overdue": _tasks_data(pm.overdue),
-        "due_soon": _tasks_data(pm.due_soon),
-        "blocked": _tasks_data(pm.blocked),
-        "unassigned": _tasks_data(pm.unassigned),
-        "stale": _tasks_data(pm.stale),
-        "conflicts": _tasks_data(pm.conflicts),
+        **{SECTION_KEYS[flag]: _tasks_data(tasks) for flag, tasks in pm.sections},
         "over_wip": [w.person for w in pm.over_wip],
+        "wip_limit": pm.wip_limit,
         "workload": [
             {
                 "person": w.person,
@@ -437,7 +631,23 @@ def _pm_data(pm: ProjectManagerView) -> dict:
             }
             for w in pm.workload
         ],
+        "done_since": None
+        if done is None
+        else {
+            "since": done.since.isoformat(),
+            "items": [str(i.ref) for i in done.items],
+        },
     }
+
+
+SECTION_KEYS = {
+    Flag.OVERDUE: "overdue",
+    Flag.BLOCKED: "blocked",
+    Flag.DUE_SOON: "due_soon",
+    Flag.STALE: "stale",
+    Flag.CONFLICT: "conflicts",
+    Flag.UNASSIGNED: "unassigned",
+}
 
 
 def _tasks_data(tasks: tuple[Task, ...]) -> list[dict]:
@@ -448,7 +658,11 @@ def _tasks_data(tasks: tuple[Task, ...]) -> list[dict]:
             "url": t.item.item.url,
             "assignees": list(t.item.assignee_names),
             "due": _iso(t.item.due),
+            "due_from": " ".join(t.item.due_from) if t.item.due_from else None,
+            "sprint": t.item.item.sprint,
             "note": t.note,
+            "flags": [f.value for f in t.flags],
+            "also": list(t.also),
         }
         for t in tasks
     ]
@@ -463,6 +677,7 @@ def status_change_notice(view: DeliveryLeadView, previous: str, mention: bool = 
     d = view.scope.deliverable
     lines: list[Block] = [
         Line((Strong(f"Delivery status changed: {previous} → {view.health}"),)),
+        Line((Plain(f"Why: {view.reason}"),)),
         Line((Plain(f"{d.name} · {_due_line(view)}"),)),
     ]
     lines += [Line((Plain(text),)) for text in _forecast_lines(view)[:2]]

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from connectors.model import ItemRef, Milestone, Person, Target, WorkItem
 from mappings.classify import ClassifiedItem, Classifier, Source, carried_label
@@ -25,6 +26,17 @@ from mappings.config import (
     PersonEntry,
     Selector,
 )
+from mappings.searches import full_list_searches, selector_search, web_base
+
+
+@dataclass(frozen=True, slots=True)
+class ScopePart:
+    """One selector of a deliverable: the items it matched (counted or dropped; an item may be
+    in several parts) and the tracker search that lists them, when one fits."""
+
+    selector: Selector
+    refs: frozenset[ItemRef]
+    search: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,9 @@ class Scope:
     matched: tuple[int, ...] = ()  # items each selector matched (by position in `include`)
     # Items whose latest version the tracker sent malformed: their last good version is counted.
     unreadable: tuple[ClassifiedItem, ...] = ()
+    parts: tuple[ScopePart, ...] = ()  # by position in `include`
+    # (label, url) of a tracker search listing the items, per GitHub repository and Jira site
+    full_list: tuple[tuple[str, str], ...] = ()
 
 
 class LastPublication(Protocol):
@@ -74,13 +89,18 @@ class Portfolio:
         milestones: Mapping[str, Mapping[str, Milestone]],
         memberships: Mapping[str, frozenset[str]],
         unreadable: Mapping[str, Collection[str]] | None = None,
+        cloud: Mapping[str, bool] | None = None,
     ) -> None:
+        """`cloud` says, per Jira source, whether its site turned out to be Cloud (what the
+        adapter discovered); it decides how a search link names an epic's children."""
         self.classifier = Classifier(mapping, items, milestones)
         self.items = items
         self.milestones = milestones
         self._sources = self.classifier.sources
         self._memberships = memberships
         self._unreadable = unreadable or {}
+        self._cloud = cloud or {}
+        self._bases: dict[str, str | None] = {}
         # Every deliverable's report targets, which no deliverable counts.
         self._targets = {
             (ref.source, ref.key)
@@ -98,6 +118,7 @@ class Portfolio:
         checklist = self._checklist(targets)
         selected: dict[tuple[str, str], WorkItem] = {}
         matched = []
+        parts = []
         for selector in deliverable.include:
             source = self._sources[selector.source]
             members = None
@@ -105,14 +126,15 @@ class Portfolio:
                 members = self._memberships.get(
                     jql_stream(selector.source, selector.jql), frozenset()
                 )
-            count = 0
+            refs = []
             for item in self.items.get(selector.source, {}).values():
                 if (item.source, item.key) in self._targets:
                     continue
                 if matches(item, selector, source, members):
                     selected[(item.source, item.key)] = item
-                    count += 1
-            matched.append(count)
+                    refs.append(item.ref)
+            matched.append(len(refs))
+            parts.append(ScopePart(selector, frozenset(refs), self._search(selector)))
         found = [self.classifier.classify(i) for i in selected.values()]
         found.sort(key=lambda i: i.ref.order)
         broken = {source: set(keys) for source, keys in self._unreadable.items()}
@@ -126,6 +148,13 @@ class Portfolio:
             checklist=checklist,
             matched=tuple(matched),
             unreadable=tuple(i for i in found if i.key in broken.get(i.source, ())),
+            parts=tuple(parts),
+            full_list=full_list_searches(
+                deliverable.include,
+                self._sources,
+                {s.source: b for s in deliverable.include if (b := self._base(s.source))},
+                {s.source: self._is_cloud(s.source) for s in deliverable.include},
+            ),
         )
 
     def problems(
@@ -153,6 +182,40 @@ class Portfolio:
                     )
                 )
         return problems
+
+    def _search(self, selector: Selector) -> str | None:
+        base = self._base(selector.source)
+        if base is None:
+            return None
+        source = self._sources[selector.source]
+        return selector_search(selector, source, base, self._is_cloud(selector.source))
+
+    def _base(self, source_id: str) -> str | None:
+        """The source's web address, from the first of its items whose link shows it."""
+        if source_id not in self._bases:
+            source = self._sources[source_id]
+            self._bases[source_id] = next(
+                (
+                    base
+                    for item in self.items.get(source_id, {}).values()
+                    if (base := web_base(source, item.url)) is not None
+                ),
+                None,
+            )
+        return self._bases[source_id]
+
+    def _is_cloud(self, source_id: str) -> bool | None:
+        """Whether a Jira source is on Cloud: as configured, else as discovered, else as its
+        host says (only Cloud sites live on atlassian.net); None when nothing tells."""
+        source = self._sources[source_id]
+        if not isinstance(source, JiraSource):
+            return None
+        if source.deployment != "auto":
+            return source.deployment == "cloud"
+        if (known := self._cloud.get(source_id)) is not None:
+            return known
+        base = self._base(source_id) or ""
+        return True if (urlsplit(base).hostname or "").endswith(".atlassian.net") else None
 
     def work_in_progress(self) -> Mapping[str, int]:
         """Items in progress per person across every mirrored source."""

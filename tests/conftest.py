@@ -1,5 +1,6 @@
 """Shared fixtures: structlog's defaults for every test, whatever a CLI test configured; a
-state file; the demo sandbox (GitHub and Jira Cloud), and the demo with Jira in both modes."""
+state file; the demo sandbox (GitHub and Jira Cloud), and the demo with Jira in both modes;
+a real PostgreSQL database (tests/pg.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import pytest
 import structlog
 
 from sandbox.server import Sandbox
+from tests.pg import postgres_server, postgres_url
+
+__all__ = ["postgres_server", "postgres_url"]  # fixtures, used by name
 
 
 @pytest.fixture(autouse=True)

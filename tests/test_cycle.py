@@ -110,7 +110,7 @@ def test_editing_the_source_filter_refetches_and_drops_what_it_excludes(sandbox,
 def test_an_unexpected_error_in_one_source_leaves_the_others_reporting(tmp_path, monkeypatch):
     from connectors.github import GitHubTracker
 
-    def broken(self):
+    def broken(self, validator):
         raise RuntimeError("bug in a payload nobody expected")
 
     mapping = parse_mapping(
@@ -119,7 +119,7 @@ def test_an_unexpected_error_in_one_source_leaves_the_others_reporting(tmp_path,
             "sources:\n  - {id: web, kind: github, repo: acme/web}\n",
         )
     )
-    monkeypatch.setattr(GitHubTracker, "fetch_milestones", broken)
+    monkeypatch.setattr(GitHubTracker, "milestone_changes", broken)
     with Sandbox(seed="demo") as sb:
         state = SQLiteState(tmp_path / "state.db")
         result = Cycle.build(mapping, sandbox_settings(sb), state).run()

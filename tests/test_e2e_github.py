@@ -33,7 +33,8 @@ def test_first_cycle_creates_two_comments_per_target_then_idle_cycle_writes_noth
     second = run_cli(["run", "--once"], sandbox, state)
     assert second.code == 0, second.err
     assert writes(sandbox) == []
-    # Idle: one read per source stream (issues since the cursor, milestones) and nothing else.
+    # Idle: one read per source stream (issues, milestones) and nothing else. The milestones
+    # are answered 304; the issues once more in full, as our comments moved their issues.
     assert len(sandbox.requests) == 4
     assert all(r.method == "GET" for r in sandbox.requests)
 
@@ -78,10 +79,13 @@ def test_cycle_lists_issues_in_pages_of_100_without_per_issue_requests(sandbox, 
         for r in sandbox.requests
         if r.method == "GET" and r.path.endswith("/issues") and r.query.get("state") == ["all"]
     ]
+    # Each repository's pages, and its first page once more, conditionally, to catch an issue
+    # that changed while the others were read (answered 304: nothing did).
     expected = sum(
-        math.ceil(len(sandbox.github.issues(repo)) / 100) for repo in ("acme/web", "acme/api")
+        math.ceil(len(sandbox.github.issues(repo)) / 100) + 1 for repo in ("acme/web", "acme/api")
     )
     assert len(list_requests) == expected
+    assert [r.status for r in list_requests].count(304) == 2
     assert all(r.query.get("per_page") == ["100"] for r in list_requests)
     assert requests_to(sandbox, "GET", r"/issues/\d+$") == []
 
@@ -170,12 +174,13 @@ def test_the_json_report_validates_against_the_published_schema(sandbox, state):
     assert report["deliverables"][0]["burnup"][-1]["scope"] >= 1
 
 
-def test_report_as_html_escapes_titles(sandbox, state, tmp_path):
+def test_report_as_html_is_one_portfolio_page_that_escapes_titles(sandbox, state, tmp_path):
     page = tmp_path / "report.html"
     result = run_cli(["report", "--format", "html", "--output", str(page)], sandbox, state)
     assert result.code == 0, result.err
     text = page.read_text()
-    assert text.count("<article>") == 6
+    assert text.count("<h1>") == 1 and text.count('<table class="overview">') == 1
+    assert text.count('<section class="entry"') == text.count("<svg ") == 3
     assert "<script>alert" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 

@@ -10,6 +10,7 @@ import math
 import signal
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -139,15 +140,18 @@ def test_max_writes_defers_the_rest_to_the_next_cycle(sandbox, state):
 
 
 def test_an_item_moved_out_of_a_milestone_shows_as_removed(sandbox, state):
-    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    # "Since the last report" compares with the last report before today: a day apart.
+    day_one = sandbox.anchor.date()
+    day_two = day_one + timedelta(days=1)
+    assert run_cli(["run", "--once", "--as-of", str(day_one)], sandbox, state).code == 0
     moved = open_issues(sandbox, "acme/web", "v2.1")[0]
     sandbox.github.update_issue("acme/web", moved["number"], milestone=None)
 
-    assert run_cli(["run", "--once"], sandbox, state).code == 0
+    assert run_cli(["run", "--once", "--as-of", str(day_two)], sandbox, state).code == 0
 
     [lead] = [c for c in bot_comments(sandbox, "acme/web", 2) if "Delivery status" in c["body"]]
     assert f"- Removed: [web\\#{moved['number']}]({moved['html_url']})" in lead["body"]
-    assert "Scope change since " in lead["body"]
+    assert f"**Since the last report ({day_one})**" in lead["body"]
 
 
 def test_a_status_change_posts_one_notice(sandbox, state):

@@ -116,13 +116,18 @@ def test_truncated_json_once_is_retried_and_the_run_completes(sandbox, state):
         assert len(bot_comments(sandbox, repo, number)) == 2
 
 
-def test_a_next_link_back_to_the_same_page_ends_the_run_in_bounded_time(sandbox, state):
-    assert run_cli(["run", "--once"], sandbox, state).code == 0
+def test_a_next_link_back_to_the_same_page_ends_the_run_in_bounded_time(sandbox, state, tmp_path):
+    # A full fetch reads every page; an incremental one stops at the first page that reaches
+    # issues older than its cursor, and is answered 304 when nothing changed.
+    config = tmp_path / "always-full.yaml"
+    config.write_text(GITHUB_MAPPING.read_text() + "  full_resync_hours: 0.0001\n")
+    assert run_cli(["run", "--once"], sandbox, state, config=config).code == 0
+    time.sleep(0.5)
     sandbox.clear_requests()
     sandbox.inject(link_loop=True, method="GET", path=r"/repos/acme/web/issues$", times=None)
 
     started = time.monotonic()
-    result = run_cli(["run", "--once"], sandbox, state)
+    result = run_cli(["run", "--once"], sandbox, state, config=config)
     elapsed = time.monotonic() - started
 
     assert result.code == 1

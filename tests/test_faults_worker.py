@@ -145,12 +145,12 @@ def test_a_full_disk_mid_cycle_stops_the_run_with_exit_2(tmp_path, monkeypatch, 
     """The disk fills while the mirror is written: exit 2 with the reason, no traceback, and
     no comment was posted from half-written state."""
     from tests.e2e import cli_environment
-    from worker import cli
+    from worker import cli, stores
 
     with Sandbox(seed="demo") as sandbox:
         for key, value in cli_environment(sandbox, tmp_path / "state.db").items():
             monkeypatch.setenv(key, value)
-        opened = cli.open_state
+        opened = stores.open_state
 
         def nearly_full(location, **kwargs):
             store = opened(location, **kwargs)
@@ -158,7 +158,7 @@ def test_a_full_disk_mid_cycle_stops_the_run_with_exit_2(tmp_path, monkeypatch, 
             store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
             return store
 
-        monkeypatch.setattr(cli, "open_state", nearly_full)
+        monkeypatch.setattr(stores, "open_state", nearly_full)
         code = cli.main(["run", "--once"])
         err = capsys.readouterr().err
         assert code == 2

@@ -293,6 +293,8 @@ def test_github_parsers_read_the_documented_issue_milestone_and_comment() -> Non
         due=date(2012, 10, 9),
         closed=False,
         url="https://github.com/octocat/Hello-World/milestones/v1.0",
+        number=1,
+        size=12,  # open_issues + closed_issues: what `milestone=1` would list
     )
     (comment,) = recorded("github-issue-comments")
     at = datetime(2011, 4, 14, 16, 0, 49, tzinfo=UTC)

@@ -17,7 +17,7 @@ from connectors.model import Milestone, Person, TrackerState, WorkItem
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report
 from mappings.scope import Portfolio
-from mappings.views import delivery_lead_view, project_manager_view
+from mappings.views import AcrossDeliverables, delivery_lead_view, project_manager_view
 from rendering import html, markdown, wiki
 from rendering.document import fit, utf16_units
 from tests.test_render_untrusted import (
@@ -158,13 +158,15 @@ def documents(items: list[WorkItem]) -> list:
         MAPPING.rules,
         TODAY,
         project_manager=MAPPING.person(MAPPING.roles.project_manager),
-        wip_everywhere=portfolio.work_in_progress(),
+        across=AcrossDeliverables(wip_everywhere=portfolio.work_in_progress()),
     )
     return [delivery_lead_report(lead), project_manager_report(pm)]
 
 
 def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
-    urls = {i.url for i in items}
+    # The links a comment may hold: the items', and the tracker searches the mapping file's
+    # selectors give (built from the mapping, not from tracker text).
+    urls = {i.url for i in items} | search_links(items)
     return [
         (
             fit(doc, markdown.render, markdown.MAX_BODY, markdown.measure),
@@ -173,6 +175,14 @@ def bodies(items: list[WorkItem]) -> list[tuple[str, str, set[str]]]:
         )
         for doc in documents(items)
     ]
+
+
+def search_links(items: list[WorkItem]) -> set[str]:
+    by_source = {"web": {}, "plat": {}}
+    for i in items:
+        by_source[i.source][i.key] = i
+    scope = Portfolio(MAPPING, by_source, {}, {}).scope(MAPPING.deliverables[0])
+    return {url for _, url in scope.full_list} | {p.search for p in scope.parts if p.search}
 
 
 def assert_markdown_inert(body: str, urls: set[str]) -> None:

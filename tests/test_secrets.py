@@ -123,6 +123,12 @@ def test_settings_list_every_secret_and_the_basic_credential():
     assert Settings(_env_file=None, jira_api_token=TOKEN).basic_credentials() == []
 
 
+def test_the_password_of_a_postgres_state_url_is_a_secret_too():
+    url = "postgresql://sync:p%40ss-word@db.internal:5432/delivery"
+    assert Settings(_env_file=None, delivery_sync_state=url).secret_values() == ["p@ss-word"]
+    assert Settings(_env_file=None, delivery_sync_state="state.db").secret_values() == []
+
+
 # ---- URLs with credentials or without a scheme are refused ------------------------------------
 
 

@@ -1,4 +1,6 @@
-"""The SQLite state store: migrations, the run lock, snapshot versions, records."""
+"""The state store's contract, on SQLite and on PostgreSQL alike: migrations, the run lock,
+snapshot versions, records. Tests taking `location` run on both stores; the few about one
+engine's own machinery (SQLite's file, PostgreSQL's advisory lock) say so in their name."""
 
 from __future__ import annotations
 
@@ -10,13 +12,32 @@ import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
 
+from connectors.model import Milestone, TrackerState, WorkItem
 from mappings.views import Snapshot, previous_report
 from worker import state as state_module
+from worker import state_pg
 from worker.state import CommentRecord, Cursor, LockHeld, SQLiteState
+from worker.stores import open_state
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request, tmp_path) -> str:
+    """Where a store lives: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "state.db")
+    return request.getfixturevalue("postgres_url")
+
+
+def sql(store, statement: str, parameters: tuple = ()):
+    """Reach under the protocol (to fake another holder, say) in either engine's dialect."""
+    if not isinstance(store, SQLiteState):
+        statement = statement.replace("?", "%s")
+    return store._db.execute(statement, parameters)
 
 
 def snapshot(day: date, keys=("web:acme/web#1",), status="On track", blocked=None) -> Snapshot:
@@ -32,7 +53,7 @@ def snapshot(day: date, keys=("web:acme/web#1",), status="On track", blocked=Non
     )
 
 
-def test_a_version_1_store_is_migrated_on_open(tmp_path):
+def test_a_version_1_sqlite_file_is_migrated_on_open(tmp_path):
     path = tmp_path / "state.db"
     db = sqlite3.connect(path)
     db.executescript(state_module._MIGRATIONS[0] + "; PRAGMA user_version = 1;")
@@ -48,59 +69,55 @@ def test_a_version_1_store_is_migrated_on_open(tmp_path):
     assert store.site_info("plat") == ({"cloud": True}, NOW)
 
 
-def test_a_store_from_a_newer_version_is_refused(tmp_path):
+def test_a_sqlite_file_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "state.db"
     sqlite3.connect(path).execute("PRAGMA user_version = 99").connection.close()
     with pytest.raises(RuntimeError, match="newer than this delivery-sync understands"):
         SQLiteState(path)
 
 
-def test_the_lock_is_exclusive_while_its_holder_lives(tmp_path):
-    path = tmp_path / "state.db"
-    first = SQLiteState(path)
+def test_the_lock_is_exclusive_while_its_holder_lives(location):
+    first = open_state(location)
     first.acquire_lock(NOW)
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         # Pretend the lock belongs to another live process on this host.
-        first._db.execute("UPDATE locks SET pid = ?", (holder.pid,))
+        sql(first, "UPDATE locks SET pid = ?", (holder.pid,))
         with pytest.raises(LockHeld, match=f"pid {holder.pid}"):
-            SQLiteState(path).acquire_lock(NOW)
+            open_state(location).acquire_lock(NOW)
     finally:
         holder.kill()
         holder.wait()
     # Its holder is gone: the lock is stale and taken over.
-    second = SQLiteState(path)
+    second = open_state(location)
     second.acquire_lock(NOW)
-    assert second._db.execute("SELECT pid FROM locks").fetchone()[0] == os.getpid()
+    assert sql(second, "SELECT pid FROM locks").fetchone()[0] == os.getpid()
 
 
 LOCK_ROW = "INSERT INTO locks (name, pid, host, acquired, heartbeat, owner) VALUES (?,?,?,?,?,?)"
 
 
-def test_a_lock_from_another_host_expires_after_a_few_missed_heartbeats(tmp_path):
+def test_a_lock_from_another_host_expires_after_a_few_missed_heartbeats(location):
     """A pod killed hard leaves its lease behind under a hostname no later pod shares: the
     next scheduled run takes it over after LOCK_STALE (90 s), not half an hour."""
-    path = tmp_path / "state.db"
-    store = SQLiteState(path)
-    store._db.execute(
-        LOCK_ROW, ("run", 1, "other-host", NOW.isoformat(), NOW.isoformat(), "someone")
-    )
+    store = open_state(location)
+    sql(store, LOCK_ROW, ("run", 1, "other-host", NOW.isoformat(), NOW.isoformat(), "someone"))
     with pytest.raises(LockHeld, match="other-host"):
         store.acquire_lock(NOW + timedelta(seconds=80))
     store.acquire_lock(NOW + timedelta(seconds=100))
-    assert store._db.execute("SELECT host FROM locks").fetchone()[0] == socket.gethostname()
+    assert sql(store, "SELECT host FROM locks").fetchone()[0] == socket.gethostname()
 
 
-def test_release_leaves_a_lock_taken_over_by_someone_else(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_release_leaves_a_lock_taken_over_by_someone_else(location):
+    store = open_state(location)
     store.acquire_lock(NOW)
-    store._db.execute("UPDATE locks SET host = 'other-host', owner = 'another run'")
+    sql(store, "UPDATE locks SET host = 'other-host', owner = 'another run'")
     store.release_lock()
-    assert store._db.execute("SELECT host FROM locks").fetchone()[0] == "other-host"
+    assert sql(store, "SELECT host FROM locks").fetchone()[0] == "other-host"
 
 
-def test_snapshots_are_versions_kept_only_when_something_changed(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_snapshots_are_versions_kept_only_when_something_changed(location):
+    store = open_state(location)
     day = date(2026, 11, 20)
     assert store.save_snapshot("d", snapshot(day))
     assert not store.save_snapshot("d", snapshot(day + timedelta(days=1)))  # same but the day
@@ -115,8 +132,8 @@ def test_snapshots_are_versions_kept_only_when_something_changed(tmp_path):
     assert store.history("other") == ()
 
 
-def test_old_snapshots_go_but_the_newest_old_one_stays_as_baseline(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_old_snapshots_go_but_the_newest_old_one_stays_as_baseline(location):
+    store = open_state(location)
     start = date(2026, 1, 1)
     for n, status in enumerate(["A", "B", "C"]):
         store.save_snapshot("d", snapshot(start + timedelta(days=n), status=status))
@@ -125,8 +142,8 @@ def test_old_snapshots_go_but_the_newest_old_one_stays_as_baseline(tmp_path):
     assert [s.status for s in store.history("d")] == ["C", "D"]
 
 
-def test_comment_records_and_pending_creates(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_comment_records_and_pending_creates(location):
+    store = open_state(location)
     store.save_comment_record(CommentRecord("web:1", "m", None, None, None))
     assert store.comment_record("web:1", "m").comment_id is None
     store.save_comment_record(CommentRecord("web:1", "m", "42", "body", "hash"))
@@ -144,17 +161,21 @@ def test_an_unusable_state_location_exits_2_with_the_reason(tmp_path, capsys):
     blocker.write_text("not a directory")
     for location, reason in (
         (str(blocker / "state.db"), "cannot open the state store"),
-        ("postgresql://db/state", "PostgreSQL state stores are not implemented yet"),
+        # A closed port; the password must not be shown with the reason.
+        ("postgresql://sync:s3cret-pw@127.0.0.1:9/state", "cannot open the state store "),
     ):
         assert main(["run", "--once", "--config", str(config), "--state", location]) == 2
-        assert reason in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert reason in err
+        assert "s3cret-pw" not in err
 
 
-def test_a_lease_not_renewed_is_abandoned_even_on_this_host(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_a_lease_not_renewed_is_abandoned_even_on_this_host(location):
+    store = open_state(location)
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        store._db.execute(
+        sql(
+            store,
             LOCK_ROW,
             ("run", holder.pid, socket.gethostname(), NOW.isoformat(), NOW.isoformat(), "x"),
         )
@@ -166,21 +187,23 @@ def test_a_lease_not_renewed_is_abandoned_even_on_this_host(tmp_path):
         holder.wait()
 
 
-def test_a_lock_left_under_our_own_pid_is_ours_to_take(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
-    store._db.execute(
-        LOCK_ROW, ("run", os.getpid(), socket.gethostname(), NOW.isoformat(), NOW.isoformat(), "x")
+def test_a_lock_left_under_our_own_pid_is_ours_to_take(location):
+    store = open_state(location)
+    sql(
+        store,
+        LOCK_ROW,
+        ("run", os.getpid(), socket.gethostname(), NOW.isoformat(), NOW.isoformat(), "x"),
     )
     store.acquire_lock(NOW)  # a restarted container runs as the same PID 1
 
 
-def test_refresh_tells_when_the_lock_was_taken_over(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_refresh_tells_when_the_lock_was_taken_over(location):
+    store = open_state(location)
     store.acquire_lock(NOW)
     assert store.refresh_lock(NOW + timedelta(minutes=1))
-    store._db.execute("UPDATE locks SET host = 'other-host', owner = 'another run'")
+    sql(store, "UPDATE locks SET host = 'other-host', owner = 'another run'")
     assert not store.refresh_lock(NOW + timedelta(minutes=2))
-    assert SQLiteState(tmp_path / "other.db").refresh_lock(NOW)  # never held: nothing lost
+    assert open_state(location).refresh_lock(NOW)  # never held: nothing lost
 
 
 def test_the_heartbeat_renews_the_lease_while_the_run_is_busy(tmp_path, monkeypatch):
@@ -200,7 +223,7 @@ def test_the_heartbeat_renews_the_lease_while_the_run_is_busy(tmp_path, monkeypa
     assert SQLiteState(path)._db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
 
 
-def test_a_heartbeat_that_finds_its_lease_taken_stops_the_run(tmp_path, monkeypatch):
+def test_a_sqlite_heartbeat_that_finds_its_lease_taken_stops_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(state_module, "LOCK_HEARTBEAT", timedelta(seconds=0.05))
     path = tmp_path / "state.db"
     store = SQLiteState(path)
@@ -212,21 +235,27 @@ def test_a_heartbeat_that_finds_its_lease_taken_stops_the_run(tmp_path, monkeypa
     assert not store.refresh_lock(datetime.now(UTC))
 
 
-def test_a_read_only_copy_sees_the_store_but_writes_nothing_back(tmp_path):
-    path = tmp_path / "state.db"
-    store = SQLiteState(path)
+def test_a_read_only_copy_sees_the_store_but_writes_nothing_back(location):
+    store = open_state(location)
     store.save_cursor("web:items", Cursor(NOW, NOW))
+    store.save_snapshot("d", snapshot(date(2026, 11, 20)))
     store.acquire_lock(NOW)  # a real run holds the lock meanwhile
-    copy = state_module.open_state(str(path), read_only=True)
+    copy = open_state(location, read_only=True)
     assert copy.cursor("web:items") == Cursor(NOW, NOW)
+    assert copy.history("d") == store.history("d")
     copy.save_cursor("web:items", Cursor(NOW + timedelta(days=1), NOW))
+    copy.save_snapshot("d", snapshot(date(2026, 11, 21), status="At risk"))
     copy.close()
     assert store.cursor("web:items") == Cursor(NOW, NOW)
-    assert state_module.open_state(str(tmp_path / "none.db"), read_only=True).cursor("x") is None
+    assert len(store.history("d")) == 1
+
+
+def test_a_read_only_copy_of_a_missing_file_creates_none(tmp_path):
+    assert open_state(str(tmp_path / "none.db"), read_only=True).cursor("x") is None
     assert not (tmp_path / "none.db").exists()
 
 
-def test_a_failure_inside_the_store_is_a_state_error_naming_it(tmp_path):
+def test_a_failure_inside_the_sqlite_file_is_a_state_error_naming_it(tmp_path):
     path = tmp_path / "state.db"
     store = SQLiteState(path)
     store._db.execute("PRAGMA max_page_count = 1")  # the disk is full from here on
@@ -235,8 +264,8 @@ def test_a_failure_inside_the_store_is_a_state_error_naming_it(tmp_path):
         store.save_site_info("web", {"blob": item_json}, NOW)
 
 
-def test_publications_announcements_unreadable_and_verifications_round_trip(tmp_path):
-    store = SQLiteState(tmp_path / "state.db")
+def test_publications_announcements_unreadable_and_verifications_round_trip(location):
+    store = open_state(location)
     pub = state_module.Publication("d", "D", "abc", {"s0": 3}, ("web:1",), date(2026, 11, 2))
     store.save_publication(pub)
     assert store.publication("d") == pub and store.publication("x") is None
@@ -250,6 +279,8 @@ def test_publications_announcements_unreadable_and_verifications_round_trip(tmp_
     assert store.unreadable("web") == {"acme/web#4": "KeyError"}
     store.forget_unreadable("web", ["acme/web#4"])
     assert store.unreadable("web") == {}
+    store.forget_announcement("d", "web:1")
+    assert store.announcement("d", "web:1") is None
     store.save_verified("web:1", NOW)
     assert store.verified("web:1") == NOW and store.verified("web:2") is None
     record = CommentRecord("web:1", "m", "7", "b", "h", retired=date(2026, 11, 3))
@@ -262,14 +293,14 @@ def test_a_read_only_copy_of_a_path_with_uri_characters_reads_that_file(tmp_path
     store = SQLiteState(path)
     store.save_cursor("web:items", Cursor(NOW, NOW))
     store.close()
-    copy = state_module.open_state(str(path), read_only=True)
+    copy = open_state(str(path), read_only=True)
     assert copy.cursor("web:items") == Cursor(NOW, NOW)
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm"))) == [
         path.name
     ]
 
 
-def test_two_runs_starting_together_on_an_old_store_migrate_it_once(tmp_path, monkeypatch):
+def test_two_runs_starting_together_on_an_old_sqlite_file_migrate_it_once(tmp_path, monkeypatch):
     """Both read the old version before either migrates: the version is read again inside the
     write transaction, so the second finds the work done instead of failing on ALTER TABLE."""
     import threading
@@ -331,3 +362,188 @@ def test_the_previous_report_is_the_last_version_before_today():
     # A version from today is not "the last report": every run today compares with the same one.
     assert previous_report(history, day + timedelta(days=3)).day == day
     assert previous_report(history, day) is None
+
+
+def item(key: str, updated: datetime, title: str = "t") -> WorkItem:
+    return WorkItem("web", key, title, f"https://x/{key}", TrackerState.OPEN, "open", NOW, updated)
+
+
+def test_the_mirror_round_trips(location):
+    store = open_state(location)
+    first, second = item("acme/web#1", NOW), item("acme/web#2", NOW, title="two")
+    assert store.upsert_items("web", [first, second]) == 2
+    changed = item("acme/web#2", NOW + timedelta(hours=1), title="two, renamed")
+    store.upsert_items("web", [changed])
+    assert store.items("web") == {"acme/web#1": first, "acme/web#2": changed}
+    assert store.item_keys("web") == {"acme/web#1", "acme/web#2"} and store.items("api") == {}
+    store.delete_items("web", ["acme/web#1"])
+    assert store.item_keys("web") == {"acme/web#2"}
+    v1, v2 = Milestone("web", "v1", date(2026, 12, 1)), Milestone("web", "v2", closed=True)
+    store.replace_milestones("web", [v1, v2])
+    store.replace_milestones("web", [v2])
+    assert store.milestones("web") == {"v2": v2}
+    store.replace_membership("plat:jql:x", ["PLAT-1", "PLAT-2", "PLAT-2"])
+    store.replace_membership("plat:jql:x", ["PLAT-2", "PLAT-3"])
+    assert store.membership("plat:jql:x") == frozenset({"PLAT-2", "PLAT-3"})
+    assert store.membership("plat:jql:y") == frozenset()
+    store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW)
+    store.mark_unreadable("web", {"acme/web#4": "TypeError", "acme/web#5": "x"}, NOW)
+    assert store.unreadable("web") == {"acme/web#4": "TypeError", "acme/web#5": "x"}
+
+
+def test_cursors_sites_touches_and_runs_round_trip(location):
+    store = open_state(location)
+    assert store.cursor("web:items") is None
+    store.save_cursor("web:items", Cursor(NOW, NOW - timedelta(days=1)))
+    store.save_cursor("web:items", Cursor(NOW + timedelta(hours=1), NOW))
+    assert store.cursor("web:items") == Cursor(NOW + timedelta(hours=1), NOW)
+    assert store.site_info("plat") is None
+    store.save_site_info("plat", {"cloud": True, "fields": ["a"]}, NOW)
+    store.save_site_info("plat", {"cloud": False}, NOW + timedelta(hours=1))
+    assert store.site_info("plat") == ({"cloud": False}, NOW + timedelta(hours=1))
+    before, at = NOW - timedelta(days=3), NOW
+    store.record_touch("web", "acme/web#1", before, at)
+    # Written again before anyone else touched it: the first `before` stays.
+    store.record_touch("web", "acme/web#1", at, at + timedelta(hours=1))
+    assert store.touches("web") == {"acme/web#1": (before, at + timedelta(hours=1))}
+    store.forget_touches("web", ["acme/web#1"])
+    assert store.touches("web") == {}
+    first, second = store.start_run(NOW), store.start_run(NOW + timedelta(minutes=1))
+    assert second > first
+    record = state_module.RunRecord(first, NOW, NOW + timedelta(seconds=5), 3, 1, 0, {"a": 1})
+    store.finish_run(first, record)
+    row = sql(store, "SELECT finished, reads, writes, summary FROM runs WHERE id = ?", (first,))
+    assert row.fetchone() == ((NOW + timedelta(seconds=5)).isoformat(), 3, 1, '{"a": 1}')
+
+
+def test_a_cursor_keeps_its_validator_and_how_the_stream_was_read(location):
+    store = open_state(location)
+    modified = "Wed, 25 Nov 2026 12:00:00 GMT"
+    store.save_cursor("web:items", Cursor(NOW, NOW, 'W/"4f1c"', modified, "selectors 0a1b"))
+    store.save_cursor("web:milestones", Cursor(NOW, NOW))
+    kept = store.cursor("web:items")
+    assert (kept.etag, kept.last_modified, kept.plan) == ('W/"4f1c"', modified, "selectors 0a1b")
+    assert store.cursor("web:milestones").validator is None
+
+
+def test_comment_records_list_in_order_and_delete(location):
+    store = open_state(location)
+    for target, marker in (("web:2", "b"), ("web:1", "b"), ("web:1", "a")):
+        store.save_comment_record(CommentRecord(target, marker, "1", "x", "h"))
+    listed = [(r.target, r.marker) for r in store.comment_records()]
+    assert listed == [("web:1", "a"), ("web:1", "b"), ("web:2", "b")]
+    store.delete_comment_record("web:1", "b")
+    assert [(r.target, r.marker) for r in store.comment_records()] == [
+        ("web:1", "a"),
+        ("web:2", "b"),
+    ]
+
+
+# ---- PostgreSQL's own machinery ------------------------------------------------------------
+
+
+def test_the_postgres_migrations_mirror_sqlites_one_for_one(tmp_path, postgres_url):
+    """Same number of migrations, and after them the same tables with the same columns: a
+    read-only copy is a SQLite store, and a migration added to one list is added to both."""
+    assert len(state_pg.MIGRATIONS) == len(state_module._MIGRATIONS)
+    lite = SQLiteState(tmp_path / "state.db")
+    tables = [
+        name
+        for (name,) in lite._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not name.startswith("sqlite_")
+    ]
+    expected = {t: [r[1] for r in lite._db.execute(f"PRAGMA table_info({t})")] for t in tables}
+    pg = state_pg.PostgresState(postgres_url)
+    found = {
+        table: [
+            name
+            for (name,) in pg._db.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = %s ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
+        for table in expected
+    }
+    assert found == expected
+
+
+def test_a_version_1_postgres_store_is_migrated_on_open(postgres_url):
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        for statement in state_pg._statements(state_pg.MIGRATIONS[0]):
+            db.execute(statement)
+        db.execute("CREATE TABLE schema_versions (part TEXT PRIMARY KEY, version INTEGER)")
+        db.execute("INSERT INTO schema_versions VALUES ('state', 1)")
+        db.execute("INSERT INTO cursors VALUES ('web:items', %s, %s)", (NOW.isoformat(),) * 2)
+    store = state_pg.PostgresState(postgres_url)
+    assert state_pg.schema_version(store._db, "state") == len(state_pg.MIGRATIONS)
+    assert store.cursor("web:items") == Cursor(NOW, NOW)  # kept across the migration
+    store.save_comment_record(CommentRecord("web:1", "m", "7", "b", "h", retired=NOW.date()))
+    assert store.comment_record("web:1", "m").retired == NOW.date()
+
+
+def test_a_postgres_store_from_a_newer_version_is_refused(postgres_url, capsys):
+    state_pg.PostgresState(postgres_url).close()
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("UPDATE schema_versions SET version = 99 WHERE part = 'state'")
+    for read_only in (False, True):
+        with pytest.raises(state_module.StateUnavailable, match="newer than this delivery-sync"):
+            open_state(postgres_url, read_only=read_only)
+
+
+def test_replicas_starting_together_on_a_new_postgres_database_migrate_it_once(postgres_url):
+    """Five processes open the same empty database at once: the advisory lock lets one
+    migrate and the others find the work done, instead of failing on CREATE TABLE."""
+    script = (
+        "import sys; from worker.state_pg import PostgresState; PostgresState(sys.argv[1]).close()"
+    )
+    starters = [
+        subprocess.Popen([sys.executable, "-c", script, postgres_url], stderr=subprocess.PIPE)
+        for _ in range(5)
+    ]
+    errors = [p.communicate(timeout=60)[1].decode() for p in starters]
+    assert [p.returncode for p in starters] == [0] * 5, errors
+    store = state_pg.PostgresState(postgres_url)
+    assert state_pg.schema_version(store._db, "state") == len(state_pg.MIGRATIONS)
+    assert sql(store, "SELECT COUNT(*) FROM schema_versions WHERE part = 'state'").fetchone() == (
+        1,
+    )
+
+
+def test_a_failure_inside_the_postgres_store_names_it_without_its_password(postgres_url):
+    with_password = postgres_url.replace("postgres@", "postgres:pw-do-not-show@")
+    store = state_pg.PostgresState(with_password)  # trust authentication ignores it
+    sql(store, "DROP TABLE cursors")
+    with pytest.raises(state_module.StateError) as failure:
+        store.cursor("web:items")
+    assert state_pg.display_name(postgres_url) in str(failure.value)
+    assert "pw-do-not-show" not in str(failure.value)
+
+
+def test_the_revision_moves_only_when_the_mirror_changes(location):
+    """An idle cycle skips reports whose inputs did not move: each engine must move a source's
+    revision on every change a report can see, and only then."""
+    store = open_state(location)
+    assert store.revision("web") == 0
+    first = item("acme/web#1", NOW)
+    store.upsert_items("web", [first])
+    moved = store.revision("web")
+    assert moved > 0
+    store.upsert_items("web", [first])  # the same item again
+    store.replace_milestones("web", [])
+    store.replace_membership("web:jql:x", [])
+    store.forget_unreadable("web", ["acme/web#9"])
+    assert store.revision("web") == moved
+    steps = [
+        lambda: store.upsert_items("web", [item("acme/web#1", NOW, title="renamed")]),
+        lambda: store.replace_milestones("web", [Milestone("web", "v1", date(2026, 12, 1))]),
+        lambda: store.replace_membership("web:jql:x", ["acme/web#1"]),
+        lambda: store.mark_unreadable("web", {"acme/web#4": "KeyError"}, NOW),
+        lambda: store.forget_unreadable("web", ["acme/web#4"]),
+        lambda: store.delete_items("web", ["acme/web#1"]),
+    ]
+    for step in steps:
+        before = store.revision("web")
+        step()
+        assert store.revision("web") > before
+    assert store.revision("api") == 0

@@ -11,7 +11,14 @@ from mappings.classify import Category
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report, report_data
 from mappings.scope import Portfolio
-from mappings.views import Snapshot, delivery_lead_view, project_manager_view, snapshot_of
+from mappings.views import (
+    AcrossDeliverables,
+    Flag,
+    Snapshot,
+    delivery_lead_view,
+    project_manager_view,
+    snapshot_of,
+)
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -101,7 +108,7 @@ def run(items, milestones=None, deliverable="alpha", history=()):
         mapping.rules,
         TODAY,
         project_manager=mapping.person(mapping.roles.project_manager),
-        wip_everywhere=portfolio.work_in_progress(),
+        across=AcrossDeliverables(wip_everywhere=portfolio.work_in_progress()),
     )
     return lead, pm
 
@@ -199,47 +206,23 @@ def test_pm_sections():
     assert [t.item.key for t in pm.stale] == ["acme/web#3"]
     assert [t.note for t in pm.stale] == ["in progress, no update for 9 days"]
     assert {t.item.key: t.note for t in pm.blocked} == {
-        "acme/web#4": "label blocked",
-        "PLAT-3": "blocked by PLAT-9",
+        "acme/web#4": "label blocked, blocked 1 day",
+        "PLAT-3": "blocked by PLAT-9, blocked 1 day",
     }
     assert [(t.item.key, t.note) for t in pm.due_soon] == [("PLAT-2", "due today")]
-    assert {t.item.key for t in pm.unassigned} == {"acme/web#4", "PLAT-3"}
+    # Each task is listed once: the blocked ones carry their other flags on their line.
+    assert pm.unassigned == () and pm.conflicts == ()
+    assert {t.item.key: t.flags[1:] for t in pm.blocked} == {
+        "acme/web#4": (Flag.UNASSIGNED,),
+        "PLAT-3": (Flag.CONFLICT, Flag.UNASSIGNED),
+    }
     # one person across both trackers, through `people`
     assert [(w.person, w.open, w.in_progress) for w in pm.workload] == [("Dana Lee", 2, 2)]
-    assert [(t.item.key, t.note) for t in pm.conflicts] == [
-        ("PLAT-3", f"blocked by PLAT-9, which is due later ({TODAY + timedelta(days=30)})")
+    assert [t.also for t in pm.blocked if t.item.key == "PLAT-3"] == [
+        (f"PLAT-9 is due later ({TODAY + timedelta(days=30)})",)
     ]
     doc = project_manager_report(pm)
     assert doc.blocks[0].text == "Task status — Alpha"
-
-
-def test_scope_change_against_last_weeks_snapshot():
-    week_ago = Snapshot(
-        day=TODAY - timedelta(days=8),
-        keys=frozenset({"web:acme/web#3", "web:acme/web#4"}),
-        dropped=frozenset(),
-        done=0,
-        total=2,
-        due=date(2026, 12, 10),
-        status="On track",
-    )
-    items = [gh(3), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
-    lead, _ = run(items, history=(week_ago,))
-    change = lead.scope_change
-    assert [i.key for i in change.added] == ["acme/web#5"]
-    assert [i.key for i in change.dropped] == ["acme/web#4"]
-    assert change.removed == ()
-    assert change.due_moved == (date(2026, 12, 10), date(2026, 12, 20))
-    assert change.since == TODAY - timedelta(days=7)
-
-
-def test_first_report_today_has_no_scope_change_until_something_changes():
-    lead, _ = run([gh(3)])
-    first = snapshot_of(lead)
-    again, _ = run([gh(3)], history=(first,))
-    assert again.scope_change is None
-    later, _ = run([gh(3), gh(4)], history=(first,))
-    assert [i.key for i in later.scope_change.added] == ["acme/web#4"]
 
 
 def test_blocked_age_carries_over_from_the_last_snapshot():
@@ -264,9 +247,9 @@ def test_items_are_named_in_the_stored_form_and_a_removed_one_by_its_key():
     items = [gh(3, labels=("blocked",)), gh(5), gh(4, closed_days_ago=1, reason="not_planned")]
     lead, pm = run(items, history=(week_ago,))
     data = report_data(lead, pm)["delivery_lead"]
-    assert data["scope_change"]["added"] == ["web:acme/web#5"]
-    assert data["scope_change"]["removed"] == ["web:acme/web#9"]
-    assert data["scope_change"]["dropped"] == data["dropped"] == ["web:acme/web#4"]
+    assert data["since_last_report"]["added"] == ["web:acme/web#5"]
+    assert data["since_last_report"]["removed"] == ["web:acme/web#9"]
+    assert data["since_last_report"]["dropped"] == data["dropped"] == ["web:acme/web#4"]
     assert [b["item"] for b in data["blockers"]] == ["web:acme/web#3"]
     assert [t["item"] for t in report_data(lead, pm)["project_manager"]["blocked"]] == [
         "web:acme/web#3"

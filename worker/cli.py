@@ -7,6 +7,7 @@ or target failed, 2 usage or configuration error, 3 another run holds the state 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -14,28 +15,43 @@ import re
 import signal
 import sys
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from time import monotonic
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
-import structlog
 from pydantic import ValidationError
 
-from mappings.config import MappingError, MappingFile, json_schema, load_mapping, mapping_notes
-from worker import logs
+from mappings.config import (
+    MappingError,
+    MappingFile,
+    json_schema,
+    load_mapping,
+    mapping_notes,
+    parse_mapping,
+)
 from worker.runtime import Runtime
-from worker.settings import Settings
-from worker.state import LockHeld, StateError, StateStore, open_state
 
 # The cycle, the adapters and the renderers are imported by the commands that use them, so
-# `schema`, `validate` and `--help` start without them.
+# `schema`, `validate` and `--help` start without them; `schema` and `--help` also start
+# without the environment, the logs and the state store (structlog, pydantic-settings, sqlite3).
 if TYPE_CHECKING:
-    from worker.cycle import Computed, Cycle, CycleResult
+    from worker.cycle import Computed, Cycle, CycleOptions, CycleResult
+    from worker.metrics import RunMetrics
+    from worker.settings import Settings
+    from worker.state import StateStore
+    from worker.state_pg import PostgresState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
-log = structlog.get_logger("delivery_sync.cli")
+
+
+def _log() -> Any:
+    import structlog
+
+    return structlog.get_logger("delivery_sync.cli")
 
 
 class UsageError(Exception):
@@ -47,6 +63,12 @@ def main(argv: list[str] | None = None, *, runtime: Runtime | None = None) -> in
     passes another."""
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.handler is _schema:
+        return _schema(args)
+    from worker import logs
+    from worker.settings import Settings
+    from worker.state import LockHeld, StateError
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -93,6 +115,8 @@ def _rule(error: dict) -> str:
 def _refuse(as_json: bool, event: str, message: str, **fields: object) -> None:
     """Why the command stopped: a structured event when the logs are JSON (so a log pipeline
     sees it), else the plain message. Either way on stderr, with secrets scrubbed."""
+    from worker import logs
+
     message = logs.scrub(message)
     if as_json:
         record = {"event": event, "level": "error", "error": message, **fields}
@@ -180,11 +204,35 @@ def _other_parsers(commands: argparse._SubParsersAction) -> None:
     )
     sandbox.set_defaults(handler=_sandbox)
 
+    _first_hour_parsers(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of the mapping file")
     schema.add_argument(
         "--report", action="store_true", help="the JSON Schema of `report --format json` instead"
     )
     schema.set_defaults(handler=_schema)
+
+
+def _first_hour_parsers(commands: argparse._SubParsersAction) -> None:
+    discover = commands.add_parser(
+        "discover", help="list the milestones, fix versions, labels and epics a mapping can name"
+    )
+    init = commands.add_parser("init", help="write a starter mapping file from what discover finds")
+    for parser in (discover, init):
+        _config_arg(parser)
+        parser.add_argument("--source", metavar="ID", help="a source of the mapping file")
+        parser.add_argument(
+            "--repo", action="append", default=[], metavar="OWNER/NAME", help="a GitHub repository"
+        )
+        parser.add_argument(
+            "--project", action="append", default=[], metavar="KEY", help="a Jira project"
+        )
+    discover.set_defaults(handler=_discover)
+    init.add_argument(
+        "--output", metavar="FILE", help="where to write it (default: ./delivery-sync.yaml)"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    init.set_defaults(handler=_init)
 
 
 def _version() -> str:
@@ -225,7 +273,8 @@ def _non_negative(text: str) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from worker.cycle import Cycle, CycleOptions
+    from worker.cycle import CycleOptions
+    from worker.stores import is_postgres, open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(
@@ -235,54 +284,117 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         prune=args.prune,
     )
     interval = parse_duration(args.interval) if args.interval else None
+    metrics = _metrics(settings, interval)
     runtime: Runtime = args.runtime
     stop = runtime.stop
     # SIGTERM / Ctrl-C: finish the write in flight, start no new one, exit 0.
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGTERM, signal.SIGINT)}
     state = None
+    location = args.state or settings.delivery_sync_state
+    # With PostgreSQL, replicas share each cycle's work instead of taking turns (worker.shared).
+    args.shared = is_postgres(location) and not args.dry_run
     try:
         # A dry run writes nothing that lasts: it works on a copy of the state, without the lock.
-        state = open_state(args.state or settings.delivery_sync_state, read_only=args.dry_run)
-        if not args.dry_run:
+        state = open_state(location, read_only=args.dry_run)
+        if args.shared:
+            cast("PostgresState", state).keep_leases(settings.delivery_sync_lease_seconds)
+        elif not args.dry_run:
             state.acquire_lock(runtime.clock(), heartbeat=True)
-        cycle = Cycle.build(mapping, settings, state, options, runtime)
-        result = _loop(args, settings, cycle, interval)
+        cycle = _cycle(args, settings, mapping, state, options, interval)
+        result = _loop(args, settings, cycle, interval, metrics)
     finally:
+        metrics.close()
         if state is not None:
             state.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if stop.is_set():
-        log.info("run.stopped", reason="signal")
+        _log().info("run.stopped", reason="signal")
         return EXIT_OK
     return result.exit_code
 
 
 def _loop(
-    args: argparse.Namespace, settings: Settings, cycle: Cycle, interval: timedelta | None
+    args: argparse.Namespace,
+    settings: Settings,
+    cycle: Cycle,
+    interval: timedelta | None,
+    metrics: RunMetrics,
 ) -> CycleResult:
     """One cycle, or (`--interval`) one after another with the mapping re-read in between,
-    until stopped; the last cycle's result."""
-    from worker.cycle import Cycle
+    until stopped; the last cycle's result. Each real cycle's metrics go where `metrics` says."""
+    from worker.metrics import RunOutcome
+    from worker.terminal import summary_line
 
     jitter = random.Random()
     while True:
-        result = cycle.run()
+        started, began = cycle.runtime.clock(), monotonic()
+        with _progress(cycle):
+            result = cycle.run()
+        if not args.dry_run:  # a preview, not a run of the job
+            metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
+        elapsed = monotonic() - began
+        print(summary_line(result, elapsed, cycle.options.dry_run), file=sys.stdout)
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
         # Jitter keeps many replicas from hitting the trackers in the same second.
         pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
-        log.info("loop.sleeping", seconds=round(pause, 1))
+        _log().info("loop.sleeping", seconds=round(pause, 1))
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
         mapping = _reload(args, settings, cycle.mapping)
-        cycle = Cycle.build(mapping, settings, cycle.state, cycle.options, cycle.runtime)
+        cycle = _cycle(args, settings, mapping, cycle.state, cycle.options, interval)
+
+
+def _cycle(
+    args: argparse.Namespace,
+    settings: Settings,
+    mapping: MappingFile,
+    state: StateStore,
+    options: CycleOptions,
+    interval: timedelta | None,
+) -> Cycle:
+    """A cycle of its own, or (PostgreSQL) one shared with the other replicas: with --once,
+    the one named by DELIVERY_SYNC_CYCLE; with --interval, at most one per interval in all."""
+    from worker.cycle import Cycle
+    from worker.shared import SharedCycle
+
+    if not args.shared:
+        return Cycle.build(mapping, settings, state, options, args.runtime)
+    shared = SharedCycle.build(mapping, settings, state, options, args.runtime)
+    if interval is None:
+        return replace(shared, name=settings.delivery_sync_cycle)
+    # The replicas' jittered pauses are 0.9 to 1.1 intervals: whoever wakes first runs it.
+    return replace(shared, gap=interval * 0.8)
+
+
+def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
+    """Where each run's metrics go; /metrics is served in loop mode only."""
+    from worker.metrics import MetricsUnavailable, RunMetrics
+
+    try:
+        return RunMetrics.start(settings, serve=interval is not None)
+    except MetricsUnavailable as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
+    """Live progress per source on stderr, when a person is watching it."""
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    from worker.terminal import CycleProgress
+
+    return CycleProgress(cycle.trackers, Console(file=sys.stderr))
 
 
 def _sleep_holding_lock(seconds: float, stop: threading.Event, state: StateStore) -> bool:
     """Wait between cycles, refreshing the lock; True when it is time to stop."""
+    from worker.state import LockHeld
+
     deadline = datetime.now(UTC) + timedelta(seconds=seconds)
     while (left := (deadline - datetime.now(UTC)).total_seconds()) > 0:
         if stop.wait(min(left, LOCK_REFRESH_SECONDS)):
@@ -297,12 +409,12 @@ def _reload(args: argparse.Namespace, settings: Settings, current: MappingFile) 
     try:
         return _load(args, settings)
     except MappingError as exc:
-        log.error("mapping.invalid", error=str(exc))
+        _log().error("mapping.invalid", error=str(exc))
         return current
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from worker import online
+    from worker import logs, online
     from worker.trackers import build_trackers
 
     mapping = _load(args, settings)
@@ -337,6 +449,7 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from worker.cycle import Cycle, CycleOptions
+    from worker.stores import open_state
 
     mapping = _load(args, settings)
     options = CycleOptions(as_of=parse_as_of(args.as_of, mapping) if args.as_of else None)
@@ -373,8 +486,10 @@ def format_reports(
         data = json_report(views, computed.today, generated_at or datetime.now(UTC))
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
-        articles = [html.render(doc) for r in reports for _, doc in r.documents]
-        return html.page("delivery-sync report", articles)
+        from mappings.portfolio_page import portfolio_page
+
+        views = [(r.lead_view, r.pm_view) for r in reports]
+        return html.page_html(portfolio_page(views, computed.today))
     render = markdown.render if fmt == "markdown" else (lambda d: wiki.render(d, cloud))
     chunks = [
         f"{'=' * 8} {r.deliverable_id} · {marker.role} {'=' * 8}\n{render(doc)}"
@@ -384,7 +499,92 @@ def format_reports(
     return "\n".join(chunks)
 
 
-def _schema(args: argparse.Namespace, settings: Settings) -> int:
+def _discover(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.discovery import describe
+
+    found, failed = _catalogues(args, settings)
+    sys.stdout.write("\n".join(describe(catalogue) for catalogue in found))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _init(args: argparse.Namespace, settings: Settings) -> int:
+    from worker.discovery import starter_mapping
+
+    target = Path(args.output or "delivery-sync.yaml")
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it")
+    found, failed = _catalogues(args, settings)
+    if failed:
+        print(f"delivery-sync: nothing written to {target}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        text = starter_mapping(found)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    mapping = parse_mapping(text, str(target))  # what we write must pass `validate`
+    target.write_text(text, encoding="utf-8")
+    print(
+        f"{target}: written ({len(mapping.sources)} sources, {len(mapping.deliverables)} "
+        f"deliverables); next: delivery-sync validate --online --config {target}"
+    )
+    return EXIT_OK
+
+
+def _catalogues(args: argparse.Namespace, settings: Settings) -> tuple[list, bool]:
+    """What each named source offers, and whether any could not be read (said on stderr)."""
+    from connectors.retry import TrackerError
+    from worker import logs
+    from worker.discovery import discover
+    from worker.trackers import SourceSetupError, build_tracker
+
+    found, failed = [], False
+    for source in _named_sources(args, settings):
+        try:
+            tracker = build_tracker(source, settings, sleep=args.runtime.sleep)
+            found.append(discover(source, tracker))
+        except (SourceSetupError, TrackerError) as exc:
+            failed = True
+            print(logs.scrub(f"delivery-sync: source {source.id}: {exc}"), file=sys.stderr)
+    return found, failed
+
+
+def _named_sources(args: argparse.Namespace, settings: Settings) -> list:
+    """`--repo` and `--project` need no mapping file; `--source`, or nothing, reads it."""
+    from mappings.config import GitHubSource, JiraSource
+
+    def source_id(name: str) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "source"
+
+    try:
+        named = [
+            *(
+                GitHubSource(id=source_id(r.rpartition("/")[2]), kind="github", repo=r)
+                for r in args.repo
+            ),
+            *(JiraSource(id=source_id(p), kind="jira", project=p) for p in args.project),
+        ]
+    except ValidationError as exc:
+        raise UsageError(f"--repo / --project: {_rule(exc.errors()[0])}") from None
+    if named:
+        return named
+    if not Path(_config_path(args, settings)).exists():
+        raise UsageError(
+            f"no mapping file at {_config_path(args, settings)}: name the sources with "
+            "--repo OWNER/NAME or --project KEY (or give --config FILE)"
+        )
+    mapping = _load(args, settings)
+    if args.source is None:
+        return list(mapping.sources)
+    known = [s.id for s in mapping.sources]
+    if args.source not in known:
+        raise UsageError(
+            f"--source: no source {args.source!r} in the mapping file ({', '.join(known)})"
+        )
+    return [mapping.source(args.source)]
+
+
+def _schema(args: argparse.Namespace, settings: Settings | None = None) -> int:
+    """Needs neither the environment nor the logs, so it runs before either is set up."""
     if args.report:
         from mappings.json_report import report_schema
 
@@ -414,7 +614,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
     from sandbox.server import Sandbox
     from worker.cycle import Cycle, CycleOptions
-    from worker.publisher import Outcome
+    from worker.settings import Settings
+    from worker.stores import open_state
 
     mapping = load_mapping(example_path("demo.yaml"))
     # The demo data is relative to the sandbox's "now": anchored at --as-of, the figures are
@@ -447,6 +648,29 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             )
         finally:
             state.close()
+    today = (as_of or args.runtime.clock()).astimezone(mapping.tz).date()
+    page = _demo_page(first, today, Path(args.state).parent if args.state else None)
+    _print_demo(first, second, page, out)
+    return max(first.exit_code, second.exit_code)
+
+
+def _demo_page(result: CycleResult, today: date, folder: Path | None) -> Path:
+    """The portfolio page of the demo's first cycle, next to its state; a temporary state is
+    gone when the demo ends, so then the page gets a folder of its own that stays."""
+    import tempfile
+
+    from mappings.portfolio_page import portfolio_page
+    from rendering.html import page_html
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="delivery-sync-demo-"))
+    path = folder / "portfolio.html"
+    path.write_text(page_html(portfolio_page(result.views.values(), today)), encoding="utf-8")
+    return path.resolve()
+
+
+def _print_demo(first: CycleResult, second: CycleResult, page: Path, out: TextIO) -> None:
+    from worker.publisher import Outcome
+
     for published in first.published:
         out.write(
             f"──── {published.target} · {published.marker.role} · "
@@ -456,8 +680,8 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
         f"First cycle: {first.reads} reads, {first.writes} writes "
         f"({first.count(Outcome.CREATED)} comments created).\n"
         f"Second cycle, nothing changed: {second.reads} reads, {second.writes} writes.\n"
+        f"Portfolio page: {page} (open it in a browser).\n"
     )
-    return max(first.exit_code, second.exit_code)
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -473,6 +697,8 @@ def _config_path(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def _load(args: argparse.Namespace, settings: Settings) -> MappingFile:
+    from worker import logs
+
     mapping = load_mapping(_config_path(args, settings))
     named = (settings.secret_from(s.token_env) for s in mapping.sources if s.token_env)
     logs.add_secrets(secret.get_secret_value() for secret in named if secret)
@@ -508,6 +734,8 @@ def parse_as_of(text: str, mapping: MappingFile) -> datetime:
 def _print_summary(result: CycleResult, out: TextIO) -> None:
     """One line per comment, held-back deliverable, failed source and unreadable source; error
     texts come from the trackers, so they are scrubbed of every form of our secrets."""
+    from worker import logs
+
     lines = []
     for published in result.published:
         line = f"{published.outcome.value:<12} {published.target}  {published.marker.key}"

@@ -7,13 +7,13 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import structlog
 
-from connectors.model import Target, WorkItem
+from connectors.model import Marker, Role, Target, WorkItem
 from connectors.tracker import Tracker
 from mappings.config import MappingFile
 from mappings.scope import report_targets, selector_key, unlisted_people
@@ -21,7 +21,7 @@ from mappings.views import DeliveryLeadView, ProjectManagerView, snapshot_of
 from worker.fetch import fetch_sources, load_mirror, remember_touches
 from worker.notices import Announcer, publish_nudges
 from worker.publisher import DryRunWrites, LiveWrites, Outcome, Published, Publisher, WriteBudget
-from worker.reports import DeliverableReport, compute_reports
+from worker.reports import DeliverableReport, Reuse, compute_reports, revision_key, settled
 from worker.retirement import Retirement, retire_reports
 from worker.runtime import Runtime
 from worker.settings import Settings
@@ -33,6 +33,8 @@ log = structlog.get_logger("delivery_sync.cycle")
 # Our comments are checked against what we last wrote at least this often (and on every full
 # resync): a deleted report is posted again, a report edited by someone is restored.
 VERIFY_EVERY = timedelta(hours=24)
+# What a report's writes may come to for its publication to count as settled.
+_SETTLED = (Outcome.CREATED, Outcome.EDITED, Outcome.UNCHANGED)
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,15 @@ class CycleResult:
     failed_sources: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # deliverable id → why
     views: dict[str, tuple[DeliveryLeadView, ProjectManagerView]] = field(default_factory=dict)
+    unchanged: list[str] = field(
+        default_factory=list
+    )  # deliverables whose reports stood as written
     unreadable: dict[str, dict[str, str]] = field(default_factory=dict)  # source → key → why
     reads: int = 0
     writes: int = 0
+    not_modified: int = 0  # reads answered 304: the stream had not changed
+    rate_limit_points: int = 0  # what the trackers' rate-limit headers say this cycle cost
+    rate_limit_remaining: int | None = None  # the lowest quota left a tracker reported
 
     @property
     def failed_writes(self) -> list[Published]:
@@ -75,13 +83,17 @@ class CycleResult:
 @dataclass(frozen=True)
 class Computed:
     """What a cycle knows before it writes: the reports of the deliverables it may publish, the
-    ones held back and why, the sources that failed, and the mirror it read."""
+    ones held back and why, the sources that failed, and the mirror it read (empty when it
+    did not need to). `unchanged` deliverables were not recomputed: their inputs are those of
+    their last publication at `revision`, so their comments stand."""
 
     today: date
     reports: list[DeliverableReport]
     skipped: dict[str, str]
     failed_sources: dict[str, str]
     items: Mapping[str, Mapping[str, WorkItem]]
+    unchanged: tuple[str, ...] = ()
+    revision: str = ""
 
 
 @dataclass
@@ -119,19 +131,38 @@ class Cycle:
 
     def compute(self, now: datetime) -> Computed:
         """Fetch what changed and compute every report; nothing is written to a tracker."""
+        return self.evaluate(now, self._fetch(now))
+
+    def _fetch(self, now: datetime) -> dict[str, str]:
+        """Bring the mirror up to date; the sources that failed, and why."""
         failed = dict(self.setup_failures)
         fetch_sources(self.mapping, self.trackers, self.state, now, failed, self.runtime.stop)
-        return self.evaluate(now, failed)
+        return failed
 
-    def evaluate(self, now: datetime, failed: Mapping[str, str] | None = None) -> Computed:
-        """Compute every report from the mirror as it stands (`failed`: sources that did not
-        fetch this cycle, whose deliverables are held back)."""
+    def evaluate(
+        self, now: datetime, failed: Mapping[str, str] | None = None, reuse: Reuse | None = None
+    ) -> Computed:
+        """Compute the reports from the mirror as it stands (`failed`: sources that did not
+        fetch this cycle, whose deliverables are held back). With `reuse`, reports whose
+        inputs did not change are not computed, and when none did the mirror is not read."""
         today = self.today(now)
         failed = dict(failed or {})
+        revision = reuse.revision if reuse is not None else ""
+        quiet = settled(self.mapping, self.state, reuse, failed) if reuse is not None else None
+        if quiet is not None:
+            log.info("reports.unchanged", unchanged=len(quiet.unchanged), computed=0, mirror=False)
+            return Computed(today, [], quiet.skipped, failed, {}, tuple(quiet.unchanged), revision)
         items = load_mirror(self.mapping, self.state)
-        reports, skipped = compute_reports(self.mapping, self.state, today, failed, items)
+        found = compute_reports(self.mapping, self.state, today, failed, items, reuse)
+        if reuse is not None:
+            log.info(
+                "reports.unchanged",
+                unchanged=len(found.unchanged),
+                computed=len(found.reports),
+                mirror=True,
+            )
         if self.mapping.people:
-            for person in unlisted_people((r.scope for r in reports), self.mapping.people):
+            for person in unlisted_people((r.scope for r in found.reports), self.mapping.people):
                 log.warning(
                     "people.unlisted",
                     tracker=person.tracker,
@@ -139,22 +170,29 @@ class Cycle:
                     name=person.display_name,
                     hint="add them to `people` so their work is counted as one person's",
                 )
-        return Computed(today, reports, skipped, failed, items)
+        return Computed(
+            today, found.reports, found.skipped, failed, items, tuple(found.unchanged), revision
+        )
 
     def run(self) -> CycleResult:
-        """One whole cycle: compute, reconcile every comment, retire what left the mapping,
-        nudge, and remember what was published."""
+        """One whole cycle: fetch, check our comments where due, compute what changed,
+        reconcile every comment, retire what left the mapping, nudge, and remember what was
+        published."""
         now = self.runtime.clock()
         run_id = self.state.start_run(now)
+        today = self.today(now)
         log.info(
             "cycle.started",
-            today=str(self.today(now)),
+            today=str(today),
             dry_run=self.options.dry_run,
             sources=len(self.mapping.sources),
         )
-        computed = self.compute(now)
+        failed = self._fetch(now)
+        publisher = self._publisher(today)
+        repaired = self._verify_all(publisher, failed, now)
+        reuse = Reuse(revision_key(self.mapping, self.state, today), repaired)
+        computed = self.evaluate(now, failed, reuse)
         result = CycleResult(failed_sources=computed.failed_sources, skipped=computed.skipped)
-        publisher = self._publisher(computed.today)
         self._publish_reports(computed, publisher, result, now)
         self._aftercare(computed, publisher, result)
         self._finish(run_id, result, now, computed.today)
@@ -166,37 +204,85 @@ class Cycle:
         writes = DryRunWrites(runtime.out) if options.dry_run else LiveWrites(budget)
         return Publisher(self.trackers, self.state, writes, today=today)
 
+    def _verify_all(
+        self,
+        publisher: Publisher,
+        failed: Mapping[str, str],
+        now: datetime,
+        only: Collection[str] | None = None,
+    ) -> frozenset[str]:
+        """The daily check of our comments on every target of a deliverable whose sources all
+        fetched (`only`: of these deliverables); the targets where it found one gone or
+        edited, whose reports are written again whatever their inputs."""
+        if self.options.dry_run:
+            return frozenset()
+        every = min(VERIFY_EVERY, timedelta(hours=self.mapping.rules.full_resync_hours))
+        due: list[Target] = []
+        for deliverable in self.mapping.deliverables:
+            if only is not None and deliverable.id not in only:
+                continue
+            sources = {s.source for s in deliverable.include}
+            sources |= {t.source for t in deliverable.report_to}
+            if sources & set(failed):
+                continue
+            for target in report_targets(deliverable):
+                last = self.state.verified(str(target))
+                if target not in due and (last is None or now - last >= every):
+                    due.append(target)
+        if not due:
+            return frozenset()
+        before = set(self.state.comment_records())
+        for target in due:
+            keep_lock(self.state)
+            if publisher.verify(target):
+                self.state.save_verified(str(target), now)
+        return frozenset(r.target for r in set(self.state.comment_records()) - before)
+
     def _publish_reports(
         self, computed: Computed, publisher: Publisher, result: CycleResult, now: datetime
     ) -> None:
         """Both role comments on every target of every report, then its notices, then (unless
-        this is a dry run) its snapshot and publication."""
+        this is a dry run) its snapshot and publication. A report left unchanged is counted
+        as such, and its publication moves to this cycle's revision."""
         dry_run = self.options.dry_run
         announcer = Announcer(publisher, self.state, self.mapping.rules, not dry_run)
-        verified: set[Target] = set()
         for report in computed.reports:
             keep_lock(self.state)
             result.views[report.deliverable_id] = (report.lead_view, report.pm_view)
+            mine = []
             for target in report.scope.targets:
-                if not dry_run and target not in verified:
-                    verified.add(target)
-                    self._verify(publisher, target, now)
                 for marker, document in report.documents:
-                    result.published.append(publisher.publish(target, marker, document))
-            failed = {p.target for p in result.published if p.outcome is Outcome.FAILED}
-            result.published += announcer.announce(report, now, failed)
+                    mine.append(publisher.publish(target, marker, document))
+            result.published += mine
+            failed = {p.target for p in mine if p.outcome is Outcome.FAILED}
+            notices = announcer.announce(report, now, failed)
+            result.published += notices
             if not dry_run:
-                self._remember(report, computed.today)
+                settled = all(p.outcome in _SETTLED for p in mine + notices)
+                self._remember(report, computed.today, computed.revision if settled else None)
+        for deliverable_id in computed.unchanged:
+            result.published += self._unchanged(deliverable_id, computed.revision, dry_run)
+            result.unchanged.append(deliverable_id)
 
-    def _verify(self, publisher: Publisher, target: Target, now: datetime) -> None:
-        every = min(VERIFY_EVERY, timedelta(hours=self.mapping.rules.full_resync_hours))
-        last = self.state.verified(str(target))
-        if (last is None or now - last >= every) and publisher.verify(target):
-            self.state.save_verified(str(target), now)
+    def _unchanged(self, deliverable_id: str, revision: str, dry_run: bool) -> list[Published]:
+        """A report not recomputed: its comments stand as last written."""
+        deliverable = next(d for d in self.mapping.deliverables if d.id == deliverable_id)
+        publication = self.state.publication(deliverable_id)
+        if not dry_run and publication is not None and publication.revision != revision:
+            self.state.save_publication(replace(publication, revision=revision))
+        standing = []
+        for target in report_targets(deliverable):
+            for role in Role:
+                marker = Marker(role, deliverable=deliverable_id)
+                record = self.state.comment_record(str(target), marker.key)
+                body = record.body if record is not None and record.body is not None else ""
+                standing.append(Published(target, marker, Outcome.UNCHANGED, body))
+        return standing
 
-    def _remember(self, report: DeliverableReport, today: date) -> None:
+    def _remember(self, report: DeliverableReport, today: date, revision: str | None) -> None:
         """The snapshot (for scope changes, blocker ages, the baseline of notices) and what the
-        deliverable looked like when published (for held-back checks and retired notes)."""
+        deliverable looked like when published (for held-back checks, retired notes, and to
+        skip it while its inputs stay the same: not when a write did not go through)."""
         scope = report.scope
         self.state.save_snapshot(report.deliverable_id, snapshot_of(report.lead_view))
         matched = zip(scope.deliverable.include, scope.matched, strict=True)
@@ -209,11 +295,21 @@ class Cycle:
                 tuple(str(t) for t in scope.targets),
                 today,
                 items=len(scope.items) + len(scope.dropped),
+                inputs=report.inputs if revision is not None else "",
+                revision=revision or "",
+                status=report.lead_view.health,
             )
         )
 
-    def _aftercare(self, computed: Computed, publisher: Publisher, result: CycleResult) -> None:
-        """Retire what left the mapping, nudge tasks, and remember our own touches."""
+    def _aftercare(
+        self,
+        computed: Computed,
+        publisher: Publisher,
+        result: CycleResult,
+        unsettled_elsewhere: Collection[str] = (),
+    ) -> None:
+        """Retire what left the mapping, nudge tasks, and remember our own touches.
+        `unsettled_elsewhere`: targets other replicas of a shared cycle could not settle."""
         keep_lock(self.state)
         # Not where a report of this mapping is unsettled: held back, skipped or not written
         # this cycle. Retiring there could leave the issue with no live report at all.
@@ -223,16 +319,13 @@ class Cycle:
             if d.id in result.skipped
             for target in report_targets(d)
         }
-        unsettled |= {
-            str(p.target)
-            for p in result.published
-            if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)
-        }
+        unsettled |= unsettled_targets(result.published) | set(unsettled_elsewhere)
         retirement = Retirement(
             self.mapping, publisher, self.state, computed.today, self.options.prune
         )
         result.published += retire_reports(retirement, set(result.failed_sources), unsettled)
-        if self.mapping.rules.task_nudges:
+        # Nudges are computed from every report's view; when none was recomputed, none changed.
+        if self.mapping.rules.task_nudges and not computed.unchanged:
             healthy = not result.failed_sources and not result.skipped
             result.published += publish_nudges(
                 self.mapping, computed.reports, publisher, self.state, computed.today, healthy
@@ -248,6 +341,7 @@ class Cycle:
         }
         result.reads = sum(t.stats.reads for t in self.trackers.values())
         result.writes = sum(t.stats.writes for t in self.trackers.values())
+        _count_rate_limit(result, self.trackers)
         summary = _summary(result)
         keep_lock(self.state)
         failures = len(result.failed_sources) + len(result.failed_writes)
@@ -274,6 +368,11 @@ class Cycle:
         )
 
 
+def unsettled_targets(published: Iterable[Published]) -> set[str]:
+    """Targets with a write that failed or was deferred this cycle."""
+    return {str(p.target) for p in published if p.outcome in (Outcome.FAILED, Outcome.DEFERRED)}
+
+
 def _summary(result: CycleResult) -> dict:
     return {
         "created": result.count(Outcome.CREATED),
@@ -286,4 +385,15 @@ def _summary(result: CycleResult) -> dict:
         "failed_sources": sorted(result.failed_sources),
         "skipped_deliverables": sorted(result.skipped),
         "unreadable_items": sum(len(keys) for keys in result.unreadable.values()),
+        "not_modified": result.not_modified,
+        "rate_limit_points": result.rate_limit_points,
+        "rate_limit_remaining": result.rate_limit_remaining,
     }
+
+
+def _count_rate_limit(result: CycleResult, trackers: Mapping[str, Tracker]) -> None:
+    stats = [t.stats for t in trackers.values()]
+    result.not_modified = sum(s.not_modified for s in stats)
+    result.rate_limit_points = sum(s.rate_limit_points for s in stats)
+    left = [s.rate_limit_remaining for s in stats if s.rate_limit_remaining is not None]
+    result.rate_limit_remaining = min(left) if left else None

@@ -15,11 +15,13 @@ import structlog
 
 from connectors.model import WorkItem
 from connectors.retry import TrackerError
-from connectors.tracker import Tracker
+from connectors.tracker import ChangeListing, Selection, Tracker, Validator
 from mappings.config import MappingFile
-from mappings.scope import jql_stream, target_ref
+from mappings.scope import jql_stream, matches, report_targets, target_ref
 from worker.publisher import Outcome, Published
+from worker.read_plan import Read, plan_full_read
 from worker.state import (
+    TOUCH_SLACK,
     Cursor,
     Cursors,
     LockHeld,
@@ -34,9 +36,8 @@ log = structlog.get_logger("delivery_sync.fetch")
 
 # `since` and Jira's minute-resolution `updated` need an overlap; de-duplication by key absorbs it.
 LOOKBACK = timedelta(minutes=5)
+PER_PAGE = 100  # entries per page both adapters ask for
 BATCH = 500
-# GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
-TOUCH_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +49,47 @@ class Streams:
     query: str
     jqls: tuple[str, ...] = ()
     full_resync_hours: float = 24
+    # What a full read by selectors lists: each selector's (milestone title, label), and the
+    # report targets on this source, fetched one by one.
+    selectors: tuple[tuple[str | None, str | None], ...] = ()
+    targets: tuple[str, ...] = ()
 
     @property
     def items(self) -> str:
         return f"{self.source_id}:items:{hashlib.sha1(self.query.encode()).hexdigest()[:12]}"
 
+    @property
+    def by_selectors(self) -> str:
+        """How a full read by these selectors and targets is recorded in the cursor: a mirror
+        read so holds nothing for a selector or target added since, which a full read fetches."""
+        digest = hashlib.sha1(repr((self.selectors, self.targets)).encode()).hexdigest()[:12]
+        return f"{Read.SELECTORS.value} {digest}"
+
 
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
     source = mapping.source(source_id)
+    selectors = {
+        (selector.milestone, selector.label)
+        for deliverable in mapping.deliverables
+        for selector in deliverable.include
+        if selector.source == source_id
+    }
     return Streams(
         source_id,
         source.model_dump_json(include={"kind", "repo", "project", "jql", "base_url", "url"}),
         tuple(jql_selectors(mapping, source_id)),
         mapping.rules.full_resync_hours,
+        tuple(sorted(selectors, key=str)),
+        tuple(
+            sorted(
+                {
+                    t.issue
+                    for d in mapping.deliverables
+                    for t in report_targets(d)
+                    if t.source == source_id
+                }
+            )
+        ),
     )
 
 
@@ -80,23 +109,38 @@ def fetch_sources(
             failed[source.id] = "not fetched: stopping"
             continue
         tracker = trackers.get(source.id)
-        if tracker is None:
-            failed.setdefault(source.id, "no tracker could be set up")
-            log.error("source.failed", source=source.id, error=failed[source.id])
-            continue
-        try:
-            fetched = sync_source(tracker, state, streams_of(mapping, source.id), now)
-        except TrackerError as exc:
-            failed[source.id] = str(exc)
-            log.error("source.failed", source=source.id, error=str(exc))
-            continue
-        except (StateError, LockHeld):
-            raise  # not this source's fault: the run stops (exit 2 / 3)
-        except Exception as exc:  # one broken source must not stop the others
-            failed[source.id] = f"unexpected {type(exc).__name__}: {exc}"
-            log.exception("source.failed", source=source.id, error=failed[source.id])
-            continue
-        log.info("source.fetched", source=source.id, **fetched)
+        error = fetch_source(mapping, source.id, tracker, state, now, failed.get(source.id))
+        if error is not None:
+            failed[source.id] = error
+
+
+def fetch_source(
+    mapping: MappingFile,
+    source_id: str,
+    tracker: Tracker | None,
+    state: StateStore,
+    now: datetime,
+    setup_failure: str | None = None,
+) -> str | None:
+    """Bring one source's mirror up to date (a work unit of a shared cycle, worker.shared); why
+    it failed, or None. The state store's own failures and a lost lock stop the run instead."""
+    if tracker is None:
+        error = setup_failure or "no tracker could be set up"
+        log.error("source.failed", source=source_id, error=error)
+        return error
+    try:
+        fetched = sync_source(tracker, state, streams_of(mapping, source_id), now)
+    except TrackerError as exc:
+        log.error("source.failed", source=source_id, error=str(exc))
+        return str(exc)
+    except (StateError, LockHeld):
+        raise  # not this source's fault: the run stops (exit 2 / 3)
+    except Exception as exc:  # one broken source must not stop the others
+        error = f"unexpected {type(exc).__name__}: {exc}"
+        log.exception("source.failed", source=source_id, error=error)
+        return error
+    log.info("source.fetched", source=source_id, **fetched)
+    return None
 
 
 class _Store(Mirror, Cursors, Protocol):
@@ -112,13 +156,29 @@ def sync_source(
     Each stream has its own cursor, named after what it asks for: the source's items and each
     selector JQL, whose matches are kept as a membership set. A stream with no cursor yet (new,
     or its query was edited) is fetched in full, so nothing is missing until the next full
-    resync. A cursor never passes the cycle's start: items changed while we read come again."""
+    resync. A cursor never passes the cycle's start: items changed while we read come again.
+    A read the tracker answers "not modified" (a 304 to the stream's validator) changes
+    nothing, not even the cursor. A mirror last read by selectors is read in full again as soon
+    as the mapping names another selector or report target on the source."""
     source_id = streams.source_id
+    _sync_milestones(tracker, state, source_id, now)
     cursor = state.cursor(streams.items)
-    full = cursor is None or now - cursor.full_at >= timedelta(hours=streams.full_resync_hours)
-    since = None if full or cursor is None else cursor.since - LOOKBACK
+    full = (
+        cursor is None
+        or now - cursor.full_at >= timedelta(hours=streams.full_resync_hours)
+        or (
+            (cursor.plan or "").startswith(Read.SELECTORS.value)
+            and cursor.plan != streams.by_selectors
+        )
+    )
     unreadable: dict[str, str] = getattr(tracker, "unreadable", {})
-    seen = _fetch_into_mirror(source_id, tracker.fetch_items(since), state, unreadable)
+    if full or cursor is None:
+        seen, validator, plan = _read_everything(tracker, state, streams, now, unreadable)
+        unchanged = False
+    else:
+        listing = tracker.changes(cursor.since - LOOKBACK, cursor.validator)
+        seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+        unchanged, validator, plan = listing.unchanged, listing.validator, cursor.plan
     removed = 0
     if full:
         # Deleted, transferred or no longer visible: a full fetch is the only way to know. An
@@ -126,9 +186,11 @@ def sync_source(
         gone = state.item_keys(source_id) - seen - set(unreadable)
         state.delete_items(source_id, gone)
         removed = len(gone)
-    cursors = {streams.items: Cursor(now, now if full or cursor is None else cursor.full_at)}
+    cursors = {}
+    if not unchanged:
+        full_at = now if full or cursor is None else cursor.full_at
+        cursors[streams.items] = _cursor(now, full_at, validator, plan)
     cursors |= _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
-    state.replace_milestones(source_id, tracker.fetch_milestones())
     site = tracker.site()
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
@@ -136,7 +198,129 @@ def sync_source(
     _remember_unreadable(state, source_id, unreadable, seen, (now, full))
     for name, new in cursors.items():
         state.save_cursor(name, new)
-    return {"full": full, "fetched": len(seen), "removed": removed, "unreadable": len(unreadable)}
+    return {
+        "full": full,
+        "unchanged": unchanged,
+        "fetched": len(seen),
+        "removed": removed,
+        "unreadable": len(unreadable),
+    }
+
+
+def _cursor(
+    since: datetime, full_at: datetime, validator: Validator | None, plan: str | None = None
+) -> Cursor:
+    if validator is None:
+        return Cursor(since, full_at, plan=plan)
+    return Cursor(since, full_at, validator.etag, validator.last_modified, plan)
+
+
+def _sync_milestones(tracker: Tracker, state: _Store, source_id: str, now: datetime) -> None:
+    """The milestones (fix versions), read every cycle because their dates change without any
+    issue changing; asked for conditionally where the tracker allows it."""
+    stream = f"{source_id}:milestones"
+    cursor = state.cursor(stream)
+    found, validator = tracker.milestone_changes(cursor.validator if cursor else None)
+    if found is None:
+        return  # unchanged: the stored ones stand
+    state.replace_milestones(source_id, found)
+    state.save_cursor(stream, _cursor(now, now, validator))
+
+
+def _read_everything(
+    tracker: Tracker, state: _Store, streams: Streams, now: datetime, unreadable: dict[str, str]
+) -> tuple[set[str], Validator | None, str]:
+    """Every item of the source the mapping can need, newest change first; the keys read, the
+    validator of the source's listing, and how it was read (`worker.read_plan`).
+
+    The listing's first page is read first: it is the change probe of the next cycles, and it
+    says how many pages the whole listing has. By selectors: each selector's listing and each
+    report target; the first page's validator stands, since any later change moves its issue
+    to the top of that page. Whole: the rest of the pages, then the first page once more,
+    conditionally: unchanged (a 304, no rate-limit point) unless an item changed while we read,
+    which then moved to the front, where this read finds it. Only then can the caller take an
+    item it did not see for deleted."""
+    source_id = streams.source_id
+    listing = tracker.changes(None, None)
+    selections = _planned_selections(tracker, state, streams, listing)
+    if selections is not None:
+        seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
+        selected = tracker.fetch_selected(selections)
+        seen |= _fetch_into_mirror(source_id, selected, state, unreadable)
+        seen |= _fetch_into_mirror(source_id, _targets(tracker, streams), state, unreadable)
+        return seen, listing.validator, streams.by_selectors
+    seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+    if listing.validator is None:
+        return seen, None, Read.WHOLE.value
+    again = tracker.changes(now - LOOKBACK, listing.validator)
+    seen |= _fetch_into_mirror(source_id, again.items(), state, unreadable)
+    return seen, again.validator, Read.WHOLE.value
+
+
+def _targets(tracker: Tracker, streams: Streams) -> Iterator[WorkItem]:
+    for issue in streams.targets:
+        item = tracker.fetch_item(issue)
+        if item is not None:
+            yield item
+
+
+def _planned_selections(
+    tracker: Tracker, state: _Store, streams: Streams, listing: ChangeListing
+) -> list[Selection] | None:
+    """The selections to read the source by, when the plan says they cost fewer requests than
+    the rest of the whole listing; None: read it whole. Only a tracker that announced the whole
+    listing's pages can be planned for."""
+    if listing.pages is None or not streams.selectors:
+        return None
+    sized = _sized_selections(state, streams)
+    sizes = [size for _, size in sized]
+    plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
+    if plan.read is Read.PROBE:
+        for index in plan.probe:
+            sizes[index] = tracker.selection_size(sized[index][0])
+        plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
+    log.info(
+        "read.planned",
+        source=streams.source_id,
+        read=plan.read.value,
+        pages=plan.pages,
+        whole_pages=plan.whole_pages,
+        selector_pages=plan.selector_pages,
+    )
+    return [selection for selection, _ in sized] if plan.read is Read.SELECTORS else None
+
+
+def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, int | None]]:
+    """Each selector as a listing, with the size the tracker reported for it (a milestone's
+    open + closed count) or, for a label, how many mirrored items carried it after the previous
+    cycle (None on a cold run). A milestone the tracker does not have lists nothing: its
+    deliverable is held back anyway."""
+    milestones = state.milestones(streams.source_id)
+    counts = None
+    if any(title is None for title, _ in streams.selectors):
+        counts = _label_counts(state, streams.source_id)
+    sized: list[tuple[Selection, int | None]] = []
+    for title, label in streams.selectors:
+        if title is not None:
+            milestone = milestones.get(title)
+            if milestone is not None and milestone.number is not None:
+                sized.append((Selection(milestone.number, label), milestone.size))
+        elif label is not None:
+            size = None if counts is None else counts.get(label.casefold(), 0)
+            sized.append((Selection(None, label), size))
+    return sized
+
+
+def _label_counts(state: Mirror, source_id: str) -> dict[str, int] | None:
+    """Mirrored items per label (case-folded); None when nothing is mirrored yet."""
+    items = state.items(source_id)
+    if not items:
+        return None
+    counts: dict[str, int] = {}
+    for item in items.values():
+        for label in {name.casefold() for name in item.labels}:
+            counts[label] = counts.get(label, 0) + 1
+    return counts
 
 
 def _sync_selectors(
@@ -237,14 +421,38 @@ def _batches(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:
         yield batch
 
 
-class _MirrorWithTouches(Mirror, Touches, Protocol):
-    """The mirror and the record of our own touches on it."""
+class _MirrorWithTouches(Mirror, Touches, Cursors, Protocol):
+    """The mirror, the record of our own touches on it, and how each source was last read."""
+
+
+def _needed(mapping: MappingFile, source_id: str, state: _MirrorWithTouches) -> dict[str, WorkItem]:
+    """The source's mirror. When its last full read went by selectors, only what the mapping
+    names (the selectors' items and the report targets): the items changed since that a
+    repository-wide incremental read brought in are left out too, so figures over all
+    mirrored items (the workload's "WIP everywhere") do not drift between full reads."""
+    items = state.items(source_id)
+    cursor = state.cursor(streams_of(mapping, source_id).items)
+    if cursor is None or not (cursor.plan or "").startswith(Read.SELECTORS.value):
+        return items
+    source = mapping.source(source_id)
+    selectors = [s for d in mapping.deliverables for s in d.include if s.source == source_id]
+    targets = {
+        target_ref(t, source).key
+        for d in mapping.deliverables
+        for t in report_targets(d)
+        if t.source == source_id
+    }
+    return {
+        key: item
+        for key, item in items.items()
+        if key in targets or any(matches(item, s, source) for s in selectors)
+    }
 
 
 def load_mirror(mapping: MappingFile, state: _MirrorWithTouches) -> dict[str, dict[str, WorkItem]]:
     """The mirror, with our own comments taken out of each item's last update: a task is not
     fresh because we nudged it, nor an epic because we reported on it."""
-    items = {s.id: state.items(s.id) for s in mapping.sources}
+    items = {s.id: _needed(mapping, s.id, state) for s in mapping.sources}
     for source, by_key in items.items():
         stale_touches = []
         for key, (before, at) in state.touches(source).items():

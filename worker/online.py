@@ -181,8 +181,8 @@ def people_block(people: Iterable[PersonEntry], found: Iterable[Person]) -> str 
         return None
     lines = ["people:"]
     for entry in entries:
-        fields = [f"name: {_yaml(entry['name'])}"]
-        fields += [f"{t}: {_yaml(entry[t])}" for t in ("github", "jira") if entry[t]]
+        fields = [f"name: {yaml_scalar(entry['name'])}"]
+        fields += [f"{t}: {yaml_scalar(entry[t])}" for t in ("github", "jira") if entry[t]]
         lines.append(f"  - {{{', '.join(fields)}}}")
     return "\n".join(lines) + "\n"
 
@@ -191,7 +191,7 @@ def people_block(people: Iterable[PersonEntry], found: Iterable[Person]) -> str 
 _YAML_WORDS = {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~"}
 
 
-def _yaml(text: str) -> str:
+def yaml_scalar(text: str) -> str:
     """A flow-style YAML scalar that reads back as exactly this text: plain when that is safe,
     else a double-quoted (JSON) string, which also escapes newlines and control characters."""
     if (

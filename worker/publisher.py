@@ -252,6 +252,12 @@ class Publisher:
         )
         return self._run(slot, body, self._post_once)
 
+    def forget_listings(self) -> None:
+        """Forget the comments listed so far: another process may have written since (a unit
+        of a shared cycle taken over from a replica that died mid-write, worker.shared)."""
+        self._listed.clear()
+        self._relisted.clear()
+
     def verify(self, target: Target) -> bool:
         """Check our comments on a target against what we last wrote (one listing); False when
         the listing failed. A report the listing does not show, or shows changed, is written

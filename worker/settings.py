@@ -7,9 +7,10 @@ state file. Error messages name the variable and the fix, never the value.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -75,6 +76,18 @@ class Settings(BaseSettings):
     # Seconds between two content-creating GitHub requests: GitHub asks for at least one. A
     # local stand-in (the sandbox, a test server) may set 0; more than a minute is a typo.
     delivery_sync_github_write_pause: float = Field(1.0, ge=0, le=60, allow_inf_nan=False)
+    # Metrics of each run (worker/metrics.py): a node-exporter textfile, a Pushgateway, and in
+    # loop mode a /metrics server. Loopback by default: the image sets 0.0.0.0, where the
+    # container's own network is the boundary and a scraper must reach the pod.
+    delivery_sync_metrics_file: str | None = None
+    delivery_sync_pushgateway: str | None = None
+    delivery_sync_metrics_port: int | None = Field(None, ge=1, le=65535)
+    delivery_sync_metrics_address: str = "127.0.0.1"
+    # Replicas sharing a PostgreSQL store (DESIGN §8): the name of the cycle they share (a
+    # Kubernetes Job's name: its pods share one cycle, a finished one is never run again), and
+    # how long a work unit stays leased to a replica that stopped renewing it.
+    delivery_sync_cycle: str | None = None
+    delivery_sync_lease_seconds: float = Field(60.0, ge=2, le=3600, allow_inf_nan=False)
 
     @field_validator("github_api_url", "jira_url")
     @classmethod
@@ -82,6 +95,19 @@ class Settings(BaseSettings):
         if not value:
             return value
         return check_api_url(value, str(info.field_name).upper())
+
+    @field_validator("delivery_sync_pushgateway")
+    @classmethod
+    def _pushgateway(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        # The URL is logged when a push fails: it must carry no credentials.
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be a URL like http://pushgateway:9091")
+        if "@" in parts.netloc:
+            raise ValueError("must not carry credentials (user:password@)")
+        return value.strip().rstrip("/")
 
     @field_validator("delivery_sync_log_level", "delivery_sync_log_format", mode="before")
     @classmethod
@@ -102,7 +128,13 @@ class Settings(BaseSettings):
             self.jira_api_token,
             self.jira_pat,
         )
-        return [s.get_secret_value() for s in secrets if s is not None]
+        found = [s.get_secret_value() for s in secrets if s is not None]
+        # A PostgreSQL state URL may carry its password in the user information.
+        if self.delivery_sync_state.startswith(("postgres://", "postgresql://")):
+            with contextlib.suppress(ValueError):
+                password = urlsplit(self.delivery_sync_state).password
+                found += [unquote(password)] if password else []
+        return found
 
     def basic_credentials(self) -> list[tuple[str, str]]:
         """(user, token) pairs sent as HTTP Basic credentials: Jira Cloud's e-mail and API

@@ -2,8 +2,8 @@
 
 Each part of the cycle uses one small protocol (`RunLock`, `Mirror`, `Cursors`, `Touches`,
 `CommentLog`, `History`, `RunLog`); `StateStore` is all of them, and `SQLiteState` implements it
-(WAL, schema versions in `PRAGMA user_version`). A PostgreSQL store is meant to be a second
-implementation of the same protocols, not a rewrite of the cycle.
+(WAL, schema versions in `PRAGMA user_version`). `worker.state_pg.PostgresState` is the second
+implementation, with the same tables and the same versioned migrations, one for one.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 
 from connectors.model import Milestone, WorkItem
+from connectors.tracker import Validator
 
 if TYPE_CHECKING:  # the domain is imported when a snapshot is read, not to open the store
     from mappings.views import Snapshot
@@ -37,14 +38,31 @@ LOCK_NAME = "run"
 LOCK_HEARTBEAT = timedelta(seconds=15)
 LOCK_STALE = timedelta(seconds=90)
 LEGACY_LOCK_STALE = timedelta(minutes=30)
+# GitHub and Jira move an issue's `updated` when we comment on it; this much later is still us.
+TOUCH_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
 class Cursor:
+    """Where a stream's next read starts, and how to ask the tracker whether it changed."""
+
     since: (
         datetime  # next incremental fetch asks for items updated at or after this (minus lookback)
     )
     full_at: datetime  # when the last full fetch of the stream completed
+    # The stream's first page as the tracker last identified it (`ETag`, `Last-Modified`),
+    # sent back on the next read: a 304 means the stream is unchanged. None: none given.
+    etag: str | None = None
+    last_modified: str | None = None
+    # How the last full read was made (`worker.read_plan.Read`: "whole" or "selectors"); the
+    # mirror of a source read by selectors holds only what the mapping names.
+    plan: str | None = None
+
+    @property
+    def validator(self) -> Validator | None:
+        if self.etag is None and self.last_modified is None:
+            return None
+        return Validator(self.etag, self.last_modified)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +93,13 @@ class Publication:
     targets: tuple[str, ...]
     day: date
     items: int = 0  # counted and dropped items then
+    # What the reports were computed from, so a cycle whose inputs are the same skips them:
+    # `inputs` digests the deliverable's own inputs, `revision` the whole store's and the
+    # mapping's (`worker.reports`); empty when a write was deferred or failed. `status` is
+    # the health word then published.
+    inputs: str = ""
+    revision: str = ""
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +171,7 @@ class Mirror(Protocol):
     def unreadable(self, source: str) -> dict[str, str]: ...
     def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None: ...
     def forget_unreadable(self, source: str, keys: Iterable[str]) -> None: ...
+    def revision(self, source: str) -> int: ...
 
 
 class Cursors(Protocol):
@@ -265,6 +291,16 @@ _MIGRATIONS = [
     CREATE TABLE verifications (
         target TEXT PRIMARY KEY, at TEXT NOT NULL
     );
+    """,
+    """
+    CREATE TABLE revisions (
+        source TEXT PRIMARY KEY, revision INTEGER NOT NULL
+    );
+    """,
+    """
+    ALTER TABLE cursors ADD COLUMN etag TEXT;
+    ALTER TABLE cursors ADD COLUMN last_modified TEXT;
+    ALTER TABLE cursors ADD COLUMN plan TEXT;
     """,
 ]
 SNAPSHOTS_KEPT_DAYS = 120
@@ -387,13 +423,48 @@ class SQLiteState:
         return {item.key: item for item in items}
 
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int:
-        rows = [(source, i.key, i.updated.isoformat(), i.to_json()) for i in items]
+        """Store items; the source's revision moves when one is new or differs from its stored
+        version in more than the update time our own comment gave it (`TOUCH_SLACK`)."""
+        batch = [(item, item.to_json()) for item in items]
         with self._transaction():
+            news = self._news(source, batch)
             self._db.executemany(
-                "INSERT OR REPLACE INTO items (source, key, updated, data) VALUES (?, ?, ?, ?)",
-                rows,
+                "INSERT INTO items (source, key, updated, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (source, key) DO UPDATE SET updated = excluded.updated, "
+                "data = excluded.data WHERE data IS NOT excluded.data",
+                [(source, i.key, i.updated.isoformat(), data) for i, data in batch],
             )
-        return len(rows)
+            if news:
+                self._bump(source)
+        return len(batch)
+
+    def _news(self, source: str, batch: list[tuple[WorkItem, str]]) -> bool:
+        """Whether any item of the batch is news: new, or changed by someone but us."""
+        stored: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(batch), 500):
+            keys = [i.key for i, _ in batch[start : start + 500]]
+            rows = self._db.execute(
+                f"SELECT key, updated, data FROM items WHERE source = ? "
+                f"AND key IN ({', '.join('?' * len(keys))})",
+                (source, *keys),
+            )
+            stored.update((key, (updated, data)) for key, updated, data in rows)
+        changed = []
+        for item, data in batch:
+            old = stored.get(item.key)
+            if old is None:
+                return True
+            if old[1] != data:
+                changed.append((item, old))
+        if not changed:
+            return False
+        touches = self.touches(source)
+        return any(
+            item.key not in touches
+            or item.updated > touches[item.key][1] + TOUCH_SLACK
+            or replace(item, updated=datetime.fromisoformat(old[0])).to_json() != old[1]
+            for item, old in changed
+        )
 
     def item_keys(self, source: str) -> set[str]:
         rows = self._db.execute("SELECT key FROM items WHERE source = ?", (source,))
@@ -401,9 +472,11 @@ class SQLiteState:
 
     def delete_items(self, source: str, keys: Iterable[str]) -> None:
         with self._transaction():
-            self._db.executemany(
+            deleted = self._db.executemany(
                 "DELETE FROM items WHERE source = ? AND key = ?", [(source, k) for k in keys]
             )
+            if deleted.rowcount > 0:
+                self._bump(source)
 
     def milestones(self, source: str) -> dict[str, Milestone]:
         rows = self._db.execute("SELECT data FROM milestones WHERE source = ?", (source,))
@@ -413,6 +486,12 @@ class SQLiteState:
     def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None:
         rows = [(source, m.title, m.to_json()) for m in milestones]
         with self._transaction():
+            stored = self._db.execute(
+                "SELECT title, data FROM milestones WHERE source = ?", (source,)
+            )
+            if dict(stored) == {title: data for _, title, data in rows}:
+                return
+            self._bump(source)
             self._db.execute("DELETE FROM milestones WHERE source = ?", (source,))
             self._db.executemany(
                 "INSERT OR REPLACE INTO milestones (source, title, data) VALUES (?, ?, ?)", rows
@@ -423,7 +502,12 @@ class SQLiteState:
         return frozenset(key for (key,) in rows)
 
     def replace_membership(self, stream: str, keys: Iterable[str]) -> None:
+        keys = set(keys)
         with self._transaction():
+            stored = self._db.execute("SELECT key FROM memberships WHERE stream = ?", (stream,))
+            if {key for (key,) in stored} == keys:
+                return
+            self._bump(stream.split(":", 1)[0])  # a stream is named after its source
             self._db.execute("DELETE FROM memberships WHERE stream = ?", (stream,))
             self._db.executemany(
                 "INSERT OR IGNORE INTO memberships (stream, key) VALUES (?, ?)",
@@ -467,16 +551,25 @@ class SQLiteState:
 
     def cursor(self, stream: str) -> Cursor | None:
         row = self._db.execute(
-            "SELECT since, full_at FROM cursors WHERE stream = ?", (stream,)
+            "SELECT since, full_at, etag, last_modified, plan FROM cursors WHERE stream = ?",
+            (stream,),
         ).fetchone()
         if row is None:
             return None
-        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]))
+        return Cursor(datetime.fromisoformat(row[0]), datetime.fromisoformat(row[1]), *row[2:])
 
     def save_cursor(self, stream: str, cursor: Cursor) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO cursors (stream, since, full_at) VALUES (?, ?, ?)",
-            (stream, cursor.since.isoformat(), cursor.full_at.isoformat()),
+            "INSERT OR REPLACE INTO cursors (stream, since, full_at, etag, last_modified, plan) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                stream,
+                cursor.since.isoformat(),
+                cursor.full_at.isoformat(),
+                cursor.etag,
+                cursor.last_modified,
+                cursor.plan,
+            ),
         )
 
     # ---- comments ---------------------------------------------------------------------------
@@ -519,31 +612,12 @@ class SQLiteState:
         row = self._db.execute(
             "SELECT data FROM publications WHERE deliverable = ?", (deliverable,)
         ).fetchone()
-        if row is None:
-            return None
-        raw = json.loads(row[0])
-        return Publication(
-            deliverable,
-            raw["name"],
-            raw["selectors"],
-            dict(raw["matched"]),
-            tuple(raw["targets"]),
-            date.fromisoformat(raw["day"]),
-            int(raw.get("items", 0)),
-        )
+        return None if row is None else _publication(deliverable, row[0])
 
     def save_publication(self, publication: Publication) -> None:
-        data = {
-            "name": publication.name,
-            "selectors": publication.selectors,
-            "matched": publication.matched,
-            "targets": list(publication.targets),
-            "day": publication.day.isoformat(),
-            "items": publication.items,
-        }
         self._db.execute(
             "INSERT OR REPLACE INTO publications (deliverable, data) VALUES (?, ?)",
-            (publication.deliverable, json.dumps(data, sort_keys=True)),
+            (publication.deliverable, _publication_data(publication)),
         )
 
     def announcement(self, deliverable: str, target: str) -> Announcement | None:
@@ -575,6 +649,8 @@ class SQLiteState:
 
     def mark_unreadable(self, source: str, problems: dict[str, str], since: datetime) -> None:
         with self._transaction():
+            if set(problems) - set(self.unreadable(source)):
+                self._bump(source)
             self._db.executemany(
                 "INSERT INTO unreadable (source, key, error, since) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (source, key) DO UPDATE SET error = excluded.error",
@@ -583,9 +659,26 @@ class SQLiteState:
 
     def forget_unreadable(self, source: str, keys: Iterable[str]) -> None:
         with self._transaction():
-            self._db.executemany(
+            forgotten = self._db.executemany(
                 "DELETE FROM unreadable WHERE source = ? AND key = ?", [(source, k) for k in keys]
             )
+            if forgotten.rowcount > 0:
+                self._bump(source)
+
+    def revision(self, source: str) -> int:
+        """A number that moves whenever the source's mirror changes in a way a report can see:
+        its items, milestones, selector memberships or unreadable items."""
+        row = self._db.execute(
+            "SELECT revision FROM revisions WHERE source = ?", (source,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _bump(self, source: str) -> None:
+        self._db.execute(
+            "INSERT INTO revisions (source, revision) VALUES (?, 1) "
+            "ON CONFLICT (source) DO UPDATE SET revision = revision + 1",
+            (source,),
+        )
 
     def verified(self, target: str) -> datetime | None:
         """When the comments on a target were last checked against what we wrote."""
@@ -786,6 +879,37 @@ def _record(row: tuple) -> CommentRecord:
     )
 
 
+def _publication(deliverable: str, data: str) -> Publication:
+    raw = json.loads(data)
+    return Publication(
+        deliverable,
+        raw["name"],
+        raw["selectors"],
+        dict(raw["matched"]),
+        tuple(raw["targets"]),
+        date.fromisoformat(raw["day"]),
+        int(raw.get("items", 0)),
+        raw.get("inputs", ""),
+        raw.get("revision", ""),
+        raw.get("status"),
+    )
+
+
+def _publication_data(publication: Publication) -> str:
+    data = {
+        "name": publication.name,
+        "selectors": publication.selectors,
+        "matched": publication.matched,
+        "targets": list(publication.targets),
+        "day": publication.day.isoformat(),
+        "items": publication.items,
+        "inputs": publication.inputs,
+        "revision": publication.revision,
+        "status": publication.status,
+    }
+    return json.dumps(data, sort_keys=True)
+
+
 def _snapshot_data(snapshot: Snapshot) -> dict:
     return {
         "day": snapshot.day.isoformat(),
@@ -842,13 +966,9 @@ def _lock_is_stale(
     return False
 
 
-def open_state(location: str, *, read_only: bool = False) -> SQLiteState:
-    """The store named by --state / DELIVERY_SYNC_STATE: a SQLite path (or sqlite:/// URL).
-    `read_only`: an in-memory copy, for commands whose writes must not last."""
-    if location.startswith(("postgres://", "postgresql://")):
-        raise StateUnavailable(
-            "PostgreSQL state stores are not implemented yet; use a SQLite path for now"
-        )
+def open_sqlite(location: str, *, read_only: bool = False) -> SQLiteState:
+    """A SQLite store at a path (or sqlite:/// URL); `read_only`: an in-memory copy, for
+    commands whose writes must not last. `worker.stores.open_state` chooses the engine."""
     path = location.removeprefix("sqlite:///")
     try:
         return SQLiteState.read_only_copy(path) if read_only else SQLiteState(path)

@@ -1,0 +1,242 @@
+"""The read planner: a full fetch lists the whole repository or each selector, whichever the
+tracker's sizes say costs fewer requests; the cycle follows the plan, and the comments do not
+depend on which reading it chose."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+
+import worker.fetch
+from sandbox.server import Sandbox
+from tests.e2e import requests_to, run_cli, writes
+from worker.read_plan import Read, ReadPlan, listing_pages, plan_full_read
+
+# ---- the pure plan -------------------------------------------------------------------------------
+
+
+def test_a_listing_costs_its_pages_and_an_empty_one_still_one_request():
+    assert [listing_pages(n, 100) for n in (0, 1, 100, 101, 10_000)] == [1, 1, 1, 2, 100]
+
+
+def test_selectors_covering_a_small_share_are_read_one_by_one():
+    plan = plan_full_read(
+        whole_pages=100, selector_sizes=[2_300, 4_800, 40], targets=3, per_page=100
+    )
+    # 23 + 48 + 1 pages of selector listings, and one request per report target
+    assert plan == ReadPlan(Read.SELECTORS, 75, 100, 75)
+
+
+def test_the_whole_listing_wins_when_the_selectors_cover_most_of_it():
+    plan = plan_full_read(whole_pages=10, selector_sizes=[600, 450], targets=1, per_page=100)
+    assert plan.read is Read.WHOLE and plan.pages == 10 and plan.selector_pages == 12
+
+
+def test_a_tie_reads_the_whole_listing():
+    plan = plan_full_read(whole_pages=3, selector_sizes=[100, 50], targets=1, per_page=100)
+    assert plan.read is Read.WHOLE and plan.selector_pages == 3
+
+
+def test_one_page_repositories_are_always_read_whole():
+    assert plan_full_read(1, [0], 0, 100).read is Read.WHOLE
+    assert plan_full_read(1, [None], 0, 100).read is Read.WHOLE  # nothing to probe for
+
+
+def test_no_selectors_means_the_whole_listing():
+    assert plan_full_read(5, [], 2, 100) == ReadPlan(Read.WHOLE, 5, 5, None)
+
+
+def test_unknown_sizes_are_probed_only_when_a_saving_is_still_possible():
+    plan = plan_full_read(whole_pages=50, selector_sizes=[900, None], targets=1, per_page=100)
+    # at best 9 + 1 + 1 requests, plus one to probe: well under 50
+    assert plan.read is Read.PROBE and plan.probe == (1,)
+    # at best 40 + 1 + 1 + 9 (probe) ≥ 50: not worth asking
+    assert plan_full_read(
+        50, [4_000, None, None, None, None, None, None, None, None], 1, 100
+    ).read is (Read.WHOLE)
+
+
+def test_sizes_are_compared_in_pages_of_the_given_size():
+    assert plan_full_read(4, [150], 0, 50).read is Read.SELECTORS  # 3 < 4
+    assert plan_full_read(4, [150], 0, 30).read is Read.WHOLE  # 5 ≥ 4
+
+
+def test_nonsense_sizes_are_refused():
+    with pytest.raises(ValueError):
+        plan_full_read(0, [1], 0, 100)
+    with pytest.raises(ValueError):
+        plan_full_read(2, [1], -1, 100)
+
+
+# ---- the cycle follows it, against the sandbox ---------------------------------------------------
+
+MAPPING = """\
+version: 1
+timezone: Europe/Berlin
+people:
+  - {name: Dana Lee, github: dana-lee}
+  - {name: Sam Park, github: sam-park}
+roles: {delivery_lead: Dana Lee, project_manager: Sam Park}
+sources:
+  - {id: big, kind: github, repo: acme/big}
+deliverables:
+  - id: focus
+    name: Focus release
+    include:
+      - {source: big, milestone: m1}
+      - {source: big, label: focus}
+    report_to:
+      - {source: big, issue: 1}
+"""
+
+
+def big_repository(sb: Sandbox, issues: int = 1_000) -> None:
+    """A repository of `issues` issues whose selectors cover 70 of them: 40 in milestone m1
+    (some closed, some in progress), 30 labelled `focus`; the report target #1 has a checklist."""
+    github = sb.github
+    github.add_repo("acme/big")
+    # Two days old: older than the five-minute overlap of incremental reads
+    created = github.store.clock() - timedelta(days=2)
+    due = date.today() + timedelta(days=30)
+    m1 = github.add_milestone("acme/big", "m1", due_on=due)["number"]
+    github.add_issue(
+        "acme/big",
+        "Focus release",
+        body="- [x] scope agreed\n- [ ] signed off",
+        created_at=created,
+    )
+    for n in range(2, issues + 1):
+        fields: dict = {}
+        if n % 25 == 0:
+            fields = {"milestone": m1, "assignees": ["dana-lee"]}
+            if n % 50 == 0:
+                fields |= {"state": "closed", "state_reason": "completed"}
+            elif n % 75 == 0:
+                fields |= {"labels": ["in progress"]}
+        elif n % 33 == 0:
+            fields = {"labels": ["focus"], "assignees": ["sam-park"]}
+        github.add_issue("acme/big", f"Issue {n}", created_at=created, **fields)
+
+
+@pytest.fixture
+def big(tmp_path):
+    config = tmp_path / "big.yaml"
+    config.write_text(MAPPING)
+    with Sandbox(seed="demo") as sb:
+        big_repository(sb)
+        yield sb, config
+
+
+def listing_reads(sb: Sandbox) -> list:
+    return requests_to(sb, "GET", r"/repos/acme/big/issues(/\d+)?$")
+
+
+def test_a_cold_run_reads_a_small_selection_by_its_selectors_and_says_so(big, tmp_path):
+    sb, config = big
+
+    cold = run_cli(["run", "--once"], sb, tmp_path / "state.db", config=config)
+
+    assert cold.code == 0, cold.err
+    reads = listing_reads(sb)
+    whole_pages = listing_pages(len(sb.github.issues("acme/big")), 100)
+    assert whole_pages == 10
+    # the change probe (page 1), the label's one-entry count, the milestone's and the label's
+    # listings, the report target
+    assert len(reads) == 5 < whole_pages
+    assert [r.query.get("per_page") for r in reads[:2]] == [["100"], ["1"]]
+    assert {
+        r.query.get("milestone", [""])[0] + r.query.get("labels", [""])[0] for r in reads[2:4]
+    } == {
+        "1",
+        "focus",
+    }
+    assert reads[4].path.endswith("/issues/1")
+    assert '"read": "selectors"' in cold.err and '"whole_pages": 10' in cold.err
+
+
+def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_path, monkeypatch):
+    sb, config = big
+    first = run_cli(["run", "--once"], sb, tmp_path / "selectors.db", config=config)
+    assert first.code == 0 and '"read": "selectors"' in first.err
+    posted = {c["id"]: c["body"] for c in sb.github.comments("acme/big", 1)}
+    assert len(posted) == 2
+    sb.clear_requests()
+
+    def whole(whole_pages, selector_sizes, targets, per_page):
+        return ReadPlan(Read.WHOLE, whole_pages, whole_pages, None)
+
+    monkeypatch.setattr(worker.fetch, "plan_full_read", whole)
+    # A new state: this run reads all ten pages, finds our comments by their markers and
+    # compares what it would write with what they say.
+    again = run_cli(["run", "--once"], sb, tmp_path / "whole.db", config=config)
+
+    assert again.code == 0, again.err
+    # ten pages (GitHub's `next` links name the repository by id) and the conditional re-check
+    assert len(requests_to(sb, "GET", r"/(repos/acme/big|repositories/\d+)/issues$")) == 11
+    assert writes(sb) == []
+    assert {c["id"]: c["body"] for c in sb.github.comments("acme/big", 1)} == posted
+
+
+def test_a_later_full_read_sizes_labels_from_the_last_cycle_without_probing(big, tmp_path):
+    sb, config = big
+    config.write_text(MAPPING + "rules: {full_resync_hours: 0.0001}\n")
+    state = tmp_path / "state.db"
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
+    time.sleep(0.5)  # the resync period has passed: the next run reads in full again
+    sb.clear_requests()
+
+    again = run_cli(["run", "--once"], sb, state, config=config)
+
+    assert again.code == 0, again.err
+    assert '"read": "selectors"' in again.err
+    assert not [r for r in listing_reads(sb) if r.query.get("per_page") == ["1"]]
+
+
+def test_a_selector_added_to_the_mapping_reads_the_repository_in_full_again(big, tmp_path):
+    sb, config = big
+    state = tmp_path / "state.db"
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
+    extra = [sb.github.add_issue("acme/big", f"Extra {n}", labels=["extra"]) for n in range(3)]
+    config.write_text(
+        MAPPING.replace(
+            "      - {source: big, label: focus}\n",
+            "      - {source: big, label: focus}\n      - {source: big, label: extra}\n",
+        )
+    )
+    sb.clear_requests()
+
+    again = run_cli(["run", "--once"], sb, state, config=config)
+
+    assert again.code == 0, again.err
+    assert '"event": "read.planned"' in again.err  # a full read, not an incremental one
+    lead = next(
+        c["body"] for c in sb.github.comments("acme/big", 1) if "Delivery status" in c["body"]
+    )
+    assert "Progress: 20 of 72 items done" in lead  # 69 before, and the three new ones
+    assert len(extra) == 3
+
+
+def test_work_outside_the_selectors_moves_no_figure_between_full_reads(big, tmp_path):
+    sb, config = big
+    state = tmp_path / "state.db"
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0  # our comments' bump
+    outside = next(
+        i["number"]
+        for i in sb.github.issues("acme/big")
+        if i["number"] > 1 and not i["labels"] and not i["milestone"]
+    )
+    sb.github.update_issue("acme/big", outside, labels=["in progress"], assignees=["dana-lee"])
+    sb.clear_requests()
+
+    later = run_cli(["run", "--once"], sb, state, config=config)
+
+    assert later.code == 0, later.err
+    fetched = next(
+        json.loads(line) for line in later.err.splitlines() if '"source.fetched"' in line
+    )
+    assert not fetched["full"] and fetched["fetched"] >= 1  # the change was read in ...
+    assert writes(sb) == []  # ... and no figure of the comments moved
