@@ -16,16 +16,17 @@ import statistics
 import time
 from datetime import date
 
-from mappings.forecast import forecast_completion
+from mappings.forecast import Window, forecast_completion
 
 BUDGET_MS = 50
 TODAY = date(2026, 3, 2)
 
 
-def histories() -> list[tuple[str, tuple[int, ...]]]:
+def histories() -> list[tuple[str, tuple[int, ...], tuple[int, ...]]]:
+    """(label, closings, arrivals): the first rows without growth, the last ones with."""
     rng = random.Random(7)
     weekdays = [rng.randint(2, 4) if day % 7 < 5 else 0 for day in range(21)]
-    return [
+    still = [
         ("0–6 a day (mean ≈ 3)", tuple(rng.randint(0, 6) for _ in range(21))),
         ("weekdays 2–4, weekends 0", tuple(weekdays)),
         ("0–2 a day (mean ≈ 1)", tuple(rng.randint(0, 2) for _ in range(21))),
@@ -37,13 +38,32 @@ def histories() -> list[tuple[str, tuple[int, ...]]]:
             tuple([300] + [rng.randint(0, 2) for _ in range(20)]),
         ),
     ]
+    growing = [
+        (
+            "0–6 a day, adding 0–2 a day",
+            tuple(rng.randint(0, 6) for _ in range(21)),
+            tuple(rng.randint(0, 2) for _ in range(21)),
+        ),
+        ("0–2 a day, adding as many", (1, 0, 2) * 7, (2, 1, 0) * 7),
+        ("1 closed, 5 added in 21 days (thin evidence)", (0,) * 20 + (1,), (1,) * 5 + (0,) * 16),
+        (
+            "0–2 a day, one day adding 300 (rng.choices path)",
+            tuple(rng.randint(0, 2) for _ in range(21)),
+            (300,) + (0,) * 20,
+        ),
+    ]
+    return [(label, closed, (0,) * len(closed)) for label, closed in still] + growing
 
 
-def time_calls(remaining: int, history: tuple[int, ...], calls: int) -> list[float]:
+def time_calls(
+    remaining: int, history: tuple[int, ...], arrivals: tuple[int, ...], calls: int
+) -> list[float]:
     timings = []
     for seed in range(calls):
         began = time.perf_counter()
-        forecast_completion(remaining, history, TODAY, date(2026, 9, 1), seed=seed)
+        forecast_completion(
+            remaining, Window(history, arrivals), TODAY, date(2026, 9, 1), seed=seed
+        )
         timings.append((time.perf_counter() - began) * 1000)
     return timings
 
@@ -59,9 +79,9 @@ def main() -> None:
     )
     print("| throughput history (21 days unless said) | remaining | median ms | slowest ms |")
     print("|---|---:|---:|---:|")
-    for label, history in histories():
+    for label, history, arrivals in histories():
         for remaining in (10, 100, 250, 500):
-            timings = time_calls(remaining, history, args.calls)
+            timings = time_calls(remaining, history, arrivals, args.calls)
             slowest = max(timings)
             flag = "" if slowest <= BUDGET_MS else " **over budget**"
             print(

@@ -13,6 +13,7 @@ from datetime import date
 from connectors.model import ItemRef, Person, Role, WorkItem
 from mappings.classify import Category, ClassifiedItem
 from mappings.config import PersonEntry
+from mappings.forecast import Forecast
 from mappings.scope import Scope
 from mappings.views import (
     DeliveryLeadView,
@@ -358,9 +359,22 @@ def _forecast_lines(view: DeliveryLeadView) -> list[str]:
     if f.probability_by_due is not None:
         # Rounded down, so a 0.846 chance never reads "85 %" beside "At risk".
         lines.append(f"Chance of finishing by the due date: {percent(f.probability_by_due)}")
+    if f.growth_is_material:  # after the chance: a status-change notice quotes the first two
+        lines.append(_growth_line(f))
     if f.note:
         lines.append(f"Note: {f.note}")
     return lines
+
+
+def _growth_line(f: Forecast) -> str:
+    added = f"{f.added_in_window} items added, {f.closed_in_window} closed"
+    if f.scope_growth is None:  # every item arrived within the window: no earlier scope
+        grew = f"by {f.added_in_window} items in {f.window_days} days ({f.closed_in_window} closed)"
+    else:
+        grew = f"{round(f.scope_growth * 100)} % in {f.window_days} days ({added})"
+    return (
+        f"Scope grew {grew}; the forecast assumes that pace of growth until the open items are done"
+    )
 
 
 def _budget_line(view: DeliveryLeadView) -> str:
@@ -548,6 +562,8 @@ def _lead_data(lead: DeliveryLeadView) -> dict:
             "probability_by_due": f.probability_by_due,
             "throughput_per_day": f.throughput_per_day,
             "window_days": f.window_days,
+            "added_in_window": f.added_in_window,
+            "scope_growth": f.scope_growth,
             "note": f.note,
         },
         "budget": None

@@ -32,9 +32,12 @@ from mappings.forecast import (
     Forecast,
     Health,
     Simulation,
+    Window,
+    daily_arrivals,
     daily_throughput,
     forecast_completion,
     health,
+    plan_day,
     seed_for,
 )
 from mappings.scope import Scope
@@ -320,8 +323,12 @@ def delivery_lead_view(
     if remaining and total:
         closed_on = [i.closed_on for i in done_items if i.closed_on is not None]
         throughput = daily_throughput(closed_on, today, rules.forecast_window_days)
+        created_on = [i.created_on for i in items]
+        planned_on = plan_day(scope.deliverable.start, created_on, closed_on)
+        arrivals = daily_arrivals(created_on, today, rules.forecast_window_days, planned_on)
         seed = seed_for(scope.deliverable.id, today, remaining, throughput)
-        forecast = forecast_completion(remaining, throughput, today, scope.due, seed=seed)
+        evidence = Window(throughput, arrivals, scope=total)
+        forecast = forecast_completion(remaining, evidence, today, scope.due, seed=seed)
     points_done, points_total = _points(items)
     budget = _budget(scope, done, total, rules.budget_at_risk_ratio)
     word, reason = _status(scope, rules, today, (remaining, total), forecast, budget)

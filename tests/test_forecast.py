@@ -4,7 +4,7 @@ import math
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,12 +14,18 @@ from hypothesis import strategies as st
 from mappings.forecast import (
     Forecast,
     Simulation,
+    Window,
     _weighted_table,
+    daily_arrivals,
     daily_throughput,
     forecast_completion,
     health,
+    plan_day,
     seed_for,
 )
+from mappings.report import delivery_lead_report
+from rendering import markdown
+from tests import test_views as views_cases
 
 TODAY = date(2026, 3, 2)
 WORDS = {"Done", "No due date", "On track", "At risk", "Off track"}
@@ -30,8 +36,11 @@ def day(offset: int) -> date:
 
 
 def forecast(remaining: int, throughput: list[int], due: date | None = None, **kw) -> Forecast:
-    """`runs` and `horizon_days` keywords set the simulation; the default seed is 7."""
+    """`runs` and `horizon_days` keywords set the simulation, `arrivals` and `total` the growth;
+    the default seed is 7."""
     seed = kw.pop("seed", 7)
+    if "arrivals" in kw:
+        throughput = Window(tuple(throughput), tuple(kw.pop("arrivals")), kw.pop("total", None))
     return forecast_completion(
         remaining, throughput, TODAY, due, seed=seed, simulation=Simulation(**kw)
     )
@@ -219,6 +228,123 @@ def test_invalid_arguments_are_refused():
         forecast(1, [1], runs=0)
 
 
+# scope growth: arrivals simulated with the closings
+
+
+def test_arrivals_count_items_created_after_the_plan_in_the_window():
+    created = [day(-30), day(-9), day(-9), day(-4), day(-1), day(0)]
+    # Planned on day -9: the two items filed that day are the plan, not growth.
+    assert daily_arrivals(created, TODAY, 5, planned_on=day(-9)) == (0, 1, 0, 0, 1)
+    assert daily_arrivals(created, TODAY, 10, planned_on=day(-31)) == (0, 2, 0, 0, 0, 0, 1, 0, 0, 1)
+
+
+def test_no_arrivals_reproduce_the_closings_only_forecast_exactly():
+    # Same runs, same random numbers: a deliverable that does not grow keeps its report text.
+    before = forecast(120, NOISY, due=day(60), seed=11)
+    assert forecast(120, NOISY, due=day(60), seed=11, arrivals=[0] * 21) == before
+    grown = forecast(120, NOISY, due=day(60), seed=11, arrivals=[0] * 21, total=150)
+    assert (grown.p50, grown.p85, grown.probability_by_due) == (
+        before.p50,
+        before.p85,
+        before.probability_by_due,
+    )
+    assert (grown.added_in_window, grown.scope_growth, grown.growth_is_material) == (0, 0.0, False)
+
+
+def test_arrivals_move_the_dates_later_and_the_chance_down():
+    arrivals = [
+        0,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        1,
+    ]  # a third of the pace
+    still = forecast(120, NOISY, due=day(60), seed=11)
+    growing = forecast(120, NOISY, due=day(60), seed=11, arrivals=arrivals, total=200)
+    assert growing.p50 > still.p50 and growing.p85 > still.p85
+    assert growing.probability_by_due < still.probability_by_due
+    assert (growing.added_in_window, growing.closed_in_window) == (7, 33)
+    assert growing.scope_growth == pytest.approx(7 / 193)
+    assert growing.arrivals_per_day == pytest.approx(7 / 21)
+
+
+def test_steady_growth_nets_the_closings_less_the_arrivals():
+    # Every day closes 3 and adds 1: the scope of 10 is caught up on the fifth day, counting today.
+    f = forecast(10, [3] * 21, due=day(4), arrivals=[1] * 21)
+    assert (f.p50, f.p85, f.probability_by_due) == (day(4), day(4), 1.0)
+    assert forecast(10, [3] * 21, due=day(3), arrivals=[1] * 21).probability_by_due == 0.0
+
+
+def test_a_run_is_done_the_day_it_catches_up_even_if_the_scope_grows_after():
+    # Days either close 5 or add 5. A run whose first day closes 5 is done today; a sum taken only
+    # at the end of a block of days would miss it when the next day adds 5 again.
+    f = forecast(4, [5, 0] * 10 + [5], due=TODAY, arrivals=[0, 5] * 10 + [0])
+    assert 0.47 <= f.probability_by_due <= 0.57  # on average 11 of 21 days close 5
+
+
+def test_growth_faster_than_closing_stops_with_the_work_open_today():
+    # Closing 2 a day, adding about 2.5: the 20 items open today take 10 days, about 25 arrive
+    # meanwhile and take about 12 more. The growth is not extrapolated forever: never "never".
+    f = forecast(20, [2] * 21, due=day(300), arrivals=[2, 3] * 10 + [2])
+    assert day(20) <= f.p50 <= f.p85 <= day(24)
+    assert f.probability_by_due == 1.0
+    assert forecast(20, [2] * 21).p85 == day(9)
+
+
+def test_thin_evidence_caveat_stays_when_the_scope_grows():
+    f = forecast(3, [0] * 20 + [2], arrivals=[0] * 19 + [1, 0])
+    assert f.note.startswith("thin evidence: only 2 items closed in the last 21 days")
+
+
+def test_growing_forecast_is_deterministic_with_the_seed():
+    arrivals = [1, 0, 0, 2, 0, 0, 1] * 3
+
+    def at(seed: int) -> Forecast:
+        return forecast(80, NOISY, due=day(50), seed=seed, arrivals=arrivals, runs=300)
+
+    assert at(3) == at(3)
+    assert len({at(s) for s in range(8)}) > 1
+
+
+def test_counts_beyond_a_byte_are_drawn_with_exact_weights():
+    # 300 arrivals on one day take the random.choices path; a run finishes today unless its first
+    # day is that one, which on average weighs 1 / 21.
+    f = forecast(1, [1] * 20 + [0], due=TODAY, arrivals=[0] * 20 + [300])
+    assert 0.93 <= f.probability_by_due <= 0.97
+
+
+@pytest.mark.parametrize(
+    ("added", "closed", "material"),
+    [(0, 40, False), (1, 5, False), (3, 40, False), (4, 40, True), (2, 20, True), (2, 3, True)],
+)
+def test_growth_is_material_from_a_tenth_of_the_closings_and_two_items(added, closed, material):
+    f = Forecast(10, 21, closed, closed / 21, None, None, None, None, added_in_window=added)
+    assert f.growth_is_material is material
+
+
+def test_arrivals_must_match_the_window():
+    with pytest.raises(ValueError, match="arrivals"):
+        forecast(5, [1] * 21, arrivals=[1] * 20)
+    with pytest.raises(ValueError, match="arrivals"):
+        forecast(5, [1] * 21, arrivals=[-1] + [0] * 20)
+
+
 # determinism and seeds
 
 NOISY = [0, 3, 1, 0, 5, 2, 0, 0, 4, 1, 2, 0, 6, 1, 0, 0, 2, 3, 0, 1, 2]
@@ -384,3 +510,107 @@ def test_forecast_invariants_hold_for_any_history(
     word = health(remaining, remaining + 1, due, TODAY, f, 0.85)
     assert word in WORDS
     assert (word == "Done") == (remaining == 0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    days=st.lists(st.tuples(st.integers(0, 8), st.integers(0, 4)), min_size=1, max_size=28),
+    remaining=st.integers(1, 300),
+    due_offset=st.integers(-5, 900),
+    seed=st.integers(0, 2**32),
+    horizon_days=st.integers(1, 60) | st.just(730),
+)
+def test_growing_forecast_invariants_hold_for_any_history(
+    days, remaining, due_offset, seed, horizon_days
+):
+    closings, arrivals = [c for c, _ in days], [a for _, a in days]
+
+    def with_due(due: date) -> Forecast:
+        return forecast(
+            remaining,
+            closings,
+            due,
+            seed=seed,
+            runs=200,
+            horizon_days=horizon_days,
+            arrivals=arrivals,
+        )
+
+    f = with_due(day(due_offset))
+    assert f == with_due(day(due_offset))
+    assert f.added_in_window == sum(arrivals)
+    if not sum(closings):
+        assert f.p85 is None and f.note.startswith("not enough history")
+        return
+    assert (f.probability_by_due >= 0.85) == (f.p85 is not None and day(due_offset) >= f.p85)
+    assert (f.probability_by_due >= 0.5) == (f.p50 is not None and day(due_offset) >= f.p50)
+    if f.p50 is not None:
+        # Arrivals only ever delay: no run beats the best day of the window, every day.
+        assert f.p50 >= day(math.ceil(remaining / max(closings)) - 1)
+        assert f.p50 <= day(horizon_days - 1)
+    if f.p85 is None:
+        assert "more than" in f.note
+
+
+# where the arrivals come from: the plan day, and the delivery lead's view and comment
+
+
+def test_the_plan_is_the_start_else_the_first_closing_else_the_first_filing():
+    created, closed = [day(-40), day(-12)], [day(-9), day(-20)]
+    assert plan_day(day(-30), created, closed) == day(-30)
+    assert plan_day(None, created, closed) == day(-20)
+    assert plan_day(None, created, []) == day(-40)
+
+
+def _lead(items):
+    lead, _ = views_cases.run(items)
+    return lead, markdown.render(delivery_lead_report(lead))
+
+
+def _days_ago(n: int) -> datetime:
+    return views_cases.NOON - timedelta(days=n)
+
+
+def test_items_filed_after_work_began_are_growth_and_the_comment_says_so():
+    # Ten planned items and five done over the last five days (filed long before); four more
+    # filed after the first was done.
+    planned = [views_cases.gh(n, created=_days_ago(40)) for n in range(10, 20)]
+    done = [views_cases.gh(n, closed_days_ago=n - 20, created=_days_ago(40)) for n in range(21, 26)]
+    added = [views_cases.gh(n, created=_days_ago(n - 30)) for n in range(31, 35)]
+    lead, body = _lead(planned + done + added)
+    f = lead.forecast
+    assert (f.closed_in_window, f.added_in_window, f.remaining) == (5, 4, 14)
+    assert f.scope_growth == pytest.approx(4 / 15)
+    assert (
+        "Scope grew 27 % in 21 days (4 items added, 5 closed); the forecast assumes that pace of "
+        "growth until the open items are done"
+    ) in body
+    closings = daily_throughput(
+        [views_cases.TODAY - timedelta(days=n) for n in range(1, 6)], views_cases.TODAY, 21
+    )
+    still = forecast_completion(
+        14,
+        closings,
+        views_cases.TODAY,
+        lead.scope.due,
+        seed=seed_for("alpha", views_cases.TODAY, 14, closings),
+    )
+    assert f.p50 > still.p50
+
+
+def test_a_backlog_filed_before_work_began_is_the_plan_not_growth():
+    # Everything filed over the last two weeks, the first item done five days ago: no growth, and
+    # the forecast is exactly the closings-only one.
+    items = [views_cases.gh(n, created=_days_ago(n)) for n in range(6, 16)]
+    items += [
+        views_cases.gh(n, closed_days_ago=n - 20, created=_days_ago(14)) for n in (21, 23, 25)
+    ]
+    lead, body = _lead(items)
+    f = lead.forecast
+    assert (f.added_in_window, f.scope_growth, f.growth_is_material) == (0, 0.0, False)
+    assert "Scope grew" not in body
+    today = views_cases.TODAY
+    closings = daily_throughput([today - timedelta(days=n) for n in (1, 3, 5)], today, 21)
+    seed = seed_for("alpha", today, 10, closings)
+    alone = forecast_completion(10, closings, today, lead.scope.due, seed=seed)
+    assert (alone.p50, alone.p85, alone.probability_by_due) == (f.p50, f.p85, f.probability_by_due)

@@ -29,7 +29,7 @@ AXE = Path(__file__).resolve().parents[1] / ".ci" / "axe" / "node_modules" / "ax
 DEMO_DAY = "2026-11-25"
 # The demo on DEMO_DAY, as the README's comments show it.
 DELIVERABLES = {
-    "checkout-v2": ("Checkout v2", "At risk"),
+    "checkout-v2": ("Checkout v2", "Off track"),
     "mobile-onboarding": ("Mobile onboarding", "Off track"),
     "api-hardening": ("API hardening", "No due date"),
 }
@@ -204,7 +204,7 @@ def test_the_overview_is_in_the_dom_with_one_chart_per_deliverable(demo_page):
         assert name in row and f"</span>{status}</span>" in row, row
     # Checkout v2's figures, as its comments say them in the README.
     assert "42 of 103 items" in text and "2027-01-02" in text
-    assert "74 %" in text and "193 h of 400 h · projected 473.3 h · at risk" in text
+    assert "2027-03-12" in text and "193 h of 400 h · projected 473.3 h · at risk" in text
     svgs = re.findall(r"<svg\b[^>]*>", dom)
     assert len(svgs) == len(DELIVERABLES)
     assert all('role="img"' in svg and "aria-labelledby" in svg for svg in svgs)
