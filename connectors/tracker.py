@@ -109,6 +109,11 @@ class RequestStats:
         self._last_used = now
         self.rate_limit_points += charged
 
+    @property
+    def counts_points(self) -> bool:
+        """Whether the tracker sent a count of the points it charged (GitHub does, Jira not)."""
+        return self._last_used is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Validator:

@@ -193,6 +193,7 @@ def test_answers_without_a_used_count_cost_no_points():
     stats = RequestStats()
     stats.rate_limit_seen(200, {"x-ratelimit-remaining": "99"})  # Jira Cloud's quota header
     assert stats.rate_limit_points == 0 and stats.rate_limit_remaining == 99
+    assert not stats.counts_points  # the summary says nothing rather than "0 points"
 
 
 # ---- the state store -----------------------------------------------------------------------------

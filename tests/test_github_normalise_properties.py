@@ -103,7 +103,7 @@ def assert_usable(item: WorkItem) -> None:
     assert WorkItem.from_json(stored) == item
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(page())
 def test_no_exception_escapes_an_item_and_good_items_come_through(drawn):
     entries, good = drawn

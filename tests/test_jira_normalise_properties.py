@@ -168,7 +168,7 @@ def normalised(entries: list, unreadable: dict[str, str]) -> list[WorkItem]:
     )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(page())
 def test_no_exception_escapes_an_item_and_good_items_come_through(drawn):
     entries, good = drawn

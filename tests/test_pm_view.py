@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import jsonschema
 import pytest
 
 from connectors.jira import sprint_name
 from connectors.model import Milestone, Person, TrackerState, WorkItem
-from mappings.config import parse_mapping
+from mappings.config import load_mapping, parse_mapping
 from mappings.json_report import json_report, report_schema
 from mappings.portfolio_page import portfolio_page
 from mappings.report import project_manager_report
@@ -28,8 +29,21 @@ from mappings.views import (
     snapshot_of,
 )
 from rendering import markdown
-from tests.e2e import DEMO_MAPPING, bot_comments, marker_of, run_cli
+from sandbox.server import Sandbox
+from tests.e2e import (
+    DEMO_MAPPING,
+    bot_comments,
+    marker_of,
+    open_issues,
+    run_cli,
+    sandbox_settings,
+)
+from worker.cli import example_path
+from worker.cycle import Cycle, CycleOptions
+from worker.runtime import Runtime
+from worker.state import SQLiteState
 
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
 FIX_VERSION_DUE = date(2026, 12, 20)
@@ -551,3 +565,33 @@ def test_a_second_run_a_day_later_lists_what_got_done_in_between(sandbox, state)
     done = body.split("**Done since the last report (", 1)[1].split("\n\n**", 1)[0]
     assert "acme/web/issues/52)" in done and "(1)**" in done
     assert len([line for line in body.splitlines() if "acme/web/issues/52)" in line]) == 1
+
+
+@pytest.mark.e2e
+def test_the_readmes_done_since_example_is_what_the_demo_says_a_day_later(tmp_path):
+    anchor = datetime(2026, 11, 25, 11, tzinfo=UTC)  # noon in Berlin, as the goldens
+    clock = [anchor]
+    mapping = load_mapping(example_path("demo.yaml"))
+    state = SQLiteState(tmp_path / "state.db")
+    with Sandbox(seed="demo", now=anchor, clock=lambda: clock[0]) as sb:
+
+        def cycle() -> Cycle:
+            runtime = Runtime(clock=lambda: clock[0], sleep=lambda seconds: None)
+            return Cycle.build(
+                mapping, sandbox_settings(sb), state, CycleOptions(as_of=clock[0]), runtime
+            )
+
+        assert cycle().run().exit_code == 0
+        clock[0] = anchor + timedelta(days=1)
+        first, second = open_issues(sb, "acme/web", "v2.0")[:2]
+        sb.github.update_issue("acme/web", first["number"], state="closed")
+        sb.github.update_issue("acme/web", second["number"], state="closed")
+        [report] = [
+            r for r in cycle().compute(clock[0]).reports if r.deliverable_id == "checkout-v2"
+        ]
+        [pm] = [doc for marker, doc in report.documents if marker.role == "project-manager"]
+        body = markdown.render(pm).replace(sb.url, "https://sandbox.example")
+    heading = "**Done since the last report (2026-11-25) (2)**"
+    quoted = README.split(heading, 1)[1].split("```", 1)[0]
+    said = "\n".join(line.removeprefix("  ") for line in quoted.splitlines())
+    assert f"{heading}{said}" in body

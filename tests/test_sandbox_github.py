@@ -665,10 +665,8 @@ def test_demo_v20_is_about_forty_percent_done() -> None:
     assert timedelta(days=18) <= ANCHOR - first_close <= timedelta(days=27)
 
 
-def test_generate_github_is_big_fast_and_loadable() -> None:
-    started = time.monotonic()
+def test_generate_github_is_big_deterministic_and_loadable() -> None:
     doc = generate_github(repos=4, issues_per_repo=2_500, seed=3)
-    assert time.monotonic() - started < 2
     assert doc == generate_github(repos=4, issues_per_repo=2_500, seed=3)
     with Sandbox(seed=doc, now=ANCHOR) as sandbox:
         session = requests.Session()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 SUMMARY = re.compile(
     r"^delivery-sync: (\d+) deliverables, (\d+) comments \(([^)]*)\), "
-    r"(\d+) requests(?: \((\d+) writes\))?, \d+\.\d s$"
+    r"(\d+) requests(?: \((\d+) writes\))?, (\d+) rate-limit points?, \d+\.\d s$"
 )
 
 
@@ -35,13 +35,14 @@ def summary_of(out: str) -> re.Match:
 def test_every_run_ends_with_one_summary_line_that_counts_what_it_did(sandbox, state):
     first = run_cli(["run", "--once"], sandbox, state)
     assert first.code == 0, first.err
-    deliverables, comments, outcomes, requests, written = summary_of(first.out).groups()
+    deliverables, comments, outcomes, requests, written, points = summary_of(first.out).groups()
     assert deliverables == "3" and comments == "6" and outcomes == "6 created"
     assert int(requests) == len(sandbox.requests) and int(written) == len(writes(sandbox)) == 6
+    assert int(points) == sandbox.github.rate.used
 
     before = len(sandbox.requests)
     second = run_cli(["run", "--once"], sandbox, state)
-    deliverables, comments, outcomes, requests, written = summary_of(second.out).groups()
+    deliverables, comments, outcomes, requests, written, points = summary_of(second.out).groups()
     assert (comments, outcomes, written) == ("6", "6 unchanged", None)
     assert int(requests) == len(sandbox.requests) - before
 

@@ -62,7 +62,8 @@ class CycleResult:
     reads: int = 0
     writes: int = 0
     not_modified: int = 0  # reads answered 304: the stream had not changed
-    rate_limit_points: int = 0  # what the trackers' rate-limit headers say this cycle cost
+    # what the trackers' rate-limit headers say this cycle cost; None: no tracker counts points
+    rate_limit_points: int | None = None
     rate_limit_remaining: int | None = None  # the lowest quota left a tracker reported
 
     @property
@@ -394,6 +395,7 @@ def _summary(result: CycleResult) -> dict:
 def _count_rate_limit(result: CycleResult, trackers: Mapping[str, Tracker]) -> None:
     stats = [t.stats for t in trackers.values()]
     result.not_modified = sum(s.not_modified for s in stats)
-    result.rate_limit_points = sum(s.rate_limit_points for s in stats)
+    counted = [s.rate_limit_points for s in stats if s.counts_points]
+    result.rate_limit_points = sum(counted) if counted else None
     left = [s.rate_limit_remaining for s in stats if s.rate_limit_remaining is not None]
     result.rate_limit_remaining = min(left) if left else None

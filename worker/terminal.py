@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 
 
 def summary_line(result: CycleResult, seconds: float, dry_run: bool = False) -> str:
-    """One line that says how the run went: deliverables, comments by outcome, requests, time.
-    "delivery-sync: 3 deliverables, 6 comments (1 edited, 5 unchanged), 14 requests, 2.1 s" """
+    """One line that says how the run went: deliverables, comments by outcome, requests, the
+    rate-limit points they cost (where the tracker counts them), time. "delivery-sync: 3
+    deliverables, 6 comments (1 edited, 5 unchanged), 14 requests, 9 rate-limit points, 2.1 s" """
     reported, held = len(result.views) + len(result.unchanged), len(result.skipped)
     parts = [f"{reported} deliverable{_s(reported)}" + (f" ({held} not reported)" if held else "")]
     outcomes: dict[str, int] = {}
@@ -41,6 +42,9 @@ def summary_line(result: CycleResult, seconds: float, dry_run: bool = False) -> 
     requests = result.reads + result.writes
     writes = f" ({result.writes} write{_s(result.writes)})" if result.writes else ""
     parts.append(f"{requests} request{_s(requests)}{writes}")
+    if result.rate_limit_points is not None:  # 304 answers are free: fewer than the requests
+        points = result.rate_limit_points
+        parts.append(f"{points} rate-limit point{_s(points)}")
     parts.append(f"{seconds:.1f} s")
     return ("delivery-sync (dry run): " if dry_run else "delivery-sync: ") + ", ".join(parts)
 
