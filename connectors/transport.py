@@ -228,11 +228,11 @@ class Transport:
             self.stats.writes += 1
         answer = self._send(request)
         self.stats.rate_limit_seen(answer.status, answer.headers)
-        remaining = answer.headers.get("x-ratelimit-remaining", "")
-        if self.budget is not None and remaining.isdigit():
-            self.budget.spent(int(remaining), reset_time(answer.headers, datetime.now(UTC)))
         if answer.status == 304 and request.conditional:
             self.stats.not_modified += 1  # the dialect says what "unchanged" reads as
+        remaining = answer.headers.get("x-ratelimit-remaining", "")
+        if remaining.isdigit() and self.budget is not None:  # replicas sharing the token
+            self.budget.spent(int(remaining), reset_time(answer.headers, datetime.now(UTC)))
         if answer.status >= 400:
             # Never chained: the library's exception may carry the request's headers.
             raise refusal(self.dialect, answer, request) from None
