@@ -22,7 +22,9 @@ MAX_BODY = 65_536
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 # Everything CommonMark lets us escape, minus characters that are harmless in running text.
 _ESCAPE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&=$:])")
-_NEUTRALISE = re.compile(r"([@#＠＃])")
+# The zero-width space goes after any variation selectors the sign carries ("@\ufe00"): put
+# between them, it would leave a selector with nothing to select, an invisible character.
+_NEUTRALISE = re.compile(r"([@#＠＃][\ufe00-\ufe0f\U000e0100-\U000e01ef]*)")
 
 
 def render(document: Document) -> str:
