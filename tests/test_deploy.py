@@ -41,9 +41,11 @@ def documents(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
 
 
-# Every Kubernetes manifest keeps the invariants; the single-pod one also keeps its state.
+# Every Kubernetes manifest keeps the invariants; the single-pod one also keeps its state. The
+# CronJobs also keep their schedule and exit-3 policy; a Deployment has neither.
 SINGLE = DEPLOY / "kubernetes-cronjob.yaml"
 MANIFESTS = sorted(DEPLOY.glob("kubernetes-*.yaml"))
+WORKLOADS = ("CronJob", "Deployment")
 each_manifest = pytest.mark.parametrize("manifest", MANIFESTS, ids=lambda p: p.name)
 
 
@@ -51,12 +53,29 @@ def kubernetes(manifest: Path = SINGLE) -> list[dict]:
     return documents(manifest)
 
 
+def workload(manifest: Path = SINGLE) -> dict:
+    """The manifest's one object that runs delivery-sync."""
+    (found,) = [d for d in kubernetes(manifest) if d["kind"] in WORKLOADS]
+    return found
+
+
+CRONJOBS = [m for m in MANIFESTS if workload(m)["kind"] == "CronJob"]
+each_cronjob = pytest.mark.parametrize("manifest", CRONJOBS, ids=lambda p: p.name)
+
+
 def cronjob(manifest: Path = SINGLE) -> dict:
     return next(d for d in kubernetes(manifest) if d["kind"] == "CronJob")
 
 
+def pod_template(manifest: Path = SINGLE) -> dict:
+    found = workload(manifest)
+    if found["kind"] == "CronJob":
+        return found["spec"]["jobTemplate"]["spec"]["template"]
+    return found["spec"]["template"]
+
+
 def pod_spec(manifest: Path = SINGLE) -> dict:
-    return cronjob(manifest)["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return pod_template(manifest)["spec"]
 
 
 def container(manifest: Path = SINGLE) -> dict:
@@ -195,7 +214,17 @@ def test_with_a_read_only_root_the_pod_can_write_its_state_and_temporary_files()
     assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
 
 
-@each_manifest
+def test_the_manifests_are_the_cronjobs_and_the_deployment_the_readme_names():
+    # A manifest that is neither would pass the CronJob checks by being left out of them.
+    kinds = {m.name: workload(m)["kind"] for m in MANIFESTS}
+    assert kinds == {
+        "kubernetes-cronjob.yaml": "CronJob",
+        "kubernetes-deployment.yaml": "Deployment",
+        "kubernetes-parallel.yaml": "CronJob",
+    }
+
+
+@each_cronjob
 def test_the_cronjob_names_its_clock_deadline_overlap_and_labels(manifest):
     spec = cronjob(manifest)["spec"]
     assert spec["timeZone"]
@@ -214,7 +243,7 @@ def test_the_cronjob_names_its_clock_deadline_overlap_and_labels(manifest):
         assert labels["app.kubernetes.io/instance"]
 
 
-@each_manifest
+@each_cronjob
 def test_exit_3_lock_held_is_ignored_not_counted_as_a_failed_job(manifest):
     job = cronjob(manifest)["spec"]["jobTemplate"]["spec"]
     assert job["template"]["spec"]["restartPolicy"] == "Never"  # podFailurePolicy needs it
@@ -239,7 +268,7 @@ def test_the_image_is_a_pinned_placeholder_the_readme_says_to_replace(manifest):
     assert f"REGISTRY/delivery-sync:{VERSION}" in deployment
     assert "docker push" in deployment
     assert "kubectl create secret generic delivery-sync" in deployment
-    assert cronjob(manifest)["metadata"]["labels"]["app.kubernetes.io/version"] == VERSION
+    assert workload(manifest)["metadata"]["labels"]["app.kubernetes.io/version"] == VERSION
 
 
 # ---- GitHub Actions -------------------------------------------------------------------------

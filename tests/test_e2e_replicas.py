@@ -216,3 +216,51 @@ def test_replicas_sharing_a_token_back_off_together_at_its_reserve(sandbox, post
     window = [r for r in github[1:] if r.time < reset - timedelta(seconds=1)]
     assert len(window) <= 1, [(r.method, r.path, r.time) for r in window]
     assert len(github) > 2  # the work went on after the reset
+
+
+def test_two_looping_replicas_share_their_first_cycle_and_stop_on_sigterm(
+    sandbox, postgres_url, tmp_path
+):
+    """`run --interval` replicas on one store (the Deployment, deploy/kubernetes-deployment.yaml)
+    share one cycle without a DELIVERY_SYNC_CYCLE name, and SIGTERM stops each while it sleeps.
+    The interval is a minute, not the CLI's smallest (1s): a replica sleeps 0.9 to 1.1 intervals
+    after its cycle, so no second cycle can start before the SIGTERM lands, however slow the
+    machine; the test never waits for the interval."""
+    environment = cli_environment(sandbox, Path(postgres_url), DEMO_MAPPING) | {
+        "DELIVERY_SYNC_STATE": postgres_url,
+        "DELIVERY_SYNC_LEASE_SECONDS": "20",
+    }
+    replicas = []
+    for n in range(2):
+        out, err = (tmp_path / f"loop-{n}.out").open("w"), (tmp_path / f"loop-{n}.log").open("w")
+        process = subprocess.Popen(
+            [*cli_command(), "run", "--interval", "1m"], env=environment, stdout=out, stderr=err
+        )
+        process.out, process.log = Path(out.name), Path(err.name)
+        replicas.append(process)
+
+    def summarised(process: subprocess.Popen) -> bool:
+        return any(
+            line.startswith("delivery-sync: ") for line in process.out.read_text().split("\n")
+        )
+
+    try:
+        deadline = time.monotonic() + 120
+        while not all(summarised(p) for p in replicas):
+            assert time.monotonic() < deadline, [p.log.read_text()[-2000:] for p in replicas]
+            assert all(p.poll() is None for p in replicas), "a replica ended before its summary"
+            time.sleep(0.1)
+    finally:
+        for process in replicas:
+            process.send_signal(signal.SIGTERM)
+    outcomes = finish(replicas)
+
+    assert [code for code, _ in outcomes] == [0, 0], [err[-2000:] for _, err in outcomes]
+    assert all(events(err, "run.stopped") for _, err in outcomes)
+    joined = {e["cycle"] for _, err in outcomes for e in events(err, "cycle.joined")}
+    assert len(joined) == 1, joined  # one cycle, shared: neither ran one of its own
+    fetched = Counter(e["source"] for _, err in outcomes for e in events(err, "source.fetched"))
+    assert fetched == Counter({"web": 1, "api": 1, "plat": 1})
+    assert report_comments(sandbox) == {t: ONE_EACH for t in report_comments(sandbox)}
+    assert len(report_comments(sandbox)) == 4
+    assert listings(sandbox) == single_replica_listings(tmp_path)
