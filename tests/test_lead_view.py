@@ -28,6 +28,7 @@ from mappings.views import (
 from rendering import html, markdown, wiki
 from sandbox.server import Sandbox
 from tests.e2e import bot_comments, open_issues, run_cli, sandbox_settings
+from tests.items import github_item
 from worker.cli import example_path
 from worker.cycle import Cycle, CycleOptions
 from worker.runtime import Runtime
@@ -57,22 +58,8 @@ rules: {{on_track_probability: {needed}}}
 ONE_MILESTONE = "[{source: web, milestone: v1}]"
 
 
-def gh(n: int, *, closed_days_ago: float | None = None, **kw) -> WorkItem:
-    fields = dict(
-        source="web",
-        key=f"acme/web#{n}",
-        title=f"Item {n}",
-        url=f"https://github.example/acme/web/issues/{n}",
-        state=TrackerState.CLOSED if closed_days_ago is not None else TrackerState.OPEN,
-        status="closed" if closed_days_ago is not None else "open",
-        created=NOON - timedelta(days=40),
-        updated=NOON - timedelta(days=1),
-        closed=NOON - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
-        resolution="completed" if closed_days_ago is not None else None,
-        milestones=("v1",),
-    )
-    fields.update(kw)
-    return WorkItem(**fields)
+def gh(n: int, **kw) -> WorkItem:
+    return github_item(n, now=NOON, **kw)
 
 
 def steady(done: int, open_: int, *, first: int = 1, **kw) -> list[WorkItem]:

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from connectors.jira import sprint_name
-from connectors.model import Milestone, Person, TrackerState, WorkItem
+from connectors.model import Milestone, Person, WorkItem
 from mappings.config import load_mapping, parse_mapping
 from mappings.json_report import json_report, report_schema
 from mappings.portfolio_page import portfolio_page
@@ -38,6 +38,7 @@ from tests.e2e import (
     run_cli,
     sandbox_settings,
 )
+from tests.items import github_item, jira_item
 from worker.cli import example_path
 from worker.cycle import Cycle, CycleOptions
 from worker.runtime import Runtime
@@ -81,40 +82,13 @@ ALEX = Person("github", "alex-kim")
 MEI = Person("github", "mei-chen")
 
 
-def gh(n: int, *, closed_days_ago: float | None = None, **kw) -> WorkItem:
-    fields = dict(
-        source="web",
-        key=f"acme/web#{n}",
-        title=f"Web {n}",
-        url=f"https://github.example/acme/web/issues/{n}",
-        state=TrackerState.CLOSED if closed_days_ago is not None else TrackerState.OPEN,
-        status="closed" if closed_days_ago is not None else "open",
-        created=NOON - timedelta(days=40),
-        updated=NOON - timedelta(days=1),
-        closed=NOON - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
-        resolution="completed" if closed_days_ago is not None else None,
-        assignees=(DANA,),
-        milestones=("v1",),
-    )
-    fields.update(kw)
-    return WorkItem(**fields)
+def gh(n: int, **kw) -> WorkItem:
+    return github_item(n, now=NOON, **{"title": f"Web {n}", "assignees": (DANA,), **kw})
 
 
 def jira(key: str, category: str = "new", **kw) -> WorkItem:
-    fields = dict(
-        source="plat",
-        key=key,
-        title=f"Jira {key}",
-        url=f"https://jira.example/browse/{key}",
-        state=TrackerState(category),
-        status={"new": "To Do", "indeterminate": "In Progress", "done": "Done"}[category],
-        created=NOON - timedelta(days=30),
-        updated=NOON - timedelta(days=1),
-        assignees=(Person("jira", "dana.lee"),),
-        milestones=("1.0",),
-    )
-    fields.update(kw)
-    return WorkItem(**fields)
+    fields = {"title": f"Jira {key}", "assignees": (Person("jira", "dana.lee"),), **kw}
+    return jira_item(key, category, now=NOON, **fields)
 
 
 def board(items, *, history=(), today=TODAY, deliverable="alpha"):

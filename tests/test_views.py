@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from connectors.model import Milestone, Person, TrackerState, WorkItem
+from connectors.model import Milestone, Person, WorkItem
 from mappings.classify import Category
 from mappings.config import parse_mapping
 from mappings.report import delivery_lead_report, project_manager_report, report_data
@@ -19,6 +19,7 @@ from mappings.views import (
     project_manager_view,
     snapshot_of,
 )
+from tests.items import github_item, jira_item
 
 TODAY = date(2026, 11, 25)
 NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -47,40 +48,12 @@ deliverables:
 """
 
 
-def gh(
-    n: int, *, closed_days_ago: float | None = None, reason: str | None = None, **kw
-) -> WorkItem:
-    fields = dict(
-        source="web",
-        key=f"acme/web#{n}",
-        title=f"Item {n}",
-        url=f"https://github.example/acme/web/issues/{n}",
-        state=TrackerState.CLOSED if closed_days_ago is not None else TrackerState.OPEN,
-        status="closed" if closed_days_ago is not None else "open",
-        created=NOON - timedelta(days=40),
-        updated=NOON - timedelta(days=1),
-        closed=NOON - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
-        resolution=reason or ("completed" if closed_days_ago is not None else None),
-        milestones=("v1",),
-    )
-    fields.update(kw)
-    return WorkItem(**fields)
+def gh(n: int, **kw) -> WorkItem:
+    return github_item(n, now=NOON, **kw)
 
 
 def jira(key: str, category: str = "new", **kw) -> WorkItem:
-    fields = dict(
-        source="plat",
-        key=key,
-        title=key,
-        url=f"https://jira.example/browse/{key}",
-        state=TrackerState(category),
-        status={"new": "To Do", "indeterminate": "In Progress", "done": "Done"}[category],
-        created=NOON - timedelta(days=30),
-        updated=NOON - timedelta(days=1),
-        milestones=("1.0",),
-    )
-    fields.update(kw)
-    return WorkItem(**fields)
+    return jira_item(key, category, now=NOON, **kw)
 
 
 def run(items, milestones=None, deliverable="alpha", history=()):
