@@ -106,10 +106,8 @@ def _statuses(result: CycleResult, cycle: Cycle) -> dict[str, int]:
     """Reported deliverables by status word. A report whose inputs did not change was not
     recomputed this cycle: it counts with the status it was last published with."""
     words = [lead.health.value for lead, _ in result.views.values()]
-    for deliverable in cycle.mapping.deliverables:
-        if deliverable.id in result.views or deliverable.id in result.skipped:
-            continue
-        publication = cycle.state.publication(deliverable.id)
+    for deliverable_id in result.unchanged:
+        publication = cycle.state.publication(deliverable_id)
         if publication is not None and publication.status:
             words.append(str(publication.status))
     return {h.value: words.count(h.value) for h in Health}
