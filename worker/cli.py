@@ -46,6 +46,12 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 LOCK_REFRESH_SECONDS = 300
+# In --interval mode each pause is this share of the interval, drawn afresh (jitter keeps many
+# replicas from hitting the trackers in the same second); replicas sharing a PostgreSQL store
+# start no cycle within SHARED_GAP intervals of the last one's start, so whoever wakes first
+# runs it and the others join.
+PAUSE_JITTER = (0.9, 1.1)
+SHARED_GAP = 0.8
 
 
 def _log() -> Any:
@@ -339,8 +345,7 @@ def _loop(
         sys.stdout.flush()
         if interval is None or cycle.runtime.stop.is_set():
             return result
-        # Jitter keeps many replicas from hitting the trackers in the same second.
-        pause = interval.total_seconds() * jitter.uniform(0.9, 1.1)
+        pause = interval.total_seconds() * jitter.uniform(*PAUSE_JITTER)
         _log().info("loop.sleeping", seconds=round(pause, 1))
         if _sleep_holding_lock(pause, cycle.runtime.stop, cycle.state):
             return result
@@ -366,8 +371,7 @@ def _cycle(
     shared = SharedCycle.build(mapping, settings, state, options, args.runtime)
     if interval is None:
         return replace(shared, name=settings.delivery_sync_cycle)
-    # The replicas' jittered pauses are 0.9 to 1.1 intervals: whoever wakes first runs it.
-    return replace(shared, gap=interval * 0.8)
+    return replace(shared, gap=interval * SHARED_GAP)
 
 
 def _metrics(settings: Settings, interval: timedelta | None) -> RunMetrics:
