@@ -13,13 +13,13 @@ from typing import Protocol
 
 import structlog
 
-from connectors.model import WorkItem
+from connectors.model import ItemRef, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
 from mappings.config import MappingFile
 from mappings.scope import jql_stream, matches, report_targets, target_ref
 from worker.publisher import Outcome, Published
-from worker.read_plan import Read, plan_full_read
+from worker.read_plan import Read, listing_pages, plan_full_read
 from worker.state import (
     TOUCH_SLACK,
     Cursor,
@@ -235,21 +235,21 @@ def _read_everything(
 
     The listing's first page is read first: it is the change probe of the next cycles, and it
     says how many pages the whole listing has. By selectors: each selector's listing and each
-    report target; the first page's validator stands, since any later change moves its issue
-    to the top of that page. Whole: the rest of the pages, then the first page once more,
-    conditionally: unchanged (a 304, no rate-limit point) unless an item changed while we read,
-    which then moved to the front, where this read finds it. Only then can the caller take an
-    item it did not see for deleted."""
+    report target the pages read did not hold; the first page's validator stands, since any
+    later change moves its issue to the top of that page. Whole: the rest of the pages, then
+    the first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an
+    item changed while we read, which then moved to the front, where this read finds it. Only
+    then can the caller take an item it did not see for deleted."""
     source_id = streams.source_id
     listing = tracker.changes(None, None)
-    selections = _planned_selections(tracker, state, streams, listing)
-    if selections is not None:
-        seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
-        selected = tracker.fetch_selected(selections)
-        seen |= _fetch_into_mirror(source_id, selected, state, unreadable)
-        seen |= _fetch_into_mirror(source_id, _targets(tracker, streams), state, unreadable)
+    opened = _planned_selections(tracker, state, streams, listing)
+    seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
+    if opened is not None:
+        seen |= _fetch_into_mirror(source_id, _each_once(opened), state, unreadable)
+        missing = _missing_targets(streams, seen)
+        seen |= _fetch_into_mirror(source_id, _targets(tracker, missing), state, unreadable)
         return seen, listing.validator, streams.by_selectors
-    seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+    seen |= _fetch_into_mirror(source_id, listing.rest, state, unreadable)
     if listing.validator is None:
         return seen, None, Read.WHOLE.value
     again = tracker.changes(now - LOOKBACK, listing.validator)
@@ -257,8 +257,24 @@ def _read_everything(
     return seen, again.validator, Read.WHOLE.value
 
 
-def _targets(tracker: Tracker, streams: Streams) -> Iterator[WorkItem]:
-    for issue in streams.targets:
+def _each_once(listings: Iterable[ChangeListing]) -> Iterator[WorkItem]:
+    """The items of the listings, each once however many list it."""
+    keys: set[str] = set()
+    for listing in listings:
+        for item in listing.items():
+            if item.key not in keys:
+                keys.add(item.key)
+                yield item
+
+
+def _missing_targets(streams: Streams, seen: set[str]) -> list[str]:
+    """The source's report targets (as the tracker names them) among no item read so far."""
+    read = {ItemRef(streams.source_id, key).issue for key in seen}
+    return [issue for issue in streams.targets if issue not in read]
+
+
+def _targets(tracker: Tracker, issues: Iterable[str]) -> Iterator[WorkItem]:
+    for issue in issues:
         item = tracker.fetch_item(issue)
         if item is not None:
             yield item
@@ -266,19 +282,24 @@ def _targets(tracker: Tracker, streams: Streams) -> Iterator[WorkItem]:
 
 def _planned_selections(
     tracker: Tracker, state: _Store, streams: Streams, listing: ChangeListing
-) -> list[Selection] | None:
-    """The selections to read the source by, when the plan says they cost fewer requests than
-    the rest of the whole listing; None: read it whole. Only a tracker that announced the whole
-    listing's pages can be planned for."""
+) -> list[ChangeListing] | None:
+    """The selections' listings to read the source by, when the plan says they cost fewer
+    requests than the rest of the whole listing; None: read it whole. Only a tracker that
+    announced the whole listing's pages can be planned for. A selector of unknown size is
+    opened (its first page read) before the final plan. Sizes come from the mirror as the
+    previous cycle left it: call this before storing anything of this read."""
     if listing.pages is None or not streams.selectors:
         return None
     sized = _sized_selections(state, streams)
-    sizes = [size for _, size in sized]
-    plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
+    pages = [None if size is None else listing_pages(size, PER_PAGE) for _, size in sized]
+    targets = len(_missing_targets(streams, {item.key for item in listing.first}))
+    plan = plan_full_read(listing.pages, pages, targets)
+    opened: dict[int, ChangeListing] = {}
     if plan.read is Read.PROBE:
         for index in plan.probe:
-            sizes[index] = tracker.selection_size(sized[index][0])
-        plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
+            opened[index] = tracker.open_selection(sized[index][0])
+            pages[index] = opened[index].pages
+        plan = plan_full_read(listing.pages, pages, targets)
     log.info(
         "read.planned",
         source=streams.source_id,
@@ -286,8 +307,14 @@ def _planned_selections(
         pages=plan.pages,
         whole_pages=plan.whole_pages,
         selector_pages=plan.selector_pages,
+        opened=len(opened),
     )
-    return [selection for selection, _ in sized] if plan.read is Read.SELECTORS else None
+    if plan.read is not Read.SELECTORS:
+        return None
+    return [
+        opened[index] if index in opened else tracker.open_selection(selection)
+        for index, (selection, _) in enumerate(sized)
+    ]
 
 
 def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, int | None]]:
