@@ -164,6 +164,43 @@ def test_a_cold_run_reads_a_small_selection_by_its_selectors_and_says_so(big, tm
     assert '"opened": 1' in cold.err
 
 
+def test_when_the_milestones_prove_the_selectors_cheaper_the_whole_listing_is_not_touched(
+    big, tmp_path
+):
+    """Every issue has one milestone at most, so the milestones' counts together are a floor
+    for the whole listing: 900 issues in another milestone make it at least 10 pages, which
+    three pages of selectors and a target beat without reading the first page to know."""
+    sb, config = big
+    other = sb.github.add_milestone("acme/big", "backlog")["number"]
+    for n in range(900):
+        sb.github.add_issue("acme/big", f"Backlog {n}", milestone=other)
+
+    cold = run_cli(["run", "--once"], sb, tmp_path / "state.db", config=config)
+
+    assert cold.code == 0, cold.err
+    reads = listing_reads(sb)
+    assert not [r for r in reads if r.query.get("sort") == ["updated"]]  # no whole-listing page
+    assert [r.query.get("labels") or r.query.get("milestone") for r in reads[:2]] == [
+        ["focus"],
+        ["1"],
+    ]
+    assert len(reads) == 3 and reads[2].path.endswith("/issues/1")
+    planned = next(json.loads(line) for line in cold.err.splitlines() if "read.planned" in line)
+    assert planned["read"] == "selectors" and planned["whole_pages"] is None
+    assert planned["whole_pages_at_least"] == 10 and planned["opened"] == 1
+    lead = next(
+        c["body"] for c in sb.github.comments("acme/big", 1) if "Delivery status" in c["body"]
+    )
+    assert "Progress: 20 of 69 items done" in lead
+
+    sb.clear_requests()
+    later = run_cli(["run", "--once"], sb, tmp_path / "state.db", config=config)
+    assert later.code == 0, later.err
+    # the next cycle reads the first page, unconditionally (no validator yet), and only it
+    assert [r.query.get("sort") for r in listing_reads(sb)] == [["updated"]]
+    assert writes(sb) == []
+
+
 def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_path, monkeypatch):
     sb, config = big
     first = run_cli(["run", "--once"], sb, tmp_path / "selectors.db", config=config)

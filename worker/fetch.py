@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Protocol
@@ -230,24 +230,31 @@ def _sync_milestones(tracker: Tracker, state: _Store, source_id: str, now: datet
 def _read_everything(
     tracker: Tracker, state: _Store, streams: Streams, now: datetime, unreadable: dict[str, str]
 ) -> tuple[set[str], Validator | None, str]:
-    """Every item of the source the mapping can need, newest change first; the keys read, the
-    validator of the source's listing, and how it was read (`worker.read_plan`).
+    """Every item of the source the mapping can need; the keys read, the validator of the
+    source's listing (None: not read), and how it was read (`worker.read_plan`).
 
-    The listing's first page is read first: it is the change probe of the next cycles, and it
-    says how many pages the whole listing has. By selectors: each selector's listing and each
-    report target the pages read did not hold; the first page's validator stands, since any
-    later change moves its issue to the top of that page. Whole: the rest of the pages, then
-    the first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an
-    item changed while we read, which then moved to the front, where this read finds it. Only
-    then can the caller take an item it did not see for deleted."""
+    When the milestones alone prove the selectors cheaper than any whole listing could be,
+    only the selectors are read (`_SelectorReading`). Otherwise the listing's first page is
+    read first, newest change first: it is the change probe of the next cycles, and it says
+    how many pages the whole listing has. By selectors: each selector's listing and each report
+    target the pages read did not hold; the first page's validator stands, since any later
+    change moves its issue to the top of that page. Whole: the rest of the pages, then the
+    first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an item
+    changed while we read, which then moved to the front, where this read finds it. Only then
+    can the caller take an item it did not see for deleted."""
     source_id = streams.source_id
+    selectors = _SelectorReading.of(tracker, state, streams)  # before anything is stored
+    if selectors is not None and selectors.choose(_whole_pages_at_least(state, streams), None):
+        return selectors.read(state, unreadable, set()), None, streams.by_selectors
     listing = tracker.changes(None, None)
-    opened = _planned_selections(tracker, state, streams, listing)
     seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
-    if opened is not None:
-        seen |= _fetch_into_mirror(source_id, _each_once(opened), state, unreadable)
-        missing = _missing_targets(streams, seen)
-        seen |= _fetch_into_mirror(source_id, _targets(tracker, missing), state, unreadable)
+    first_page = {item.key for item in listing.first}
+    if (
+        selectors is not None
+        and listing.pages is not None
+        and selectors.choose(listing.pages, first_page)
+    ):
+        seen |= selectors.read(state, unreadable, seen)
         return seen, listing.validator, streams.by_selectors
     seen |= _fetch_into_mirror(source_id, listing.rest, state, unreadable)
     if listing.validator is None:
@@ -255,6 +262,74 @@ def _read_everything(
     again = tracker.changes(now - LOOKBACK, listing.validator)
     seen |= _fetch_into_mirror(source_id, again.items(), state, unreadable)
     return seen, again.validator, Read.WHOLE.value
+
+
+def _whole_pages_at_least(state: Mirror, streams: Streams) -> int:
+    """The fewest pages the whole listing can have: an issue or pull request belongs to one
+    milestone at most, so the source lists at least all the milestones' issues together."""
+    milestones = state.milestones(streams.source_id).values()
+    return listing_pages(sum(m.size or 0 for m in milestones), PER_PAGE)
+
+
+@dataclass
+class _SelectorReading:
+    """Reading a source by its selectors: each selector's size (pages) as known before this
+    read, the listings opened to learn the unknown ones, and the plan against the whole
+    listing (`worker.read_plan`)."""
+
+    tracker: Tracker
+    streams: Streams
+    sized: list[tuple[Selection, int | None]]
+    opened: dict[int, ChangeListing] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tracker: Tracker, state: _Store, streams: Streams) -> _SelectorReading | None:
+        """None when the source has no selector to read by. Sizes come from the mirror as
+        the previous cycle left it: call this before storing anything of this read."""
+        if not streams.selectors:
+            return None
+        return cls(tracker, streams, _sized_selections(state, streams))
+
+    def pages(self) -> list[int | None]:
+        """Each selector's pages: as its opened listing announced, else from its size."""
+        known = [None if n is None else listing_pages(n, PER_PAGE) for _, n in self.sized]
+        return [self.opened[i].pages if i in self.opened else n for i, n in enumerate(known)]
+
+    def choose(self, whole_pages: int, first_page: set[str] | None) -> bool:
+        """Whether to read by selectors rather than a whole listing of `whole_pages` (read:
+        its first page's keys in `first_page`; None: a lower bound, nothing of it read), after
+        opening the selectors of unknown size when that can still pay."""
+        targets = len(_missing_targets(self.streams, first_page or set()))
+        plan = plan_full_read(whole_pages, self.pages(), targets)
+        if plan.read is Read.PROBE:
+            for index in plan.probe:
+                self.opened[index] = self.tracker.open_selection(self.sized[index][0])
+            plan = plan_full_read(whole_pages, self.pages(), targets)
+        if first_page is not None or plan.read is Read.SELECTORS:
+            log.info(
+                "read.planned",
+                source=self.streams.source_id,
+                read=plan.read.value,
+                pages=plan.pages,
+                whole_pages=whole_pages if first_page is not None else None,
+                whole_pages_at_least=whole_pages if first_page is None else None,
+                selector_pages=plan.selector_pages,
+                opened=len(self.opened),
+            )
+        return plan.read is Read.SELECTORS
+
+    def read(self, state: _Store, unreadable: dict[str, str], seen: set[str]) -> set[str]:
+        """Each selector's listing, then each report target no page read held."""
+        source_id = self.streams.source_id
+        listings = [
+            self.opened[i] if i in self.opened else self.tracker.open_selection(selection)
+            for i, (selection, _) in enumerate(self.sized)
+        ]
+        read = seen | _fetch_into_mirror(source_id, _each_once(listings), state, unreadable)
+        missing = _missing_targets(self.streams, read)
+        return read | _fetch_into_mirror(
+            source_id, _targets(self.tracker, missing), state, unreadable
+        )
 
 
 def _each_once(listings: Iterable[ChangeListing]) -> Iterator[WorkItem]:
@@ -278,43 +353,6 @@ def _targets(tracker: Tracker, issues: Iterable[str]) -> Iterator[WorkItem]:
         item = tracker.fetch_item(issue)
         if item is not None:
             yield item
-
-
-def _planned_selections(
-    tracker: Tracker, state: _Store, streams: Streams, listing: ChangeListing
-) -> list[ChangeListing] | None:
-    """The selections' listings to read the source by, when the plan says they cost fewer
-    requests than the rest of the whole listing; None: read it whole. Only a tracker that
-    announced the whole listing's pages can be planned for. A selector of unknown size is
-    opened (its first page read) before the final plan. Sizes come from the mirror as the
-    previous cycle left it: call this before storing anything of this read."""
-    if listing.pages is None or not streams.selectors:
-        return None
-    sized = _sized_selections(state, streams)
-    pages = [None if size is None else listing_pages(size, PER_PAGE) for _, size in sized]
-    targets = len(_missing_targets(streams, {item.key for item in listing.first}))
-    plan = plan_full_read(listing.pages, pages, targets)
-    opened: dict[int, ChangeListing] = {}
-    if plan.read is Read.PROBE:
-        for index in plan.probe:
-            opened[index] = tracker.open_selection(sized[index][0])
-            pages[index] = opened[index].pages
-        plan = plan_full_read(listing.pages, pages, targets)
-    log.info(
-        "read.planned",
-        source=streams.source_id,
-        read=plan.read.value,
-        pages=plan.pages,
-        whole_pages=plan.whole_pages,
-        selector_pages=plan.selector_pages,
-        opened=len(opened),
-    )
-    if plan.read is not Read.SELECTORS:
-        return None
-    return [
-        opened[index] if index in opened else tracker.open_selection(selection)
-        for index, (selection, _) in enumerate(sized)
-    ]
 
 
 def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, int | None]]:

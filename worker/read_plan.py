@@ -4,7 +4,9 @@ the sizes the tracker reports say costs fewer requests. Pure: pages in, a plan o
 The cost model counts requests, one per page of `per_page` entries:
 
 - the whole listing costs the pages the tracker announced for it (GitHub's `Link: rel="last"`
-  on its first page, which the fetch reads anyway as the stream's change probe);
+  on its first page, which the fetch reads anyway as the stream's change probe); before that
+  page is read, a floor stands in (every milestone's issues together, each issue being in one
+  milestone at most): selectors cheaper than the floor are cheaper than the listing;
 - a selector's listing costs ⌈size / per_page⌉ pages, at least one even when empty; its size is
   what the tracker reports (a GitHub milestone's `open_issues + closed_issues`) or, for a label,
   how many items carried it after the previous cycle; unknown on a cold run;
