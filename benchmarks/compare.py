@@ -268,28 +268,34 @@ def run_tool(scenario: Scenario, tool: str) -> dict[str, Run]:
 
 
 def lower_bounds(scenario: Scenario, product: dict[str, Run]) -> dict[str, int]:
-    """The fewest requests the job can take: the cheaper of listing the whole source and
-    listing each selector (100 a page), GitHub's milestone listing (to know the milestones'
-    numbers), one comment listing per report issue, and the writes the product found needed;
-    idle, one request per source (a conditional listing of what changed); after 50 changes,
-    the same plus the writes."""
+    """The fewest requests the job can take. Cold: the cheaper of listing the whole source and
+    listing each selector (100 a page) plus each report issue no selector lists (its
+    description holds the checklist); GitHub's milestone listing (to know the milestones'
+    numbers); one comment listing per report issue with comments on it (GitHub counts them in
+    the issue; Jira: every report issue); and the writes the product found needed. Idle, one
+    request per source (a conditional listing of what changed); after 50 changes, the same
+    plus the writes."""
     seed = scenario.seed()
     job = next(iter(scenario.job.values()))
-    targets = len({d["target"] for d in job["deliverables"]})
+    targets = {d["target"] for d in job["deliverables"]}
     if "github" in seed:
         issues = seed["github"]["repos"][0]["issues"]
         whole = math.ceil(len(issues) / 100)
+        deliverables = job["deliverables"]
         per_selector = sum(
-            math.ceil(sum(1 for i in issues if _selected(i, d)) / 100) for d in job["deliverables"]
+            math.ceil(sum(1 for i in issues if _selected(i, d)) / 100) for d in deliverables
         )
-        reads = min(whole, per_selector) + 1
+        listed = {i["number"] for i in issues if any(_selected(i, d) for d in deliverables)}
+        reads = min(whole, per_selector + len(targets - listed)) + 1
+        listings = sum(1 for i in issues if i["number"] in targets and i.get("comments"))
     else:
         issues = seed["jira"]["projects"][0]["issues"]
         union = sum(1 for i in issues if any(_selected_jira(i, d) for d in job["deliverables"]))
         reads = min(math.ceil(len(issues) / 100), math.ceil(union / 100))
+        listings = len(targets)
     cycles = list(product)
     return {
-        cycles[0]: reads + targets + product[cycles[0]].writes,
+        cycles[0]: reads + listings + product[cycles[0]].writes,
         cycles[1]: 1,
         cycles[2]: 1 + product[cycles[2]].writes,
     }
