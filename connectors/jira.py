@@ -1143,10 +1143,10 @@ class JiraTracker:
         return ChangeListing(False, None, None, [], self.fetch_items(since))
 
     def selection_size(self, selection: Selection) -> int:
-        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+        raise NotImplementedError("a Jira full read by selectors is one search: `fetch_items`")
 
     def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
-        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+        raise NotImplementedError("a Jira full read by selectors is one search: `fetch_items`")
 
     def milestone_changes(
         self, validator: Validator | None
@@ -1189,6 +1189,9 @@ class JiraTracker:
 
     def site(self) -> dict | None:
         return self._info.to_dict() if self._info is not None else None
+
+    def cloud(self) -> bool | None:
+        return self._cloud()
 
     def check_access(self) -> None:
         """Raise TrackerError unless the credentials can read the project."""

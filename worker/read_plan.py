@@ -16,6 +16,9 @@ which also keeps every item of the source for the workload figures. A selector w
 unknown costs at least one page and at most the whole listing; when even its cheapest case
 leaves no saving worth the probe (one request per unknown selector, which asks for a one-entry
 page and reads the count from its `last` link), the plan is the whole listing without probing.
+
+A Jira project needs no plan: its selectors are one search, whose union is part of the project
+and so never costs more pages than the whole of it (`worker.fetch._read_union`).
 """
 
 from __future__ import annotations
