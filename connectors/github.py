@@ -871,6 +871,9 @@ class GitHubTracker:
     def check_jql(self, jql: str) -> None:
         raise ValueError("GitHub sources have no JQL: a `jql` selector needs a Jira source")
 
+    def cloud(self) -> bool | None:
+        return None
+
     def site(self) -> dict | None:
         return None  # nothing worth keeping: the login is read only when comments are listed
 

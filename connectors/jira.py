@@ -1143,7 +1143,7 @@ class JiraTracker:
         return ChangeListing(False, None, None, [], self.fetch_items(since))
 
     def open_selection(self, selection: Selection) -> ChangeListing:
-        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+        raise NotImplementedError("a Jira full read by selectors is one search: `fetch_items`")
 
     def milestone_changes(
         self, validator: Validator | None
@@ -1186,6 +1186,9 @@ class JiraTracker:
 
     def site(self) -> dict | None:
         return self._info.to_dict() if self._info is not None else None
+
+    def cloud(self) -> bool | None:
+        return self._cloud()
 
     def check_access(self) -> None:
         """Raise TrackerError unless the credentials can read the project."""

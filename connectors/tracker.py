@@ -208,6 +208,11 @@ class Tracker(Protocol):
         unchanged)."""
         ...
 
+    def cloud(self) -> bool | None:
+        """Jira: whether the site is Cloud (discovered first if not known yet), which decides
+        how a query names an epic's children. GitHub: None."""
+        ...
+
     def site(self) -> dict | None:
         """Facts discovered about the site that later runs can reuse instead of asking again."""
         ...

@@ -8,18 +8,20 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from itertools import islice
-from typing import Protocol
+from itertools import chain, islice
+from typing import NamedTuple, Protocol
 
 import structlog
 
 from connectors.model import ItemRef, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
-from mappings.config import MappingFile
+from mappings.classify import Category, category
+from mappings.config import JiraSource, MappingFile, Selector
 from mappings.scope import jql_stream, matches, report_targets, target_ref
+from mappings.searches import Inexpressible, union_jql
 from worker.publisher import Outcome, Published
-from worker.read_plan import Read, listing_pages, plan_full_read
+from worker.read_plan import Read, ReadPlan, listing_pages, plan_full_read
 from worker.state import (
     TOUCH_SLACK,
     Cursor,
@@ -40,6 +42,15 @@ PER_PAGE = 100  # entries per page both adapters ask for
 BATCH = 500
 
 
+class Criteria(NamedTuple):
+    """One selector as a full read by selectors lists it (its `jql`, if any, is a stream of
+    its own): the milestone (GitHub) or fix version (Jira) title, the label, the epic (Jira)."""
+
+    milestone: str | None
+    label: str | None
+    epic: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Streams:
     """What one source is fetched as: its items (`query` names the repository or project and
@@ -49,10 +60,11 @@ class Streams:
     query: str
     jqls: tuple[str, ...] = ()
     full_resync_hours: float = 24
-    # What a full read by selectors lists: each selector's (milestone title, label), and the
-    # report targets on this source, fetched one by one.
-    selectors: tuple[tuple[str | None, str | None], ...] = ()
+    # What a full read by selectors lists: each selector without `jql`, and the report targets
+    # on this source (GitHub: fetched one by one; Jira: inside the one search by the union).
+    selectors: tuple[Criteria, ...] = ()
     targets: tuple[str, ...] = ()
+    project: str | None = None  # the Jira project key; None: a GitHub repository
 
     @property
     def items(self) -> str:
@@ -69,10 +81,10 @@ class Streams:
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
     source = mapping.source(source_id)
     selectors = {
-        (selector.milestone, selector.label)
+        Criteria(selector.milestone or selector.fix_version, selector.label, selector.epic)
         for deliverable in mapping.deliverables
         for selector in deliverable.include
-        if selector.source == source_id
+        if selector.source == source_id and selector.jql is None
     }
     return Streams(
         source_id,
@@ -90,6 +102,7 @@ def streams_of(mapping: MappingFile, source_id: str) -> Streams:
                 }
             )
         ),
+        source.project if isinstance(source, JiraSource) else None,
     )
 
 
@@ -179,18 +192,18 @@ def sync_source(
         listing = tracker.changes(cursor.since - LOOKBACK, cursor.validator)
         seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
         unchanged, validator, plan = listing.unchanged, listing.validator, cursor.plan
+    cursors, members = _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
     removed = 0
     if full:
         # Deleted, transferred or no longer visible: a full fetch is the only way to know. An
-        # item that came back unreadable is neither: its last good version stays.
-        gone = state.item_keys(source_id) - seen - set(unreadable)
+        # item that came back unreadable is neither: its last good version stays; nor is an
+        # item a JQL selector's own search just matched (a read by selectors leaves those out).
+        gone = state.item_keys(source_id) - seen - members - set(unreadable)
         state.delete_items(source_id, gone)
         removed = len(gone)
-    cursors = {}
     if not unchanged:
         full_at = now if full or cursor is None else cursor.full_at
         cursors[streams.items] = _cursor(now, full_at, validator, plan)
-    cursors |= _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
     site = tracker.site()
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
@@ -241,8 +254,14 @@ def _read_everything(
     change moves its issue to the top of that page. Whole: the rest of the pages, then the
     first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an item
     changed while we read, which then moved to the front, where this read finds it. Only then
-    can the caller take an item it did not see for deleted."""
+    can the caller take an item it did not see for deleted. A Jira project is one search by the
+    union of what the mapping needs from it (`_read_union`), or, when that cannot be, its whole
+    listing."""
     source_id = streams.source_id
+    if streams.project is not None:
+        seen = _read_union(tracker, state, streams, unreadable)
+        if seen is not None:
+            return seen, None, streams.by_selectors
     selectors = _SelectorReading.of(tracker, state, streams)  # before anything is stored
     if selectors is not None and selectors.choose(_whole_pages_at_least(state, streams), None):
         return selectors.read(state, unreadable, set()), None, streams.by_selectors
@@ -262,6 +281,79 @@ def _read_everything(
     again = tracker.changes(now - LOOKBACK, listing.validator)
     seen |= _fetch_into_mirror(source_id, again.items(), state, unreadable)
     return seen, again.validator, Read.WHOLE.value
+
+
+def _union(tracker: Tracker, state: _Store, streams: Streams) -> str | None:
+    """The JQL a Jira project's full read searches by (`mappings.searches.union_jql`); None
+    when it cannot be said exactly, or no selector or target needs it: then read it whole.
+
+    Whatever the sizes, one search by the union costs no more pages than the whole project it
+    is a part of, so no size is asked for (Cloud's `search/jql` reports none anyway)."""
+    selectors = [
+        Selector(source=streams.source_id, fix_version=c.milestone, label=c.label, epic=c.epic)
+        for c in streams.selectors
+    ]
+    try:
+        return union_jql(
+            selectors,
+            streams.targets,
+            project=streams.project or "",
+            cloud=bool(tracker.cloud()),
+            versions=state.milestones(streams.source_id).keys(),
+        )
+    except Inexpressible as exc:
+        _planned(streams.source_id, Read.WHOLE, reason=str(exc))
+        return None
+
+
+def _read_union(
+    tracker: Tracker, state: _Store, streams: Streams, unreadable: dict[str, str]
+) -> set[str] | None:
+    """The keys one search by the union of a Jira project's selectors read into the mirror;
+    None when there is no such union (`_union`) or Jira refused it (a report target or epic
+    that does not exist makes the whole query a 400): then the project is read whole, and the
+    log says why."""
+    union = _union(tracker, state, streams)
+    if union is None:
+        return None
+    items = tracker.fetch_items(None, jql=union)
+    try:
+        first = next(items, None)  # Jira refuses a query on its first page, before any item
+    except TrackerError as exc:
+        if exc.status != 400:
+            raise
+        _planned(streams.source_id, Read.WHOLE, reason=f"Jira refused the union: {exc}")
+        return None
+    _planned(streams.source_id, Read.SELECTORS, reason=None)
+    found = chain([] if first is None else [first], items)
+    return _fetch_into_mirror(streams.source_id, found, state, unreadable)
+
+
+def _planned(
+    source_id: str,
+    read: Read,
+    reason: str | None,
+    plan: ReadPlan | None = None,
+    *,
+    floor: bool = False,
+    opened: int = 0,
+) -> None:
+    """`read.planned`, as GitHub's and Jira's reads both say it: a Jira union is never sized
+    (`pages` None), and `reason` says why a Jira project is read whole. On GitHub, `floor`:
+    the whole listing was not read, and its pages are the milestones' floor
+    (`whole_pages_at_least`); `opened`: selectors opened to learn their size."""
+    whole = plan.whole_pages if plan else None
+    log.info(
+        "read.planned",
+        source=source_id,
+        read=read.value,
+        pages=plan.pages if plan else None,
+        whole_pages=None if floor else whole,
+        whole_pages_at_least=whole if floor else None,
+        selector_pages=plan.selector_pages if plan else None,
+        opened=opened,
+        reason=reason,
+    )
 
 
 def _whole_pages_at_least(state: Mirror, streams: Streams) -> int:
@@ -284,9 +376,10 @@ class _SelectorReading:
 
     @classmethod
     def of(cls, tracker: Tracker, state: _Store, streams: Streams) -> _SelectorReading | None:
-        """None when the source has no selector to read by. Sizes come from the mirror as
-        the previous cycle left it: call this before storing anything of this read."""
-        if not streams.selectors:
+        """None when the source has no selector to read by one listing each (a Jira project
+        is read by one search, `_read_union`). Sizes come from the mirror as the previous cycle
+        left it: call this before storing anything of this read."""
+        if not streams.selectors or streams.project is not None:
             return None
         return cls(tracker, streams, _sized_selections(state, streams))
 
@@ -306,15 +399,9 @@ class _SelectorReading:
                 self.opened[index] = self.tracker.open_selection(self.sized[index][0])
             plan = plan_full_read(whole_pages, self.pages(), targets)
         if first_page is not None or plan.read is Read.SELECTORS:
-            log.info(
-                "read.planned",
-                source=self.streams.source_id,
-                read=plan.read.value,
-                pages=plan.pages,
-                whole_pages=whole_pages if first_page is not None else None,
-                whole_pages_at_least=whole_pages if first_page is None else None,
-                selector_pages=plan.selector_pages,
-                opened=len(self.opened),
+            floor = first_page is None
+            _planned(
+                self.streams.source_id, plan.read, None, plan, floor=floor, opened=len(self.opened)
             )
         return plan.read is Read.SELECTORS
 
@@ -362,10 +449,10 @@ def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, 
     deliverable is held back anyway."""
     milestones = state.milestones(streams.source_id)
     counts = None
-    if any(title is None for title, _ in streams.selectors):
+    if any(title is None for title, _, _ in streams.selectors):
         counts = _label_counts(state, streams.source_id)
     sized: list[tuple[Selection, int | None]] = []
-    for title, label in streams.selectors:
+    for title, label, _ in streams.selectors:
         if title is not None:
             milestone = milestones.get(title)
             if milestone is not None and milestone.number is not None:
@@ -394,10 +481,12 @@ def _sync_selectors(
     streams: Streams,
     when: tuple[datetime, bool],
     read: tuple[set[str], dict[str, str]],
-) -> dict[str, Cursor]:
-    """Each JQL selector's matches, kept as a membership set; its new cursors."""
+) -> tuple[dict[str, Cursor], set[str]]:
+    """Each JQL selector's matches, kept as a membership set; their new cursors, and every
+    member's key."""
     (now, full), (seen, unreadable) = when, read
     cursors = {}
+    members: set[str] = set()
     for jql in streams.jqls:
         member_stream = jql_stream(streams.source_id, jql)
         member_cursor = state.cursor(member_stream)
@@ -410,8 +499,9 @@ def _sync_selectors(
             # Changed items that no longer match left the selector; unchanged ones stay.
             matching |= state.membership(member_stream) - seen
         state.replace_membership(member_stream, matching)
+        members |= matching
         cursors[member_stream] = Cursor(now, now if member_full else member_cursor.full_at)
-    return cursors
+    return cursors, members
 
 
 def _remember_unreadable(
@@ -492,26 +582,38 @@ class _MirrorWithTouches(Mirror, Touches, Cursors, Protocol):
 
 def _needed(mapping: MappingFile, source_id: str, state: _MirrorWithTouches) -> dict[str, WorkItem]:
     """The source's mirror. When its last full read went by selectors, only what the mapping
-    names (the selectors' items and the report targets): the items changed since that a
-    repository-wide incremental read brought in are left out too, so figures over all
-    mirrored items (the workload's "WIP everywhere") do not drift between full reads."""
+    names: the selectors' items (a JQL selector's: its members), the report targets, the
+    epics and, on Jira, the assigned work in progress. The items changed since that a
+    source-wide incremental read brought in are left out too, so figures over all mirrored
+    items (GitHub's "WIP everywhere") do not drift between full reads; except the blockers
+    of the items kept: a blocker whose status changed since is here to say so (Jira does not
+    touch the issue it blocks)."""
     items = state.items(source_id)
     cursor = state.cursor(streams_of(mapping, source_id).items)
     if cursor is None or not (cursor.plan or "").startswith(Read.SELECTORS.value):
         return items
     source = mapping.source(source_id)
     selectors = [s for d in mapping.deliverables for s in d.include if s.source == source_id]
-    targets = {
+    members = {s.jql: state.membership(jql_stream(source_id, s.jql)) for s in selectors if s.jql}
+    named = {s.epic for s in selectors if s.epic} | {
         target_ref(t, source).key
         for d in mapping.deliverables
         for t in report_targets(d)
         if t.source == source_id
     }
-    return {
+    # A Jira full read by selectors also reads the assigned work in progress anywhere in the
+    # project (`mappings.searches.WORK_IN_PROGRESS`): the workload counts it, and an item that
+    # starts or stops being in progress changes, so the incremental read keeps it current.
+    jira = isinstance(source, JiraSource)
+    kept = {
         key: item
         for key, item in items.items()
-        if key in targets or any(matches(item, s, source) for s in selectors)
+        if key in named
+        or (jira and item.assignees and category(item, source) is Category.IN_PROGRESS)
+        or any(matches(item, s, source, members.get(s.jql or "")) for s in selectors)
     }
+    blockers = {key for item in kept.values() for key in item.blocked_by if key in items}
+    return kept | {key: items[key] for key in blockers}
 
 
 def load_mirror(mapping: MappingFile, state: _MirrorWithTouches) -> dict[str, dict[str, WorkItem]]:

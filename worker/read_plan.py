@@ -20,6 +20,9 @@ unknown costs at least one page and at most the whole listing. When even its che
 saves requests, the plan is to open it first: its first page (`per_page` entries, the `last`
 link giving its pages) is the first page of its reading, so it costs nothing when the selectors
 then win, and one request per opened selector when the whole listing does.
+
+A Jira project needs no plan: its selectors are one search, whose union is part of the project
+and so never costs more pages than the whole of it (`worker.fetch._read_union`).
 """
 
 from __future__ import annotations
