@@ -12,8 +12,9 @@ items. Each tool runs three cycles in a subprocess on a fresh sandbox with the s
 cold (no comments yet), idle (nothing changed), and after 50 items in the selectors were closed.
 
 Per cycle: requests by route (from the sandbox's log), wall time, CPU (user + system) and peak
-RSS of the subprocess (`os.wait4`), the ratios of delivery-sync to each baseline, and the lower
-bound on requests. The tables go to stdout and, between two marker lines, into BENCHMARKS.md.
+RSS of the subprocess (`os.wait4`, in a launcher: benchmarks/child.py), the ratios of
+delivery-sync to each baseline, and the lower bound on requests. The tables go to stdout and,
+between two marker lines, into BENCHMARKS.md.
 
     python benchmarks/compare.py                     # every scenario (about 20 minutes)
     python benchmarks/compare.py gh-1k jira-10k      # some of them
@@ -28,7 +29,6 @@ import math
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.child import measure_child  # noqa: E402
 from benchmarks.synthetic import generate_github, generate_jira  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
 
@@ -208,18 +209,14 @@ def measure(sandbox: Sandbox, argv: list[str], env: dict[str, str]) -> Run:
     """One cycle in a subprocess: its exit code, wall, CPU, peak RSS and requests by route."""
     sandbox.clear_requests()
     started = time.perf_counter()
-    process = subprocess.Popen(
-        argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    # stderr is small (warnings only); read it after the exit so wait4 sees the whole child.
-    _, status, usage = os.wait4(process.pid, 0)
+    # Through a launcher: a child started from this process, which holds the sandbox's data,
+    # would report this process's peak RSS as its own (see benchmarks/child.py).
+    run = measure_child(argv, env, str(ROOT))
     wall = time.perf_counter() - started
-    err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        print(f"  {' '.join(argv[-3:])} exited {code}:\n{err[-2000:]}", file=sys.stderr)
+    if run.code != 0:
+        print(f"  {' '.join(argv[-3:])} exited {run.code}:\n{run.err[-2000:]}", file=sys.stderr)
     routes = Counter(route(r.method, r.path) for r in sandbox.requests)
-    return Run(code, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, routes)
+    return Run(run.code, wall, run.cpu, run.rss_mb, routes)
 
 
 def change_items(sandbox: Sandbox, seed: dict) -> None:
