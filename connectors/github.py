@@ -882,7 +882,7 @@ class GitHubTracker:
         what = f"read repository {self.repo}"
         self._request(Request("GET", f"/repos/{self.repo}", what, expect=_object_with("full_name")))
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
         what = f"get {self.repo}#{issue}"
         try:
             url = f"/repos/{self.repo}/issues/{issue}"
@@ -890,6 +890,8 @@ class GitHubTracker:
         except NotFound:
             return None
         self._note_comments(raw)
+        if not pull_requests and "pull_request" in raw:
+            return None
         try:
             return normalise_issue(raw, self.source_id, self.repo)
         except MALFORMED as exc:

@@ -1194,7 +1194,7 @@ class JiraTracker:
         """Raise TrackerError unless the credentials can read the project."""
         self._get(f"project/{self.project}", f"read project {self.project}", shape=_json_object)
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
         site = self._site()
         what = f"get {issue}"
         try:

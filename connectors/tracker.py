@@ -221,8 +221,10 @@ class Tracker(Protocol):
         """Raise TrackerError unless the credentials can read the source."""
         ...
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
-        """One issue by number or key (a report target outside the fetched scope)."""
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
+        """One issue by number or key (a report target outside the fetched scope); None when
+        there is none. `pull_requests=False`: None for a GitHub pull request too, which no
+        listing of the mirror holds."""
         ...
 
     def body(self, document: Document, marker: Marker) -> str:

@@ -224,6 +224,35 @@ def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_pa
     assert {c["id"]: c["body"] for c in sb.github.comments("acme/big", 1)} == posted
 
 
+def test_a_pull_request_reported_on_counts_nowhere_whichever_way_the_source_is_read(
+    big, tmp_path, monkeypatch
+):
+    """A release pull request in the milestone, with a checklist, is the report target: a
+    listing leaves pull requests out, so fetching the target on its own must not bring it (and
+    its checklist) into the mirror, or the comment would change with the way of reading."""
+    sb, config = big
+    m1 = next(m["number"] for m in sb.github.milestones("acme/big") if m["title"] == "m1")
+    pr = sb.github.add_issue(
+        "acme/big", "Release m1", milestone=m1, pull_request=True, body="- [x] notes\n- [ ] tag"
+    )
+    config.write_text(
+        MAPPING.replace("{source: big, issue: 1}", f"{{source: big, issue: {pr['number']}}}")
+    )
+
+    by_selectors = run_cli(["run", "--once"], sb, tmp_path / "selectors.db", config=config)
+
+    assert by_selectors.code == 0 and '"read": "selectors"' in by_selectors.err
+    assert requests_to(sb, "GET", rf"/issues/{pr['number']}$")  # fetched, and left out
+    lead = next(c["body"] for c in sb.github.comments("acme/big", pr["number"]))
+    assert "Progress: 20 of 69 items done" in lead and "notes" not in lead
+    sb.clear_requests()
+    monkeypatch.setattr(
+        worker.fetch, "plan_full_read", lambda w, s, t: ReadPlan(Read.WHOLE, w, w, None)
+    )
+    whole = run_cli(["run", "--once"], sb, tmp_path / "whole.db", config=config)
+    assert whole.code == 0 and writes(sb) == []  # the same text: nothing to edit
+
+
 def test_a_later_full_read_sizes_labels_from_the_last_cycle_without_opening_them(big, tmp_path):
     sb, config = big
     config.write_text(MAPPING + "rules: {full_resync_hours: 0.0001}\n")

@@ -436,8 +436,11 @@ def _missing_targets(streams: Streams, seen: set[str]) -> list[str]:
 
 
 def _targets(tracker: Tracker, issues: Iterable[str]) -> Iterator[WorkItem]:
+    """The report targets as work items. A pull request is left out, as every listing leaves
+    it out: otherwise a target that is one would count in a deliverable when the source is read
+    by its selectors, and not when it is read whole."""
     for issue in issues:
-        item = tracker.fetch_item(issue)
+        item = tracker.fetch_item(issue, pull_requests=False)
         if item is not None:
             yield item
 
