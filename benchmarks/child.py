@@ -13,11 +13,15 @@ a few MB that waits for it and reports its figures.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGES = ("connectors", "mappings", "rendering", "worker")
 
 _LAUNCHER = """
 import json, os, subprocess, sys
@@ -34,6 +38,14 @@ class Measured:
     cpu: float  # user + system seconds of the command
     rss_mb: float  # its peak resident set, MiB
     err: str  # what it wrote on stderr
+
+
+def compile_product(root: Path) -> None:
+    """Compile the product's bytecode, as `pip install` does: measured from a checkout with
+    PYTHONDONTWRITEBYTECODE=1 (as in a container), every start would otherwise compile its
+    own modules again, about 0.2 s of CPU that no installed copy spends."""
+    for package in PACKAGES:
+        compileall.compile_dir(root / package, quiet=1)
 
 
 def measure_child(argv: list[str], env: dict[str, str], cwd: str) -> Measured:

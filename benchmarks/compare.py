@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.child import measure_child  # noqa: E402
+from benchmarks.child import compile_product, measure_child  # noqa: E402
 from benchmarks.synthetic import generate_github, generate_jira  # noqa: E402
 from sandbox.server import Sandbox  # noqa: E402
 
@@ -386,6 +386,7 @@ def main(argv: list[str] | None = None) -> None:
             f"unknown scenario {', '.join(sorted(unknown))}; pick from {', '.join(SCENARIOS)}"
         )
     names = args.scenarios or list(SCENARIOS)
+    compile_product(ROOT)
     machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
     for name in names:
         scenario = SCENARIOS[name]

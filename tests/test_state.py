@@ -318,7 +318,7 @@ def test_two_runs_starting_together_on_an_old_sqlite_file_migrate_it_once(tmp_pa
     def meet_first(self):  # both reach their first write transaction before either starts it
         if not getattr(meet_first, "met", set()) >= {threading.get_ident()}:
             meet_first.met = getattr(meet_first, "met", set()) | {threading.get_ident()}
-            barrier.wait(timeout=5)
+            barrier.wait(timeout=30)  # generous: a loaded CI machine
         begin(self)
 
     monkeypatch.setattr(state_module._Transaction, "__enter__", meet_first)
