@@ -5,6 +5,7 @@ project and the source's filter; the whole project only when that union cannot b
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -17,7 +18,7 @@ from mappings.config import Selector
 from mappings.searches import UNION_LIMIT, WORK_IN_PROGRESS, Inexpressible, union_jql
 from tests.jira_payloads import CLOUD, DC, cloud_page, dc_page, issue, jira_error, version
 from tests.test_jira_contract import CLOUD_INFO, DC_INFO, cloud_tracker, dc_tracker, rest
-from worker.fetch import Criteria, Streams, sync_source
+from worker.fetch import RECHECK, Criteria, Streams, sync_source
 from worker.state import SQLiteState
 
 WIP = f"({WORK_IN_PROGRESS})"
@@ -188,4 +189,63 @@ def test_a_union_jira_refuses_falls_back_to_the_whole_project_and_says_why(tmp_p
     [plan] = [e for e in logs if e["event"] == "read.planned"]
     assert plan["read"] == "whole" and "does not exist" in plan["reason"]
     assert store.cursor(STREAMS.items).plan == "whole"
+    store.close()
+
+
+def dc_mirror(tmp_path, keys: list[str]) -> SQLiteState:
+    store = SQLiteState(tmp_path / "state.db")
+    raws = [issue(key, cloud=False, fix_versions=("2.1",)) for key in keys]
+    store.upsert_items("plat", [normalise_issue(raw, "plat", DC, DC_INFO) for raw in raws])
+    return store
+
+
+def dc_union_read(found: list[str]) -> None:
+    responses.get(rest(DC, "project/PLAT/versions"), json=[version(1, "2.1", None, base=DC)])
+    page = [issue(key, cloud=False, fix_versions=("2.1",)) for key in found]
+    jql = union([sel(fix_version="2.1"), sel(epic="PLAT-1")], ["PLAT-29"], cloud=False)
+    dc_search(jql, json=dc_page(page, 0, len(page)))
+
+
+def dc_search(jql: str, **answer) -> None:
+    full = f'project = "PLAT" AND ({jql}) ORDER BY key ASC'
+    match = [responses.matchers.query_param_matcher({"jql": full}, strict_match=False)]
+    responses.get(rest(DC, "search"), match=match, **answer)
+
+
+@responses.activate
+def test_an_item_the_union_skipped_is_searched_for_by_key_and_a_deleted_one_removed(tmp_path):
+    # Data Center pages by offset: an issue leaving the union mid-read moves PLAT-7 back onto
+    # a page already read. As mirrored, PLAT-7 and PLAT-8 are in the union; PLAT-8 is gone, so
+    # Jira refuses the search naming both, and each is searched for on its own.
+    store = dc_mirror(tmp_path, ["PLAT-3", "PLAT-7", "PLAT-8"])
+    dc_union_read(["PLAT-3"])
+    gone = jira_error("An issue with key 'PLAT-8' does not exist for field 'key'.")
+    dc_search("key in (PLAT-7, PLAT-8)", status=400, json=gone)
+    seven = issue("PLAT-7", cloud=False, fix_versions=("2.1",))
+    dc_search("key = PLAT-7", json=dc_page([seven], 0, 1))
+    dc_search("key = PLAT-8", status=400, json=gone)
+    streams = replace(STREAMS, jqls=())
+
+    done = sync_source(dc_tracker(info=DC_INFO), store, streams, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert set(store.item_keys("plat")) == {"PLAT-3", "PLAT-7"}
+    assert done["removed"] == 1
+    assert len([c for c in responses.calls if "/search" in c.request.url]) == 4
+    store.close()
+
+
+@responses.activate
+def test_more_missing_items_than_the_recheck_bound_are_removed_unasked(tmp_path):
+    missing = [f"PLAT-{n}" for n in range(10, 11 + RECHECK)]
+    store = dc_mirror(tmp_path, ["PLAT-3", *missing])
+    dc_union_read(["PLAT-3"])
+    streams = replace(STREAMS, jqls=())
+
+    with capture_logs() as logs:
+        sync_source(dc_tracker(info=DC_INFO), store, streams, datetime(2026, 11, 20, tzinfo=UTC))
+
+    assert len([c for c in responses.calls if "/search" in c.request.url]) == 1
+    assert set(store.item_keys("plat")) == {"PLAT-3"}
+    [skipped] = [e for e in logs if e["event"] == "read.recheck_skipped"]
+    assert skipped["missing"] == RECHECK + 1
     store.close()
