@@ -153,17 +153,17 @@ class Classifier:
 def carried_label(item: WorkItem, labels: Iterable[str], source: Source) -> str | None:
     """The first of `labels` (as configured) that the item carries. GitHub labels compare
     case-insensitively, Jira labels exactly (DESIGN §5)."""
-    if isinstance(source, GitHubSource):
-        have = _folded(item.labels)
-        return next((label for label in labels if label.casefold() in have), None)
-    return next((label for label in labels if label in item.labels), None)
+    return _first_carried(tuple(labels), item.labels, isinstance(source, GitHubSource))
 
 
 @lru_cache(maxsize=4096)
-def _folded(labels: tuple[str, ...]) -> frozenset[str]:
-    """An item's labels, case-folded: asked for four times per item and cycle, and most items
-    share one of a few label sets."""
-    return frozenset(label.casefold() for label in labels)
+def _first_carried(labels: tuple[str, ...], carried: tuple[str, ...], fold: bool) -> str | None:
+    """`carried_label` for one configured list and one item's labels: asked three or four times
+    per item and cycle, and most items share one of a few label sets, so remembered."""
+    if fold:
+        have = frozenset(label.casefold() for label in carried)
+        return next((label for label in labels if label.casefold() in have), None)
+    return next((label for label in labels if label in carried), None)
 
 
 def category(item: WorkItem, source: Source) -> Category:

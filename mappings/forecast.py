@@ -72,6 +72,7 @@ import functools
 import hashlib
 import itertools
 import math
+import operator
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -402,12 +403,20 @@ def _weighted_table(values: list[int], weights: list[float], shift: float) -> by
     """
     cumulative = list(itertools.accumulate(weights))
     total = cumulative[-1] or 1.0
-    edges = [min(256, int(c / total * 256 + shift)) for c in cumulative]
+    edges = [int(c / total * 256 + shift) for c in cumulative]
+    # Only the partial sums equal to the total (a trailing run of zero weights) can round past
+    # 256, and the edges never decrease: clamping that tail is cheaper than a `min` per edge.
+    last = len(edges) - 1
+    while last >= 0 and edges[last] >= 256:
+        edges[last] = 256
+        last -= 1
     edges[-1] = 256
-    starts = [0, *edges[:-1]]
-    return b"".join(
-        [bytes((v,)) * (end - start) for v, start, end in zip(values, starts, edges, strict=True)]
-    )
+    slots = map(operator.sub, edges, [0, *edges[:-1]])
+    # Called once per simulated run: the byte strings are joined in C, not built one by one.
+    return b"".join(map(operator.mul, map(_BYTE.__getitem__, values), slots))
+
+
+_BYTE = [bytes((value,)) for value in range(256)]
 
 
 def _run_with_choices(
@@ -444,42 +453,45 @@ def _days_to_finish_growing(
         return []
     days_with = [sum(1 for day in zip(history, added, strict=True) if day == p) for p in pairs]
     fits = len(pairs) <= 256 and max(max(p) for p in pairs) <= 255
-    run = _grow_with_tables if fits else _grow_with_choices
+    # The byte tables are the same for every run: built once per forecast.
+    run, window = (_grow_with_tables, _pair_tables(pairs)) if fits else (_grow_with_choices, pairs)
     finished = []
     for _ in range(runs):
         weights = _dirichlet_masses(days_with, rng)
-        days = run(pairs, weights, remaining, horizon_days, rng)
+        days = run(window, weights, remaining, horizon_days, rng)
         if days is not None:
             finished.append(days)
     return finished
 
 
 def _grow_with_tables(
-    pairs: list[tuple[int, int]],
+    tables: tuple[list[int], bytes, bytes],
     weights: list[float],
     remaining: int,
     horizon_days: int,
     rng: random.Random,
 ) -> int | None:
-    """One growing run with byte tables: one random byte per day picks a day of the window; the
-    same bytes mapped through a closings table and an arrivals table give the day's two counts."""
-    index, closing_of, arrival_of = _pair_tables(tuple(pairs))
+    """One growing run with byte tables (`_pair_tables`): one random byte per day picks a day of
+    the window; the same bytes mapped through a closings table and an arrivals table give the
+    day's two counts."""
+    index, closing_of, arrival_of = tables
     slots = _weighted_table(index, weights, rng.random())
     closings, arrivals = slots.translate(closing_of), slots.translate(arrival_of)
-    if not any(closings):
+    pace = sum(closings) / 256
+    if pace == 0:
         return None  # no day with closings kept a slot: never done
+    randbytes = rng.randbytes
 
     def draw(n: int) -> tuple[bytes, bytes]:
-        block = rng.randbytes(n)
+        block = randbytes(n)
         return block.translate(closings), block.translate(arrivals)
 
-    return _first_passage(draw, sum(closings) / 256, remaining, horizon_days)
+    return _first_passage(draw, pace, remaining, horizon_days)
 
 
-@functools.lru_cache(maxsize=64)
-def _pair_tables(pairs: tuple[tuple[int, int], ...]) -> tuple[list[int], bytes, bytes]:
+def _pair_tables(pairs: list[tuple[int, int]]) -> tuple[list[int], bytes, bytes]:
     """The day pairs' indices, and the byte tables that map an index to its closings and to its
-    arrivals: the same for every run of a forecast, so built once."""
+    arrivals."""
     closing_of = bytes(c for c, _ in pairs).ljust(256, b"\0")
     return list(range(len(pairs))), closing_of, bytes(a for _, a in pairs).ljust(256, b"\0")
 

@@ -116,7 +116,7 @@ class Portfolio:
         due, due_from = deliverable_due(deliverable, self.items, self.milestones)
         targets = report_targets(deliverable)
         checklist = self._checklist(targets)
-        selected: dict[tuple[str, str], WorkItem] = {}
+        selected: dict[tuple[str, str], ClassifiedItem] = {}
         matched = []
         parts = []
         for selector in deliverable.include:
@@ -131,11 +131,13 @@ class Portfolio:
                 if (item.source, item.key) in self._targets:
                     continue
                 if matches(item, selector, source, members):
-                    selected[(item.source, item.key)] = item
-                    refs.append(item.ref)
+                    # Classified once per cycle; its `ref` is then not built again per match.
+                    classified = self.classifier.classify(item)
+                    selected[(item.source, item.key)] = classified
+                    refs.append(classified.ref)
             matched.append(len(refs))
             parts.append(ScopePart(selector, frozenset(refs), self._search(selector)))
-        found = [self.classifier.classify(i) for i in selected.values()]
+        found = list(selected.values())
         found.sort(key=lambda i: i.ref.order)
         broken = {source: set(keys) for source, keys in self._unreadable.items()}
         return Scope(

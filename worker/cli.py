@@ -17,7 +17,6 @@ import sys
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any, TextIO, cast
@@ -337,7 +336,9 @@ def _loop(
         started, began = cycle.runtime.clock(), monotonic()
         with _progress(cycle):
             result = cycle.run()
-        if not args.dry_run:  # a preview, not a run of the job
+        # Not for a preview, which is not a run of the job; not when they go nowhere (an
+        # outcome reads every unchanged deliverable's publication).
+        if not args.dry_run and metrics.wanted:
             metrics.record(RunOutcome.of(result, cycle, started, cycle.runtime.clock()))
         _print_summary(result, sys.stdout)
         elapsed = monotonic() - began
@@ -693,6 +694,8 @@ def _print_demo(first: CycleResult, second: CycleResult, page: Path, out: TextIO
 
 def example_path(name: str) -> Path:
     """A mapping file bundled with the package (mappings/examples)."""
+    from importlib import resources
+
     return Path(str(resources.files("mappings.examples").joinpath(name)))
 
 

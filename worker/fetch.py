@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import chain, islice
 from typing import NamedTuple, Protocol
 
 import structlog
 
-from connectors.model import TrackerState, WorkItem
+from connectors.model import ItemRef, TrackerState, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
 from mappings.classify import Category, category
@@ -21,7 +21,7 @@ from mappings.config import JiraSource, MappingFile, Selector
 from mappings.scope import jql_stream, matches, report_targets, target_ref
 from mappings.searches import Inexpressible, union_jql
 from worker.publisher import Outcome, Published
-from worker.read_plan import Read, ReadPlan, plan_full_read
+from worker.read_plan import Read, ReadPlan, listing_pages, plan_full_read
 from worker.state import (
     TOUCH_SLACK,
     Cursor,
@@ -244,31 +244,39 @@ def _sync_milestones(tracker: Tracker, state: _Store, source_id: str, now: datet
 def _read_everything(
     tracker: Tracker, state: _Store, streams: Streams, now: datetime, unreadable: dict[str, str]
 ) -> tuple[set[str], Validator | None, str]:
-    """Every item of the source the mapping can need, newest change first; the keys read, the
-    validator of the source's listing, and how it was read (`worker.read_plan`).
+    """Every item of the source the mapping can need; the keys read, the validator of the
+    source's listing (None: not read), and how it was read (`worker.read_plan`).
 
-    The listing's first page is read first: it is the change probe of the next cycles, and it
-    says how many pages the whole listing has. By selectors: each selector's listing and each
-    report target; the first page's validator stands, since any later change moves its issue
-    to the top of that page. Whole: the rest of the pages, then the first page once more,
-    conditionally: unchanged (a 304, no rate-limit point) unless an item changed while we read,
-    which then moved to the front, where this read finds it. Only then can the caller take an
-    item it did not see for deleted. A Jira project is one search by the union of what the
-    mapping needs from it (`_read_union`), or, when that cannot be, its whole listing."""
+    When the milestones alone prove the selectors cheaper than any whole listing could be,
+    only the selectors are read (`_SelectorReading`). Otherwise the listing's first page is
+    read first, newest change first: it is the change probe of the next cycles, and it says
+    how many pages the whole listing has. By selectors: each selector's listing and each report
+    target the pages read did not hold; the first page's validator stands, since any later
+    change moves its issue to the top of that page. Whole: the rest of the pages, then the
+    first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an item
+    changed while we read, which then moved to the front, where this read finds it. Only then
+    can the caller take an item it did not see for deleted. A Jira project is one search by the
+    union of what the mapping needs from it (`_read_union`), or, when that cannot be, its whole
+    listing."""
     source_id = streams.source_id
     if streams.project is not None:
         seen = _read_union(tracker, state, streams, unreadable)
         if seen is not None:
             return seen, None, streams.by_selectors
+    selectors = _SelectorReading.of(tracker, state, streams)  # before anything is stored
+    if selectors is not None and selectors.choose(_whole_pages_at_least(state, streams), None):
+        return selectors.read(state, unreadable, set()), None, streams.by_selectors
     listing = tracker.changes(None, None)
-    selections = _planned_selections(tracker, state, streams, listing)
-    if selections is not None:
-        seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
-        selected = tracker.fetch_selected(selections)
-        seen |= _fetch_into_mirror(source_id, selected, state, unreadable)
-        seen |= _fetch_into_mirror(source_id, _targets(tracker, streams), state, unreadable)
+    seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
+    first_page = {item.key for item in listing.first}
+    if (
+        selectors is not None
+        and listing.pages is not None
+        and selectors.choose(listing.pages, first_page)
+    ):
+        seen |= selectors.read(state, unreadable, seen)
         return seen, listing.validator, streams.by_selectors
-    seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+    seen |= _fetch_into_mirror(source_id, listing.rest, state, unreadable)
     if listing.validator is None:
         return seen, None, Read.WHOLE.value
     again = tracker.changes(now - LOOKBACK, listing.validator)
@@ -375,44 +383,120 @@ def _in_union(item: WorkItem, streams: Streams) -> bool:
     )
 
 
-def _planned(source_id: str, read: Read, reason: str | None, plan: ReadPlan | None = None) -> None:
+def _planned(
+    source_id: str,
+    read: Read,
+    reason: str | None,
+    plan: ReadPlan | None = None,
+    *,
+    floor: bool = False,
+    opened: int = 0,
+) -> None:
     """`read.planned`, as GitHub's and Jira's reads both say it: a Jira union is never sized
-    (`pages` None), and `reason` says why a Jira project is read whole."""
+    (`pages` None), and `reason` says why a Jira project is read whole. On GitHub, `floor`:
+    the whole listing was not read, and its pages are the milestones' floor
+    (`whole_pages_at_least`); `opened`: selectors opened to learn their size."""
+    whole = plan.whole_pages if plan else None
     log.info(
         "read.planned",
         source=source_id,
         read=read.value,
         pages=plan.pages if plan else None,
-        whole_pages=plan.whole_pages if plan else None,
+        whole_pages=None if floor else whole,
+        whole_pages_at_least=whole if floor else None,
         selector_pages=plan.selector_pages if plan else None,
+        opened=opened,
         reason=reason,
     )
 
 
-def _targets(tracker: Tracker, streams: Streams) -> Iterator[WorkItem]:
-    for issue in streams.targets:
-        item = tracker.fetch_item(issue)
+def _whole_pages_at_least(state: Mirror, streams: Streams) -> int:
+    """The fewest pages the whole listing can have: an issue or pull request belongs to one
+    milestone at most, so the source lists at least all the milestones' issues together."""
+    milestones = state.milestones(streams.source_id).values()
+    return listing_pages(sum(m.size or 0 for m in milestones), PER_PAGE)
+
+
+@dataclass
+class _SelectorReading:
+    """Reading a source by its selectors: each selector's size (pages) as known before this
+    read, the listings opened to learn the unknown ones, and the plan against the whole
+    listing (`worker.read_plan`)."""
+
+    tracker: Tracker
+    streams: Streams
+    sized: list[tuple[Selection, int | None]]
+    opened: dict[int, ChangeListing] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tracker: Tracker, state: _Store, streams: Streams) -> _SelectorReading | None:
+        """None when the source has no selector to read by one listing each (a Jira project
+        is read by one search, `_read_union`). Sizes come from the mirror as the previous cycle
+        left it: call this before storing anything of this read."""
+        if not streams.selectors or streams.project is not None:
+            return None
+        return cls(tracker, streams, _sized_selections(state, streams))
+
+    def pages(self) -> list[int | None]:
+        """Each selector's pages: as its opened listing announced, else from its size."""
+        known = [None if n is None else listing_pages(n, PER_PAGE) for _, n in self.sized]
+        return [self.opened[i].pages if i in self.opened else n for i, n in enumerate(known)]
+
+    def choose(self, whole_pages: int, first_page: set[str] | None) -> bool:
+        """Whether to read by selectors rather than a whole listing of `whole_pages` (read:
+        its first page's keys in `first_page`; None: a lower bound, nothing of it read), after
+        opening the selectors of unknown size when that can still pay."""
+        targets = len(_missing_targets(self.streams, first_page or set()))
+        plan = plan_full_read(whole_pages, self.pages(), targets)
+        if plan.read is Read.PROBE:
+            for index in plan.probe:
+                self.opened[index] = self.tracker.open_selection(self.sized[index][0])
+            plan = plan_full_read(whole_pages, self.pages(), targets)
+        if first_page is not None or plan.read is Read.SELECTORS:
+            floor = first_page is None
+            _planned(
+                self.streams.source_id, plan.read, None, plan, floor=floor, opened=len(self.opened)
+            )
+        return plan.read is Read.SELECTORS
+
+    def read(self, state: _Store, unreadable: dict[str, str], seen: set[str]) -> set[str]:
+        """Each selector's listing, then each report target no page read held."""
+        source_id = self.streams.source_id
+        listings = [
+            self.opened[i] if i in self.opened else self.tracker.open_selection(selection)
+            for i, (selection, _) in enumerate(self.sized)
+        ]
+        read = seen | _fetch_into_mirror(source_id, _each_once(listings), state, unreadable)
+        missing = _missing_targets(self.streams, read)
+        return read | _fetch_into_mirror(
+            source_id, _targets(self.tracker, missing), state, unreadable
+        )
+
+
+def _each_once(listings: Iterable[ChangeListing]) -> Iterator[WorkItem]:
+    """The items of the listings, each once however many list it."""
+    keys: set[str] = set()
+    for listing in listings:
+        for item in listing.items():
+            if item.key not in keys:
+                keys.add(item.key)
+                yield item
+
+
+def _missing_targets(streams: Streams, seen: set[str]) -> list[str]:
+    """The source's report targets (as the tracker names them) among no item read so far."""
+    read = {ItemRef(streams.source_id, key).issue for key in seen}
+    return [issue for issue in streams.targets if issue not in read]
+
+
+def _targets(tracker: Tracker, issues: Iterable[str]) -> Iterator[WorkItem]:
+    """The report targets as work items. A pull request is left out, as every listing leaves
+    it out: otherwise a target that is one would count in a deliverable when the source is read
+    by its selectors, and not when it is read whole."""
+    for issue in issues:
+        item = tracker.fetch_item(issue, pull_requests=False)
         if item is not None:
             yield item
-
-
-def _planned_selections(
-    tracker: Tracker, state: _Store, streams: Streams, listing: ChangeListing
-) -> list[Selection] | None:
-    """The selections to read the source by, when the plan says they cost fewer requests than
-    the rest of the whole listing; None: read it whole. Only a tracker that announced the whole
-    listing's pages can be planned for."""
-    if listing.pages is None or not streams.selectors:
-        return None
-    sized = _sized_selections(state, streams)
-    sizes = [size for _, size in sized]
-    plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
-    if plan.read is Read.PROBE:
-        for index in plan.probe:
-            sizes[index] = tracker.selection_size(sized[index][0])
-        plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
-    _planned(streams.source_id, plan.read, None, plan)
-    return [selection for selection, _ in sized] if plan.read is Read.SELECTORS else None
 
 
 def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, int | None]]:

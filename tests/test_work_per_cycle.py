@@ -1,0 +1,119 @@
+"""How often a cycle forecasts and builds the workload table (issue 12): the forecast once per
+deliverable per day unless its items changed, the workload table once per cycle for every
+deliverable. Counted with spies on the functions the cycle calls, in-process against the
+sandbox; outcomes, not timings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+import mappings.forecast
+import mappings.views
+from mappings.config import parse_mapping
+from mappings.scope import Portfolio
+from tests.e2e import GITHUB_MAPPING, sandbox_settings
+from worker.cycle import Cycle, CycleOptions
+from worker.state import SQLiteState
+
+DELIVERABLES = 3  # in the GitHub-only example mapping
+
+
+@pytest.fixture
+def calls(monkeypatch) -> Counter[str]:
+    """How many times each spied function ran: the views' forecasts, the simulations the
+    forecasts could not take from the process's memory, and the workload table."""
+    counted: Counter[str] = Counter()
+    forecast = mappings.views.forecast_completion
+    simulate = mappings.forecast._finish_days.__wrapped__
+    workload = Portfolio.work_in_progress
+
+    def counting(name, function):
+        def spy(*args, **kwargs):
+            counted[name] += 1
+            return function(*args, **kwargs)
+
+        return spy
+
+    monkeypatch.setattr(mappings.views, "forecast_completion", counting("forecast", forecast))
+    # A fresh memory of simulations around a counting one: what this test runs is counted.
+    fresh = mappings.forecast.functools.lru_cache(maxsize=512)(counting("simulation", simulate))
+    monkeypatch.setattr(mappings.forecast, "_finish_days", fresh)
+    monkeypatch.setattr(Portfolio, "work_in_progress", counting("workload", workload))
+    return counted
+
+
+def run_cycle(sandbox, state, day: int = 0):
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    options = CycleOptions(as_of=noon + timedelta(days=day))
+    mapping = parse_mapping(GITHUB_MAPPING.read_text())
+    result = Cycle.build(mapping, sandbox_settings(sandbox), SQLiteState(state), options).run()
+    assert result.exit_code == 0
+    return result
+
+
+def forecasts_in(result) -> int:
+    """The deliverables whose delivery-lead view carries a forecast."""
+    return sum(lead.forecast is not None for lead, _ in result.views.values())
+
+
+def only_in_mobile_onboarding(sandbox) -> int:
+    """An open issue of milestone v2.1 without the `checkout` label: one deliverable counts it."""
+    return next(
+        issue["number"]
+        for issue in sandbox.github.issues("acme/web")
+        if "pull_request" not in issue
+        and (issue.get("milestone") or {}).get("title") == "v2.1"
+        and not any(label["name"] == "checkout" for label in issue["labels"])
+        and issue["state"] == "open"
+    )
+
+
+def test_each_deliverable_is_forecast_once_and_the_workload_built_once_per_cycle(
+    sandbox, state, calls
+):
+    first = run_cycle(sandbox, state)
+
+    assert len(first.views) == DELIVERABLES
+    forecasts = forecasts_in(first)
+    assert forecasts >= 2  # the example's deliverables have work left and closings to go by
+    assert calls == {"forecast": forecasts, "simulation": forecasts, "workload": 1}
+
+
+def test_an_idle_cycle_the_same_day_forecasts_nothing(sandbox, state, calls):
+    run_cycle(sandbox, state)
+    calls.clear()
+
+    idle = run_cycle(sandbox, state)
+
+    assert idle.views == {} and len(idle.unchanged) == DELIVERABLES
+    assert calls == {}
+
+
+def test_a_changed_item_forecasts_only_its_deliverable_again(sandbox, state, calls):
+    run_cycle(sandbox, state)
+    calls.clear()
+    number = only_in_mobile_onboarding(sandbox)
+    sandbox.github.update_issue("acme/web", number, title="Renamed by the team")
+
+    changed = run_cycle(sandbox, state)
+
+    assert set(changed.views) == {"mobile-onboarding"}
+    assert calls["forecast"] == forecasts_in(changed) == 1
+    # A new title changes no figure the forecast rests on: the simulation is remembered.
+    assert calls["simulation"] == 0
+    assert calls["workload"] == 1
+
+
+def test_a_new_day_forecasts_every_deliverable_once_again(sandbox, state, calls):
+    run_cycle(sandbox, state)
+    calls.clear()
+
+    tomorrow = run_cycle(sandbox, state, day=1)
+
+    forecasts = forecasts_in(tomorrow)
+    assert forecasts >= 2
+    assert calls == {"forecast": forecasts, "simulation": forecasts, "workload": 1}
