@@ -14,14 +14,18 @@ import responses
 from structlog.testing import capture_logs
 
 from connectors.jira import normalise_issue
-from mappings.config import Selector
+from connectors.model import Person
+from mappings.config import Selector, parse_mapping
+from mappings.scope import jql_stream
 from mappings.searches import UNION_LIMIT, WORK_IN_PROGRESS, Inexpressible, union_jql
+from tests.items import jira_item
 from tests.jira_payloads import CLOUD, DC, cloud_page, dc_page, issue, jira_error, version
 from tests.test_jira_contract import CLOUD_INFO, DC_INFO, cloud_tracker, dc_tracker, rest
-from worker.fetch import RECHECK, Criteria, Streams, sync_source
-from worker.state import SQLiteState
+from worker.fetch import RECHECK, Criteria, Streams, load_mirror, streams_of, sync_source
+from worker.state import Cursor, SQLiteState
 
 WIP = f"({WORK_IN_PROGRESS})"
+PERSON = Person("jira", "712020:ann", "Ann")
 
 
 def sel(**criteria: str) -> Selector:
@@ -248,4 +252,48 @@ def test_more_missing_items_than_the_recheck_bound_are_removed_unasked(tmp_path)
     assert set(store.item_keys("plat")) == {"PLAT-3"}
     [skipped] = [e for e in logs if e["event"] == "read.recheck_skipped"]
     assert skipped["missing"] == RECHECK + 1
+    store.close()
+
+
+# ---- what a cycle loads after a read by the union ----------------------------------------------
+
+MAPPING = """
+version: 1
+sources:
+  - {id: plat, kind: jira, project: PLAT}
+deliverables:
+  - id: r21
+    name: Release 2.1
+    include:
+      - {source: plat, fix_version: "2.1"}
+      - {source: plat, jql: "component = API"}
+    report_to:
+      - {source: plat, issue: PLAT-29}
+"""
+
+
+def test_a_mirror_read_by_the_union_loads_what_it_names_and_the_blockers_of_its_items(tmp_path):
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    mapping = parse_mapping(MAPPING)
+    store = SQLiteState(tmp_path / "state.db")
+    planned = jira_item("PLAT-3", milestones=("2.1",), blocked_by=("PLAT-9",), now=now)
+    store.upsert_items(
+        "plat",
+        [
+            planned,
+            jira_item("PLAT-9", "done", milestones=(), now=now),  # its blocker, closed since
+            jira_item("PLAT-29", milestones=(), now=now),  # the report target
+            jira_item("PLAT-40", milestones=(), now=now),  # the JQL selector's
+            jira_item("PLAT-50", milestones=(), now=now),  # brought in by an incremental read
+            jira_item("PLAT-51", "indeterminate", milestones=(), now=now),  # in progress, no one
+            jira_item("PLAT-52", "indeterminate", assignees=(PERSON,), milestones=(), now=now),
+        ],
+    )
+    streams = streams_of(mapping, "plat")
+    store.save_cursor(streams.items, Cursor(now, now, plan=streams.by_selectors))
+    store.replace_membership(jql_stream("plat", "component = API"), {"PLAT-40"})
+
+    loaded = load_mirror(mapping, store)["plat"]
+
+    assert set(loaded) == {"PLAT-3", "PLAT-9", "PLAT-29", "PLAT-40", "PLAT-52"}
     store.close()
