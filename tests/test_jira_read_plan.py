@@ -297,3 +297,14 @@ def test_a_mirror_read_by_the_union_loads_what_it_names_and_the_blockers_of_its_
 
     assert set(loaded) == {"PLAT-3", "PLAT-9", "PLAT-29", "PLAT-40", "PLAT-52"}
     store.close()
+
+
+def test_a_jql_selectors_epic_is_read_with_the_union_and_its_query_is_not():
+    mapping = parse_mapping(
+        MAPPING.replace(
+            '{source: plat, jql: "component = API"}', '{source: plat, jql: "x = 1", epic: PLAT-7}'
+        )
+    )
+    streams = streams_of(mapping, "plat")
+    assert set(streams.selectors) == {Criteria("2.1", None), Criteria(None, None, "PLAT-7")}
+    assert streams.jqls == ("x = 1",)

@@ -81,11 +81,16 @@ class Streams:
 
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
     source = mapping.source(source_id)
+    # A `jql` selector's matches are a stream of their own; its epic, whose due date and
+    # existence are read from the mirror, is read with the other selectors (its children too:
+    # more than the selector needs, never less).
     selectors = {
         Criteria(selector.milestone or selector.fix_version, selector.label, selector.epic)
+        if selector.jql is None
+        else Criteria(None, None, selector.epic)
         for deliverable in mapping.deliverables
         for selector in deliverable.include
-        if selector.source == source_id and selector.jql is None
+        if selector.source == source_id and (selector.jql is None or selector.epic is not None)
     }
     return Streams(
         source_id,
