@@ -13,7 +13,7 @@ from typing import NamedTuple, Protocol
 
 import structlog
 
-from connectors.model import ItemRef, WorkItem
+from connectors.model import ItemRef, TrackerState, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
 from mappings.classify import Category, category
@@ -40,6 +40,7 @@ log = structlog.get_logger("delivery_sync.fetch")
 LOOKBACK = timedelta(minutes=5)
 PER_PAGE = 100  # entries per page both adapters ask for
 BATCH = 500
+RECHECK = 20  # mirrored items a Jira read by the union missed that are asked for one by one
 
 
 class Criteria(NamedTuple):
@@ -80,11 +81,16 @@ class Streams:
 
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
     source = mapping.source(source_id)
+    # A `jql` selector's matches are a stream of their own; its epic, whose due date and
+    # existence are read from the mirror, is read with the other selectors (its children too:
+    # more than the selector needs, never less).
     selectors = {
         Criteria(selector.milestone or selector.fix_version, selector.label, selector.epic)
+        if selector.jql is None
+        else Criteria(None, None, selector.epic)
         for deliverable in mapping.deliverables
         for selector in deliverable.include
-        if selector.source == source_id and selector.jql is None
+        if selector.source == source_id and (selector.jql is None or selector.epic is not None)
     }
     return Streams(
         source_id,
@@ -285,7 +291,7 @@ def _read_everything(
 
 def _union(tracker: Tracker, state: _Store, streams: Streams) -> str | None:
     """The JQL a Jira project's full read searches by (`mappings.searches.union_jql`); None
-    when it cannot be said exactly, or no selector or target needs it: then read it whole.
+    when it cannot be said exactly, or in one GET: then the project is read whole.
 
     Whatever the sizes, one search by the union costs no more pages than the whole project it
     is a part of, so no size is asked for (Cloud's `search/jql` reports none anyway)."""
@@ -326,7 +332,60 @@ def _read_union(
         return None
     _planned(streams.source_id, Read.SELECTORS, reason=None)
     found = chain([] if first is None else [first], items)
-    return _fetch_into_mirror(streams.source_id, found, state, unreadable)
+    seen = _fetch_into_mirror(streams.source_id, found, state, unreadable)
+    return seen | _recheck(tracker, state, streams, seen, unreadable)
+
+
+def _recheck(
+    tracker: Tracker, state: _Store, streams: Streams, seen: set[str], unreadable: dict[str, str]
+) -> set[str]:
+    """The keys of mirrored items the union did not return although, as last mirrored, they
+    are in it, and which the source still holds (searched for by key, then stored).
+
+    Such an item was deleted or moved, changed since (the next incremental read brings it), or
+    was skipped: Data Center pages by offset, so an issue that leaves the union mid-read moves
+    the next one back onto a page already read. A few are asked for; more than `RECHECK` (a
+    renamed fix version, say) are left to the deletion as before, and the log says so."""
+    items = state.items(streams.source_id)
+    missing = sorted(k for k in items.keys() - seen if _in_union(items[k], streams))
+    if not missing:
+        return set()
+    if len(missing) > RECHECK:
+        log.warning("read.recheck_skipped", source=streams.source_id, missing=len(missing))
+        return set()
+    return _fetch_into_mirror(streams.source_id, _by_key(tracker, missing), state, unreadable)
+
+
+def _by_key(tracker: Tracker, keys: list[str]) -> Iterator[WorkItem]:
+    """The issues of `keys` the source still holds: one search (inside the project and the
+    source's filter, which a GET of the issue would not apply); when Jira refuses it because
+    a key no longer exists, one search per key, a refused one being gone."""
+    try:
+        yield from list(tracker.fetch_items(None, jql=f"key in ({', '.join(keys)})"))
+        return
+    except TrackerError as exc:
+        if exc.status != 400:
+            raise
+    for key in keys:
+        try:
+            yield from list(tracker.fetch_items(None, jql=f"key = {key}"))
+        except TrackerError as exc:
+            if exc.status != 400:
+                raise
+
+
+def _in_union(item: WorkItem, streams: Streams) -> bool:
+    """Whether an item, as mirrored, is in what `mappings.searches.union_jql` searches for."""
+    if item.key in streams.targets or any(c.epic == item.key for c in streams.selectors):
+        return True
+    if item.state is TrackerState.INDETERMINATE and item.assignees:
+        return True
+    return any(
+        (c.milestone is None or c.milestone in item.milestones)
+        and (c.label is None or c.label in item.labels)  # Jira labels compare exactly
+        and (c.epic is None or item.parent == c.epic)
+        for c in streams.selectors
+    )
 
 
 def _planned(
