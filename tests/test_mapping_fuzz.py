@@ -177,10 +177,15 @@ def test_yaml_from_the_grammar_parses_or_fails_cleanly(tree, edits):
     value=SCALAR,
 )
 def test_mutated_valid_files_parse_or_fail_cleanly(base, edits, line, value):
-    # Swap one value for a hostile one, then apply byte-level edits on top.
+    check(parse_mapping, mutated(base, edits, line, value))
+
+
+def mutated(base: str, edits, line: float, value: str) -> str:
+    """A valid file with one value swapped for a hostile one (on the line at fraction `line`,
+    when it holds one), then byte-level edits on top."""
     lines = base.splitlines(keepends=True)
     index = int(line * len(lines)) % len(lines)
     if ": " in lines[index]:
         head = lines[index].split(": ", 1)[0]
         lines[index] = f"{head}: {value}\n"
-    check(parse_mapping, mutate("".join(lines), edits))
+    return mutate("".join(lines), edits)

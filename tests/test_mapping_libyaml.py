@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mappings import config
 from mappings.config import MAX_NODES, MappingError, MappingFile, parse_mapping
 from tests.test_config import VALID
-from tests.test_mapping_fuzz import BASES, EDITS, FUZZ, SCALAR, TREE, mutate, render
+from tests.test_mapping_fuzz import BASES, EDITS, FUZZ, SCALAR, TREE, mutate, mutated, render
 from tests.test_mapping_limits import billion_laughs
 
 
@@ -163,12 +163,7 @@ def test_yaml_from_the_grammar_reads_the_same_with_libyaml(tree, edits):
     value=SCALAR,
 )
 def test_mutated_valid_files_read_the_same_with_libyaml(base, edits, line, value):
-    lines = base.splitlines(keepends=True)
-    index = int(line * len(lines)) % len(lines)
-    if ": " in lines[index]:
-        head = lines[index].split(": ", 1)[0]
-        lines[index] = f"{head}: {value}\n"
-    text = mutate("".join(lines), edits)
+    text = mutated(base, edits, line, value)
     assert loaded(text) == pure(text)
 
 
