@@ -377,8 +377,10 @@ def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector held off while the mirror is read and the reports
     computed. Both allocate many small objects that live on (the mirror, its classification)
     and create no reference cycles worth collecting, yet every allocation threshold passed
-    started a collection that walked them: a sixth of this step's CPU at 50,000 items. What
-    little cyclic garbage it leaves is collected as usual afterwards."""
+    started a collection that walked them. That walk is 1-2 % of the step's instructions at
+    50,000 items but touches all of the mirror's memory; timed under load, the step took
+    1.6 s instead of 1.9 s without it. What little cyclic garbage is left is collected as usual
+    afterwards."""
     paused = gc.isenabled()
     gc.disable()
     try:
