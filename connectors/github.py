@@ -634,6 +634,9 @@ class GitHubTracker:
         self.repo = repo
         self.stats = RequestStats()
         self.unreadable: dict[str, str] = {}
+        # Issues this object (one cycle's) read with `comments: 0` and has not commented on
+        # since: listing their comments would answer nothing (see `own_comments`).
+        self._uncommented: set[int] = set()
         self._account = account
         self._sleep = sleep
         wire = _GitHubWire(account, account.requester)
@@ -703,6 +706,22 @@ class GitHubTracker:
 
     # ---- reads -----------------------------------------------------------------------------
 
+    def _issues(self, page: Iterable[Any]) -> Iterator[WorkItem]:
+        """The work items of a page of issues (`issues_of_page`), noting on the way which
+        issues GitHub counts no comment on."""
+        entries = list(page)
+        for raw in entries:
+            self._note_comments(raw)
+        return issues_of_page(entries, self.source_id, self.repo, self.unreadable)
+
+    def _note_comments(self, raw: Any) -> None:
+        if not isinstance(raw, dict) or type(raw.get("number")) is not int:
+            return
+        if type(raw.get("comments")) is int and raw["comments"] == 0:
+            self._uncommented.add(raw["number"])
+        else:
+            self._uncommented.discard(raw["number"])
+
     def fetch_items(self, since: datetime | None, *, jql: str | None = None) -> Iterator[WorkItem]:
         if jql is not None:
             raise ValueError("GitHub sources have no JQL")
@@ -719,7 +738,7 @@ class GitHubTracker:
         for page in self._pages(
             f"/repos/{self.repo}/issues", parameters, f"list {self.repo} issues"
         ):
-            yield from issues_of_page(page, self.source_id, self.repo, self.unreadable)
+            yield from self._issues(page)
 
     def changes(self, since: datetime | None, validator: Validator | None) -> ChangeListing:
         """The repository's issues, most recently updated first, down to `since` (all when None).
@@ -754,7 +773,7 @@ class GitHubTracker:
         """The issues of a newest-first page updated at or after `since`, and whether the page
         reached older ones (the listing ends there)."""
         if since is None:
-            return list(issues_of_page(page, self.source_id, self.repo, self.unreadable)), False
+            return list(self._issues(page)), False
         recent, older = [], False
         for raw in page:
             try:
@@ -765,7 +784,7 @@ class GitHubTracker:
                 older = True
             else:
                 recent.append(raw)
-        return list(issues_of_page(recent, self.source_id, self.repo, self.unreadable)), older
+        return list(self._issues(recent)), older
 
     def _rest_since(
         self, answers: Iterator[tuple[Mapping[str, str], Any]], since: datetime | None
@@ -784,33 +803,23 @@ class GitHubTracker:
             parameters["labels"] = selection.label
         return parameters
 
-    def selection_size(self, selection: Selection) -> int:
-        """Entries of the selection's listing: a one-entry page, whose `last` link's page number
-        is the count (no link: the page holds all, none or one)."""
-        parameters = {**self._selection_parameters(selection), "per_page": 1}
-        url, what = f"/repos/{self.repo}/issues", f"count {self.repo} issues of {selection}"
-        headers, page = next(self._answers(url, parameters, what))
+    def open_selection(self, selection: Selection) -> ChangeListing:
+        """The selection's issues in creation order (stable while issues change), 100 a page;
+        the first page is read here, and its `last` link says how many pages there are (no
+        link: this one)."""
+        parameters = {
+            **self._selection_parameters(selection),
+            "sort": "created",
+            "direction": "asc",
+            "per_page": PAGE_SIZE,
+        }
+        url, what = f"/repos/{self.repo}/issues", f"list {self.repo} issues of {selection}"
+        answers = self._answers(url, parameters, what)
+        headers, page = next(answers)
         last = _links(headers.get("link", "")).get("last")
-        counted = _page_number(last) if last else None
-        return counted if counted is not None else len(page)
-
-    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
-        """The items of each selection's listing (creation order: stable while issues change),
-        each once however many selections list it."""
-        seen: set[str] = set()
-        for selection in selections:
-            parameters = {
-                **self._selection_parameters(selection),
-                "sort": "created",
-                "direction": "asc",
-                "per_page": PAGE_SIZE,
-            }
-            url, what = f"/repos/{self.repo}/issues", f"list {self.repo} issues of {selection}"
-            for page in self._pages(url, parameters, what):
-                for item in issues_of_page(page, self.source_id, self.repo, self.unreadable):
-                    if item.key not in seen:
-                        seen.add(item.key)
-                        yield item
+        pages = (_page_number(last) if last else None) or 1
+        rest = (item for _, later in answers for item in self._issues(later))
+        return ChangeListing(False, None, pages, list(self._issues(page)), rest)
 
     def milestone_changes(
         self, validator: Validator | None
@@ -862,6 +871,9 @@ class GitHubTracker:
     def check_jql(self, jql: str) -> None:
         raise ValueError("GitHub sources have no JQL: a `jql` selector needs a Jira source")
 
+    def cloud(self) -> bool | None:
+        return None
+
     def site(self) -> dict | None:
         return None  # nothing worth keeping: the login is read only when comments are listed
 
@@ -870,12 +882,15 @@ class GitHubTracker:
         what = f"read repository {self.repo}"
         self._request(Request("GET", f"/repos/{self.repo}", what, expect=_object_with("full_name")))
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
         what = f"get {self.repo}#{issue}"
         try:
             url = f"/repos/{self.repo}/issues/{issue}"
             _, raw = self._request(Request("GET", url, what, expect=_object_with("number")))
         except NotFound:
+            return None
+        self._note_comments(raw)
+        if not pull_requests and "pull_request" in raw:
             return None
         try:
             return normalise_issue(raw, self.source_id, self.repo)
@@ -919,6 +934,11 @@ class GitHubTracker:
         me = self.login()
         return author.endswith("[bot]") if me == ANY_BOT else author == me
 
+    def counted_no_comments(self, issue: str) -> bool:
+        """Whether this object read the issue with `comments: 0` and has not tried to comment
+        on it since. Says nothing of writers elsewhere after that read (`Tracker`)."""
+        return issue.isdigit() and int(issue) in self._uncommented
+
     def own_comments(self, issue: str) -> list[Comment]:
         found = []
         parameters = {"per_page": PAGE_SIZE}
@@ -943,6 +963,8 @@ class GitHubTracker:
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         what = f"create comment on {self.repo}#{issue}"
+        # Landed or not (a timeout can hide a created comment), the count read is stale now.
+        self._uncommented.discard(int(issue))
         url = f"/repos/{self.repo}/issues/{int(issue)}/comments"
         _, raw = self._request(
             Request("POST", url, what, body={"body": body}, create=True, expect=_object_with("id"))

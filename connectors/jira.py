@@ -1142,11 +1142,8 @@ class JiraTracker:
         none), so each read of a stream is one search."""
         return ChangeListing(False, None, None, [], self.fetch_items(since))
 
-    def selection_size(self, selection: Selection) -> int:
-        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
-
-    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
-        raise NotImplementedError("Jira sources are read whole: `changes` announces no pages")
+    def open_selection(self, selection: Selection) -> ChangeListing:
+        raise NotImplementedError("a Jira full read by selectors is one search: `fetch_items`")
 
     def milestone_changes(
         self, validator: Validator | None
@@ -1190,11 +1187,14 @@ class JiraTracker:
     def site(self) -> dict | None:
         return self._info.to_dict() if self._info is not None else None
 
+    def cloud(self) -> bool | None:
+        return self._cloud()
+
     def check_access(self) -> None:
         """Raise TrackerError unless the credentials can read the project."""
         self._get(f"project/{self.project}", f"read project {self.project}", shape=_json_object)
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
         site = self._site()
         what = f"get {issue}"
         try:
@@ -1207,6 +1207,10 @@ class JiraTracker:
             return normalise_issue(raw, self.source_id, self._base, site)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise TrackerError(f"{what}: the issue cannot be read ({exc})") from None
+
+    def counted_no_comments(self, issue: str) -> bool:
+        """Jira's search answers carry no comment count we ask for: always list."""
+        return False
 
     def own_comments(self, issue: str) -> list[Comment]:
         """Comments by our account, with the marker read from their `delivery-sync` property."""

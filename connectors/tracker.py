@@ -155,10 +155,10 @@ class Selection:
 
 @dataclass
 class ChangeListing:
-    """One read of a source's whole listing, newest change first: whether the tracker said it
-    is unchanged (a 304: nothing to read), the validator for the next read, how many pages the
-    tracker announced for it (None: not told), the items of its first page, read already, and
-    the rest, read only when iterated."""
+    """One read of a listing (a source's whole listing, newest change first, or a selection's):
+    whether the tracker said it is unchanged (a 304: nothing to read), the validator for the
+    next read, how many pages the tracker announced for it (None: not told), the items of its
+    first page, read already, and the rest, read only when iterated."""
 
     unchanged: bool
     validator: Validator | None
@@ -192,13 +192,10 @@ class Tracker(Protocol):
         tracker says it did not change. The first page is read before this returns."""
         ...
 
-    def selection_size(self, selection: Selection) -> int:
-        """How many entries the selection's listing holds, as the tracker counts them (one
-        request). Only where `changes` announces the whole listing's pages (GitHub)."""
-        ...
-
-    def fetch_selected(self, selections: Iterable[Selection]) -> Iterator[WorkItem]:
-        """The items of each selection's listing, each once (GitHub)."""
+    def open_selection(self, selection: Selection) -> ChangeListing:
+        """The selection's listing in creation order (stable while issues change), its first
+        page read before this returns and `pages` as the tracker announced them; the rest read
+        only when iterated. Only where `changes` announces the whole listing's pages (GitHub)."""
         ...
 
     def fetch_milestones(self) -> list[Milestone]: ...
@@ -211,6 +208,11 @@ class Tracker(Protocol):
         unchanged)."""
         ...
 
+    def cloud(self) -> bool | None:
+        """Jira: whether the site is Cloud (discovered first if not known yet), which decides
+        how a query names an epic's children. GitHub: None."""
+        ...
+
     def site(self) -> dict | None:
         """Facts discovered about the site that later runs can reuse instead of asking again."""
         ...
@@ -219,12 +221,22 @@ class Tracker(Protocol):
         """Raise TrackerError unless the credentials can read the source."""
         ...
 
-    def fetch_item(self, issue: str) -> WorkItem | None:
-        """One issue by number or key (a report target outside the fetched scope)."""
+    def fetch_item(self, issue: str, *, pull_requests: bool = True) -> WorkItem | None:
+        """One issue by number or key (a report target outside the fetched scope); None when
+        there is none. `pull_requests=False`: None for a GitHub pull request too, which no
+        listing of the mirror holds."""
         ...
 
     def body(self, document: Document, marker: Marker) -> str:
         """Exactly the text the comment's body will hold, within the tracker's size limit."""
+        ...
+
+    def counted_no_comments(self, issue: str) -> bool:
+        """True when this cycle read the issue and the tracker counted no comment on it, and
+        this adapter has not tried to comment on it since (GitHub's `comments` count; False
+        where the tracker gives none). A writer elsewhere — a replica, a run that stopped
+        mid-write — may have commented after that read: the caller decides when that cannot
+        be (`worker.publisher`)."""
         ...
 
     def own_comments(self, issue: str) -> list[Comment]:

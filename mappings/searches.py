@@ -20,12 +20,21 @@ the items closed as not planned.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import quote, quote_plus
 
 from mappings.config import GitHubSource, JiraSource, Selector
 
 GITHUB_QUERY_LIMIT = 256
+# The union a Jira full read searches by is sent in a GET query string; Tomcat (Jira Data
+# Center's server) refuses a request line and headers over 8 KB by default, and Cloud documents
+# no bound. 4,000 characters of URL-encoded clause leave room for the project, the source's
+# filter, the field list and the headers.
+UNION_LIMIT = 4000
+# Assigned work in progress anywhere in the project: the workload's "WIP everywhere" counts it.
+# Status category 4 is "In Progress" (key `indeterminate`) on every Jira site, whatever the
+# language its name is shown in.
+WORK_IN_PROGRESS = "statusCategory = 4 AND assignee IS NOT EMPTY"
 GITHUB_OPERATOR_LIMIT = 5
 URL_LIMIT = 2000
 
@@ -149,6 +158,59 @@ def _jira_url(
         queries.append(query)
     jql = queries[0] if len(queries) == 1 else " OR ".join(f"({q})" for q in queries)
     return _fitting(f"{base}/issues/?jql={quote(jql, safe='')}")
+
+
+class Inexpressible(ValueError):
+    """The selectors cannot be searched for exactly in one query: read the whole project."""
+
+
+_JIRA_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def union_jql(
+    selectors: Sequence[Selector],
+    keys: Collection[str],
+    *,
+    project: str,
+    cloud: bool,
+    versions: Collection[str],
+) -> str:
+    """What a full read of one Jira project searches for, ANDed with the project and the
+    source's filter: the union of the selectors (each its criteria ANDed, as `_jql_clause` says
+    them), OR `key in (…)` for `keys` (the report targets, whose descriptions hold checklists) and
+    the selectors' epics (whose due dates and existence are read from the mirror), OR the
+    assigned work in progress (`WORK_IN_PROGRESS`), which the workload counts wherever it is.
+    Raises `Inexpressible` when the union cannot be said exactly.
+
+    `jql` selectors are left out: their own searches keep their matches in the mirror. A
+    selector naming a fix version that `versions` lacks matches nothing (Jira would refuse the
+    whole query for it) and is left out too. Keys of other projects are left out: a search
+    inside the project cannot return them, and a whole read would not hold them either."""
+    clauses: list[str] = []
+    for selector in selectors:
+        if selector.jql is not None:
+            continue
+        if selector.fix_version is not None and selector.fix_version not in versions:
+            continue
+        values = (selector.fix_version, selector.label, selector.epic)
+        if any(v is not None and _CONTROL.search(v) for v in values):
+            raise Inexpressible("a fix version or label holds a control character")
+        if selector.epic is not None and not _JIRA_KEY.match(selector.epic):
+            raise Inexpressible(f"the epic {selector.epic!r} is not an issue key")
+        clause = _jql_clause(selector, cloud)
+        if not clause:
+            raise Inexpressible("a selector selects every issue of the project")
+        clauses.append(clause)
+    wanted = {*keys, *(s.epic for s in selectors if s.epic is not None)}
+    own = sorted({k for k in wanted if k.startswith(f"{project}-") and _JIRA_KEY.match(k)})
+    if own:
+        clauses.append(f"key in ({', '.join(own)})")
+    clauses.append(WORK_IN_PROGRESS)
+    union = " OR ".join(f"({c})" for c in clauses)
+    if len(quote(union, safe="")) > UNION_LIMIT:
+        raise Inexpressible(f"the query would be longer than {UNION_LIMIT} characters")
+    return union
 
 
 def _jql_clause(selector: Selector, cloud: bool | None) -> str | None:

@@ -26,3 +26,15 @@ def test_help_exits_0(script):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage:")
+
+
+def test_a_measured_child_reports_its_own_peak_memory_not_its_parents():
+    # Started directly, a child would report this process's peak: 100 MB more than its own.
+    from benchmarks.child import measure_child
+
+    ballast = bytearray(100 * 1024 * 1024)
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    run = measure_child([sys.executable, "-c", "pass"], {}, ".")
+    assert run.code == 0
+    assert run.rss_mb < 50
+    del ballast

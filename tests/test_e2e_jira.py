@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from mappings.searches import Inexpressible
 from sandbox.server import Sandbox
 from tests.e2e import DEMO_MAPPING, JIRA_MAPPING, MIXED_MAPPING, requests_to, run_cli, writes
 
@@ -77,7 +78,10 @@ def test_a_lost_state_finds_the_comments_by_their_property(sandbox, state):
         assert len(ours(sandbox, key)) == 2
 
 
-def test_search_pages_follow_the_deployment(sandbox, state):
+def test_search_pages_follow_the_deployment(sandbox, state, monkeypatch):
+    # The whole project's paging: a full read by the union pages the same way
+    # (tests/test_e2e_jira_read_plan.py).
+    monkeypatch.setattr("worker.fetch.union_jql", whole_project)
     sandbox.jira.add_issues(150, "Load item {n}", fix_versions=["2.1"])
     total = len(sandbox.jira.issues("PLAT"))
     assert total > 200
@@ -95,6 +99,10 @@ def test_search_pages_follow_the_deployment(sandbox, state):
         # Offset paging needs an order that updates cannot reshuffle mid-read.
         assert all(r.query["jql"][0].endswith("ORDER BY key ASC") for r in base)
         assert [r.query["startAt"] for r in base] == [["0"], ["100"], ["200"]]
+
+
+def whole_project(*args, **kwargs):
+    raise Inexpressible("forced by the test")
 
 
 def test_titles_with_wiki_markup_stay_inert(sandbox, state):

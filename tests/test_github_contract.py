@@ -201,6 +201,54 @@ def test_own_comments_are_our_authors_with_their_markers(tracker):
     ]
 
 
+def issue_with(number: int, comments: int) -> dict:
+    return {**issue(number), "comments": comments}
+
+
+@responses.activate
+def test_the_comment_count_of_listed_issues_is_kept_for_the_cycle(tracker):
+    responses.get(ISSUES, json=[issue_with(1, 0), issue_with(2, 3)])
+    list(tracker.fetch_items(None))
+
+    assert tracker.counted_no_comments("1") and not tracker.counted_no_comments("2")
+    assert not tracker.counted_no_comments("3")  # never read
+
+
+@responses.activate
+def test_a_single_issue_read_counts_too_and_a_later_read_with_comments_undoes_it(tracker):
+    responses.get(url("/repos/acme/web/issues/1"), json=issue_with(1, 0))
+    tracker.fetch_item("1")
+    assert tracker.counted_no_comments("1")
+
+    responses.get(ISSUES, json=[issue_with(1, 1)])  # somebody commented since
+    list(tracker.fetch_items(None))
+    assert not tracker.counted_no_comments("1")
+
+
+@responses.activate
+def test_after_any_attempt_to_comment_the_count_read_before_is_not_believed(tracker, sleeps):
+    """A create that may have landed (a 502) leaves the count read earlier stale."""
+    responses.get(ISSUES, json=[issue_with(1, 0)])
+    responses.post(
+        url("/repos/acme/web/issues/1/comments"), status=502, json={"message": "Bad Gateway"}
+    )
+    list(tracker.fetch_items(None))
+    with pytest.raises(AmbiguousWrite):
+        tracker.create_comment("1", "x", Marker("delivery-lead", deliverable="a"))
+
+    assert not tracker.counted_no_comments("1")
+
+
+@responses.activate
+def test_a_count_that_is_not_a_number_is_not_believed(tracker):
+    odd = issue_with(2, 0)
+    odd["comments"] = "0"
+    responses.get(ISSUES, json=[odd])
+    list(tracker.fetch_items(None))
+
+    assert not tracker.counted_no_comments("2")
+
+
 @responses.activate
 def test_create_posts_the_body_once(tracker):
     marker = Marker("delivery-lead", deliverable="checkout-v2")

@@ -142,10 +142,13 @@ def test_an_integer_too_long_to_convert_is_an_error_not_a_traceback():
         ("!!bool maybe", "'maybe' is not a valid !!bool"),
         ("!!int x", "'x' is not a valid !!int"),
         ("!!timestamp soon", "'soon' is not a valid !!timestamp"),
+        ("!!int", "'' is not a valid !!int"),
+        ("!!float ''", "'' is not a valid !!float"),
     ],
 )
 def test_an_explicit_tag_its_value_cannot_hold_is_an_error_at_its_field(value, message):
-    # PyYAML's constructors raised ValueError, KeyError or AttributeError on these.
+    # PyYAML's constructors raised ValueError, KeyError, AttributeError or (an empty number)
+    # IndexError on these.
     assert problems_of(with_rule("wip_limit", value)) == [
         f"rules.wip_limit (line {RULE_LINE}): {message}"
     ]

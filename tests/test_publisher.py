@@ -8,7 +8,7 @@ from connectors.model import Comment, Marker, Target
 from connectors.retry import AmbiguousWrite, TrackerError
 from rendering.document import Document, Line, Plain
 from worker.publisher import Outcome, Publisher
-from worker.state import SQLiteState
+from worker.state import CommentRecord, SQLiteState
 
 NOTICE = Marker("delivery-lead", deliverable="d", notice="status-change", change="2026-11-24:A->B")
 REPORT = Marker("delivery-lead", deliverable="d")
@@ -24,11 +24,17 @@ class FakeTracker:
     fail: dict[str, list[str]] = field(default_factory=dict)
     creates: int = 0
     next_id: int = 100
+    counted_empty: set[str] = field(default_factory=set)  # read with `comments: 0`
+    listings: int = 0
+
+    def counted_no_comments(self, issue: str) -> bool:
+        return issue in self.counted_empty
 
     def body(self, document: Document, marker: Marker) -> str:
         return "\n".join(p.text for b in document.blocks for p in b.parts)
 
     def own_comments(self, issue: str) -> list[Comment]:
+        self.listings += 1
         return list(self.comments.get(issue, []))
 
     def mark_comment(self, issue: str, comment_id: str, marker: Marker) -> None:
@@ -39,6 +45,7 @@ class FakeTracker:
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         self.creates += 1
+        self.counted_empty.discard(issue)
         queue = self.fail.get(issue)
         mode = queue.pop(0) if queue else None
         if mode == "refused":
@@ -56,6 +63,9 @@ class FakeTracker:
             Comment(c.id, body, c.author, c.marker) if c.id == comment_id else c
             for c in self.comments[issue]
         ]
+
+
+LEAD = Marker("delivery-lead", deliverable="checkout")
 
 
 def doc(text: str) -> Document:
@@ -172,3 +182,39 @@ def test_after_state_loss_the_live_report_is_edited_not_its_retired_note(tmp_pat
     assert result.outcome is Outcome.EDITED and tracker.creates == 0
     assert [c.body for c in tracker.comments["1"]] == ["Retired report — D", "v2", "v1", "tasks"]
     assert [r.comment_id for r in state.comment_records()] == ["9"]
+
+
+# ---- the tracker's comment count spares a cold cycle's listing, never at the cost of a double post
+
+
+def test_a_target_counted_without_comments_and_never_written_to_is_not_listed(tmp_path):
+    tracker, state = FakeTracker(counted_empty={"1"}), SQLiteState(tmp_path / "s.db")
+
+    outcome = publisher(tracker, state).publish(Target("web", "1"), LEAD, doc("Status A"))
+
+    assert outcome.outcome is Outcome.CREATED
+    assert (tracker.listings, tracker.creates) == (0, 1)
+
+
+def test_a_create_recorded_elsewhere_after_the_count_was_read_is_found_not_repeated(tmp_path):
+    """A replica (or a run that stopped) recorded its create before sending it, and the
+    comment landed after this cycle read the issue with no comment: the stale count must not
+    be believed, or the report is posted twice."""
+    tracker, state = FakeTracker(counted_empty={"1"}), SQLiteState(tmp_path / "s.db")
+    state.save_comment_record(CommentRecord("web:1", LEAD.key, None, None, None))  # pending
+    tracker.comments["1"] = [Comment("7", "Status A", "bot", LEAD)]  # and it landed
+
+    again = publisher(tracker, state).publish(Target("web", "1"), LEAD, doc("Status A"))
+
+    assert tracker.listings == 1 and tracker.creates == 0
+    assert again.outcome is Outcome.UNCHANGED and len(tracker.comments["1"]) == 1
+
+
+def test_a_unit_taken_over_from_another_replica_trusts_no_count(tmp_path):
+    tracker, state = FakeTracker(counted_empty={"1"}), SQLiteState(tmp_path / "s.db")
+    taken = publisher(tracker, state)
+    taken.forget_listings()
+
+    taken.publish(Target("web", "1"), LEAD, doc("Status A"))
+
+    assert tracker.listings == 1

@@ -23,52 +23,57 @@ def test_a_listing_costs_its_pages_and_an_empty_one_still_one_request():
 
 
 def test_selectors_covering_a_small_share_are_read_one_by_one():
-    plan = plan_full_read(
-        whole_pages=100, selector_sizes=[2_300, 4_800, 40], targets=3, per_page=100
-    )
+    plan = plan_full_read(whole_pages=100, selector_pages=[23, 48, 1], targets=3)
     # 23 + 48 + 1 pages of selector listings, and one request per report target
     assert plan == ReadPlan(Read.SELECTORS, 75, 100, 75)
 
 
 def test_the_whole_listing_wins_when_the_selectors_cover_most_of_it():
-    plan = plan_full_read(whole_pages=10, selector_sizes=[600, 450], targets=1, per_page=100)
+    plan = plan_full_read(whole_pages=10, selector_pages=[6, 5], targets=1)
     assert plan.read is Read.WHOLE and plan.pages == 10 and plan.selector_pages == 12
 
 
 def test_a_tie_reads_the_whole_listing():
-    plan = plan_full_read(whole_pages=3, selector_sizes=[100, 50], targets=1, per_page=100)
+    plan = plan_full_read(whole_pages=3, selector_pages=[1, 1], targets=1)
     assert plan.read is Read.WHOLE and plan.selector_pages == 3
 
 
+def test_targets_the_first_page_held_cost_nothing():
+    assert plan_full_read(3, [1, 1], 0).read is Read.SELECTORS  # 2 < 3
+    assert plan_full_read(3, [1, 1], 1).read is Read.WHOLE
+
+
 def test_one_page_repositories_are_always_read_whole():
-    assert plan_full_read(1, [0], 0, 100).read is Read.WHOLE
-    assert plan_full_read(1, [None], 0, 100).read is Read.WHOLE  # nothing to probe for
+    assert plan_full_read(1, [1], 0).read is Read.WHOLE
+    assert plan_full_read(1, [None], 0).read is Read.WHOLE  # nothing to open one for
 
 
 def test_no_selectors_means_the_whole_listing():
-    assert plan_full_read(5, [], 2, 100) == ReadPlan(Read.WHOLE, 5, 5, None)
+    assert plan_full_read(5, [], 2) == ReadPlan(Read.WHOLE, 5, 5, None)
 
 
-def test_unknown_sizes_are_probed_only_when_a_saving_is_still_possible():
-    plan = plan_full_read(whole_pages=50, selector_sizes=[900, None], targets=1, per_page=100)
-    # at best 9 + 1 + 1 requests, plus one to probe: well under 50
+def test_unknown_sizes_are_opened_only_when_a_saving_is_still_possible():
+    plan = plan_full_read(whole_pages=50, selector_pages=[9, None], targets=1)
+    # at best 9 + 1 + 1 requests, the opened page being the selector's first: under 50
     assert plan.read is Read.PROBE and plan.probe == (1,)
-    # at best 40 + 1 + 1 + 9 (probe) ≥ 50: not worth asking
-    assert plan_full_read(
-        50, [4_000, None, None, None, None, None, None, None, None], 1, 100
-    ).read is (Read.WHOLE)
+    # at best 40 + 8 × 1 + 1 + 1 = 50, not under 50: nothing is opened
+    assert plan_full_read(50, [40, *[None] * 9], 1).read is Read.WHOLE
+    assert plan_full_read(51, [40, *[None] * 9], 1).probe == tuple(range(1, 10))
 
 
-def test_sizes_are_compared_in_pages_of_the_given_size():
-    assert plan_full_read(4, [150], 0, 50).read is Read.SELECTORS  # 3 < 4
-    assert plan_full_read(4, [150], 0, 30).read is Read.WHOLE  # 5 ≥ 4
+def test_listing_pages_turn_sizes_into_the_pages_the_plan_compares():
+    sizes = [150]
+    assert plan_full_read(4, [listing_pages(n, 50) for n in sizes], 0).read is Read.SELECTORS
+    assert plan_full_read(4, [listing_pages(n, 30) for n in sizes], 0).read is Read.WHOLE
 
 
-def test_nonsense_sizes_are_refused():
+def test_nonsense_pages_are_refused():
     with pytest.raises(ValueError):
-        plan_full_read(0, [1], 0, 100)
+        plan_full_read(0, [1], 0)
     with pytest.raises(ValueError):
-        plan_full_read(2, [1], -1, 100)
+        plan_full_read(2, [1], -1)
+    with pytest.raises(ValueError):
+        plan_full_read(2, [0], 0)
 
 
 # ---- the cycle follows it, against the sandbox ---------------------------------------------------
@@ -143,18 +148,57 @@ def test_a_cold_run_reads_a_small_selection_by_its_selectors_and_says_so(big, tm
     reads = listing_reads(sb)
     whole_pages = listing_pages(len(sb.github.issues("acme/big")), 100)
     assert whole_pages == 10
-    # the change probe (page 1), the label's one-entry count, the milestone's and the label's
-    # listings, the report target
-    assert len(reads) == 5 < whole_pages
-    assert [r.query.get("per_page") for r in reads[:2]] == [["100"], ["1"]]
-    assert {
-        r.query.get("milestone", [""])[0] + r.query.get("labels", [""])[0] for r in reads[2:4]
-    } == {
-        "1",
-        "focus",
-    }
-    assert reads[4].path.endswith("/issues/1")
+    # the change probe (page 1); the label opened (its first page, the size unknown on a cold
+    # run), which the plan then keeps as the label's listing; the milestone's; the report target
+    assert len(reads) == 4 < whole_pages
+    assert all(r.query.get("per_page") == ["100"] for r in reads[:3])
+    assert [r.query.get("labels") or r.query.get("milestone") for r in reads[1:3]] == [
+        ["focus"],
+        ["1"],
+    ]
+    assert reads[3].path.endswith("/issues/1")
+    # the target was read with no comment on it: its comments are not listed before posting
+    assert requests_to(sb, "GET", r"/issues/1/comments$") == []
+    assert len(requests_to(sb, "POST", r"/issues/1/comments$")) == 2
     assert '"read": "selectors"' in cold.err and '"whole_pages": 10' in cold.err
+    assert '"opened": 1' in cold.err
+
+
+def test_when_the_milestones_prove_the_selectors_cheaper_the_whole_listing_is_not_touched(
+    big, tmp_path
+):
+    """Every issue has one milestone at most, so the milestones' counts together are a floor
+    for the whole listing: 900 issues in another milestone make it at least 10 pages, which
+    three pages of selectors and a target beat without reading the first page to know."""
+    sb, config = big
+    other = sb.github.add_milestone("acme/big", "backlog")["number"]
+    for n in range(900):
+        sb.github.add_issue("acme/big", f"Backlog {n}", milestone=other)
+
+    cold = run_cli(["run", "--once"], sb, tmp_path / "state.db", config=config)
+
+    assert cold.code == 0, cold.err
+    reads = listing_reads(sb)
+    assert not [r for r in reads if r.query.get("sort") == ["updated"]]  # no whole-listing page
+    assert [r.query.get("labels") or r.query.get("milestone") for r in reads[:2]] == [
+        ["focus"],
+        ["1"],
+    ]
+    assert len(reads) == 3 and reads[2].path.endswith("/issues/1")
+    planned = next(json.loads(line) for line in cold.err.splitlines() if "read.planned" in line)
+    assert planned["read"] == "selectors" and planned["whole_pages"] is None
+    assert planned["whole_pages_at_least"] == 10 and planned["opened"] == 1
+    lead = next(
+        c["body"] for c in sb.github.comments("acme/big", 1) if "Delivery status" in c["body"]
+    )
+    assert "Progress: 20 of 69 items done" in lead
+
+    sb.clear_requests()
+    later = run_cli(["run", "--once"], sb, tmp_path / "state.db", config=config)
+    assert later.code == 0, later.err
+    # the next cycle reads the first page, unconditionally (no validator yet), and only it
+    assert [r.query.get("sort") for r in listing_reads(sb)] == [["updated"]]
+    assert writes(sb) == []
 
 
 def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_path, monkeypatch):
@@ -165,7 +209,7 @@ def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_pa
     assert len(posted) == 2
     sb.clear_requests()
 
-    def whole(whole_pages, selector_sizes, targets, per_page):
+    def whole(whole_pages, selector_pages, targets):
         return ReadPlan(Read.WHOLE, whole_pages, whole_pages, None)
 
     monkeypatch.setattr(worker.fetch, "plan_full_read", whole)
@@ -180,7 +224,36 @@ def test_the_comments_are_the_same_whichever_way_the_source_was_read(big, tmp_pa
     assert {c["id"]: c["body"] for c in sb.github.comments("acme/big", 1)} == posted
 
 
-def test_a_later_full_read_sizes_labels_from_the_last_cycle_without_probing(big, tmp_path):
+def test_a_pull_request_reported_on_counts_nowhere_whichever_way_the_source_is_read(
+    big, tmp_path, monkeypatch
+):
+    """A release pull request in the milestone, with a checklist, is the report target: a
+    listing leaves pull requests out, so fetching the target on its own must not bring it (and
+    its checklist) into the mirror, or the comment would change with the way of reading."""
+    sb, config = big
+    m1 = next(m["number"] for m in sb.github.milestones("acme/big") if m["title"] == "m1")
+    pr = sb.github.add_issue(
+        "acme/big", "Release m1", milestone=m1, pull_request=True, body="- [x] notes\n- [ ] tag"
+    )
+    config.write_text(
+        MAPPING.replace("{source: big, issue: 1}", f"{{source: big, issue: {pr['number']}}}")
+    )
+
+    by_selectors = run_cli(["run", "--once"], sb, tmp_path / "selectors.db", config=config)
+
+    assert by_selectors.code == 0 and '"read": "selectors"' in by_selectors.err
+    assert requests_to(sb, "GET", rf"/issues/{pr['number']}$")  # fetched, and left out
+    lead = next(c["body"] for c in sb.github.comments("acme/big", pr["number"]))
+    assert "Progress: 20 of 69 items done" in lead and "notes" not in lead
+    sb.clear_requests()
+    monkeypatch.setattr(
+        worker.fetch, "plan_full_read", lambda w, s, t: ReadPlan(Read.WHOLE, w, w, None)
+    )
+    whole = run_cli(["run", "--once"], sb, tmp_path / "whole.db", config=config)
+    assert whole.code == 0 and writes(sb) == []  # the same text: nothing to edit
+
+
+def test_a_later_full_read_sizes_labels_from_the_last_cycle_without_opening_them(big, tmp_path):
     sb, config = big
     config.write_text(MAPPING + "rules: {full_resync_hours: 0.0001}\n")
     state = tmp_path / "state.db"
@@ -191,8 +264,10 @@ def test_a_later_full_read_sizes_labels_from_the_last_cycle_without_probing(big,
     again = run_cli(["run", "--once"], sb, state, config=config)
 
     assert again.code == 0, again.err
-    assert '"read": "selectors"' in again.err
-    assert not [r for r in listing_reads(sb) if r.query.get("per_page") == ["1"]]
+    assert '"read": "selectors"' in again.err and '"opened": 0' in again.err
+    # the change probe, the milestone's listing, the label's; not the target: our comments
+    # moved it to the front, onto the probe's page
+    assert len(listing_reads(sb)) == 3
 
 
 def test_a_selector_added_to_the_mapping_reads_the_repository_in_full_again(big, tmp_path):

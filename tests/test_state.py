@@ -318,7 +318,7 @@ def test_two_runs_starting_together_on_an_old_sqlite_file_migrate_it_once(tmp_pa
     def meet_first(self):  # both reach their first write transaction before either starts it
         if not getattr(meet_first, "met", set()) >= {threading.get_ident()}:
             meet_first.met = getattr(meet_first, "met", set()) | {threading.get_ident()}
-            barrier.wait(timeout=5)
+            barrier.wait(timeout=30)  # generous: a loaded CI machine
         begin(self)
 
     monkeypatch.setattr(state_module._Transaction, "__enter__", meet_first)
@@ -547,6 +547,27 @@ def test_the_revision_moves_only_when_the_mirror_changes(location):
         step()
         assert store.revision("web") > before
     assert store.revision("api") == 0
+
+
+def test_our_own_comments_update_time_is_no_news_in_either_engine(location):
+    """Posting a comment moves the issue's update time; the next read brings it back changed
+    in nothing else. Neither engine may move the revision for that, or every cycle after a
+    write recomputes every report the issue is in."""
+    store = open_state(location)
+    store.upsert_items("web", [item("acme/web#1", NOW), item("acme/web#2", NOW)])
+    moved = store.revision("web")
+    commented = NOW + timedelta(minutes=1)
+    store.record_touch("web", "acme/web#1", NOW, commented)
+
+    store.upsert_items("web", [item("acme/web#1", commented + timedelta(seconds=2))])
+    assert store.revision("web") == moved  # only our bump
+    assert store.items("web")["acme/web#1"].updated == commented + timedelta(seconds=2)
+
+    store.upsert_items("web", [item("acme/web#2", commented)])  # nobody of ours touched it
+    assert store.revision("web") > moved
+    moved = store.revision("web")
+    store.upsert_items("web", [item("acme/web#1", commented + timedelta(seconds=3), "renamed")])
+    assert store.revision("web") > moved  # a bump and a real change
 
 
 def test_a_shared_quota_keeps_the_lowest_figure_of_a_window_and_restarts_with_the_next(

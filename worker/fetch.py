@@ -6,20 +6,22 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from itertools import islice
-from typing import Protocol
+from itertools import chain, islice
+from typing import NamedTuple, Protocol
 
 import structlog
 
-from connectors.model import WorkItem
+from connectors.model import ItemRef, TrackerState, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
-from mappings.config import MappingFile
+from mappings.classify import Category, category
+from mappings.config import JiraSource, MappingFile, Selector
 from mappings.scope import jql_stream, matches, report_targets, target_ref
+from mappings.searches import Inexpressible, union_jql
 from worker.publisher import Outcome, Published
-from worker.read_plan import Read, plan_full_read
+from worker.read_plan import Read, ReadPlan, listing_pages, plan_full_read
 from worker.state import (
     TOUCH_SLACK,
     Cursor,
@@ -38,6 +40,16 @@ log = structlog.get_logger("delivery_sync.fetch")
 LOOKBACK = timedelta(minutes=5)
 PER_PAGE = 100  # entries per page both adapters ask for
 BATCH = 500
+RECHECK = 20  # mirrored items a Jira read by the union missed that are asked for one by one
+
+
+class Criteria(NamedTuple):
+    """One selector as a full read by selectors lists it (its `jql`, if any, is a stream of
+    its own): the milestone (GitHub) or fix version (Jira) title, the label, the epic (Jira)."""
+
+    milestone: str | None
+    label: str | None
+    epic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +61,11 @@ class Streams:
     query: str
     jqls: tuple[str, ...] = ()
     full_resync_hours: float = 24
-    # What a full read by selectors lists: each selector's (milestone title, label), and the
-    # report targets on this source, fetched one by one.
-    selectors: tuple[tuple[str | None, str | None], ...] = ()
+    # What a full read by selectors lists: each selector without `jql`, and the report targets
+    # on this source (GitHub: fetched one by one; Jira: inside the one search by the union).
+    selectors: tuple[Criteria, ...] = ()
     targets: tuple[str, ...] = ()
+    project: str | None = None  # the Jira project key; None: a GitHub repository
 
     @property
     def items(self) -> str:
@@ -68,11 +81,16 @@ class Streams:
 
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
     source = mapping.source(source_id)
+    # A `jql` selector's matches are a stream of their own; its epic, whose due date and
+    # existence are read from the mirror, is read with the other selectors (its children too:
+    # more than the selector needs, never less).
     selectors = {
-        (selector.milestone, selector.label)
+        Criteria(selector.milestone or selector.fix_version, selector.label, selector.epic)
+        if selector.jql is None
+        else Criteria(None, None, selector.epic)
         for deliverable in mapping.deliverables
         for selector in deliverable.include
-        if selector.source == source_id
+        if selector.source == source_id and (selector.jql is None or selector.epic is not None)
     }
     return Streams(
         source_id,
@@ -90,6 +108,7 @@ def streams_of(mapping: MappingFile, source_id: str) -> Streams:
                 }
             )
         ),
+        source.project if isinstance(source, JiraSource) else None,
     )
 
 
@@ -179,18 +198,18 @@ def sync_source(
         listing = tracker.changes(cursor.since - LOOKBACK, cursor.validator)
         seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
         unchanged, validator, plan = listing.unchanged, listing.validator, cursor.plan
+    cursors, members = _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
     removed = 0
     if full:
         # Deleted, transferred or no longer visible: a full fetch is the only way to know. An
-        # item that came back unreadable is neither: its last good version stays.
-        gone = state.item_keys(source_id) - seen - set(unreadable)
+        # item that came back unreadable is neither: its last good version stays; nor is an
+        # item a JQL selector's own search just matched (a read by selectors leaves those out).
+        gone = state.item_keys(source_id) - seen - members - set(unreadable)
         state.delete_items(source_id, gone)
         removed = len(gone)
-    cursors = {}
     if not unchanged:
         full_at = now if full or cursor is None else cursor.full_at
         cursors[streams.items] = _cursor(now, full_at, validator, plan)
-    cursors |= _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
     site = tracker.site()
     stored = state.site_info(source_id)
     if site is not None and (stored is None or stored[0] != site or full):
@@ -230,26 +249,39 @@ def _sync_milestones(tracker: Tracker, state: _Store, source_id: str, now: datet
 def _read_everything(
     tracker: Tracker, state: _Store, streams: Streams, now: datetime, unreadable: dict[str, str]
 ) -> tuple[set[str], Validator | None, str]:
-    """Every item of the source the mapping can need, newest change first; the keys read, the
-    validator of the source's listing, and how it was read (`worker.read_plan`).
+    """Every item of the source the mapping can need; the keys read, the validator of the
+    source's listing (None: not read), and how it was read (`worker.read_plan`).
 
-    The listing's first page is read first: it is the change probe of the next cycles, and it
-    says how many pages the whole listing has. By selectors: each selector's listing and each
-    report target; the first page's validator stands, since any later change moves its issue
-    to the top of that page. Whole: the rest of the pages, then the first page once more,
-    conditionally: unchanged (a 304, no rate-limit point) unless an item changed while we read,
-    which then moved to the front, where this read finds it. Only then can the caller take an
-    item it did not see for deleted."""
+    When the milestones alone prove the selectors cheaper than any whole listing could be,
+    only the selectors are read (`_SelectorReading`). Otherwise the listing's first page is
+    read first, newest change first: it is the change probe of the next cycles, and it says
+    how many pages the whole listing has. By selectors: each selector's listing and each report
+    target the pages read did not hold; the first page's validator stands, since any later
+    change moves its issue to the top of that page. Whole: the rest of the pages, then the
+    first page once more, conditionally: unchanged (a 304, no rate-limit point) unless an item
+    changed while we read, which then moved to the front, where this read finds it. Only then
+    can the caller take an item it did not see for deleted. A Jira project is one search by the
+    union of what the mapping needs from it (`_read_union`), or, when that cannot be, its whole
+    listing."""
     source_id = streams.source_id
+    if streams.project is not None:
+        seen = _read_union(tracker, state, streams, unreadable)
+        if seen is not None:
+            return seen, None, streams.by_selectors
+    selectors = _SelectorReading.of(tracker, state, streams)  # before anything is stored
+    if selectors is not None and selectors.choose(_whole_pages_at_least(state, streams), None):
+        return selectors.read(state, unreadable, set()), None, streams.by_selectors
     listing = tracker.changes(None, None)
-    selections = _planned_selections(tracker, state, streams, listing)
-    if selections is not None:
-        seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
-        selected = tracker.fetch_selected(selections)
-        seen |= _fetch_into_mirror(source_id, selected, state, unreadable)
-        seen |= _fetch_into_mirror(source_id, _targets(tracker, streams), state, unreadable)
+    seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
+    first_page = {item.key for item in listing.first}
+    if (
+        selectors is not None
+        and listing.pages is not None
+        and selectors.choose(listing.pages, first_page)
+    ):
+        seen |= selectors.read(state, unreadable, seen)
         return seen, listing.validator, streams.by_selectors
-    seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+    seen |= _fetch_into_mirror(source_id, listing.rest, state, unreadable)
     if listing.validator is None:
         return seen, None, Read.WHOLE.value
     again = tracker.changes(now - LOOKBACK, listing.validator)
@@ -257,37 +289,219 @@ def _read_everything(
     return seen, again.validator, Read.WHOLE.value
 
 
-def _targets(tracker: Tracker, streams: Streams) -> Iterator[WorkItem]:
-    for issue in streams.targets:
-        item = tracker.fetch_item(issue)
-        if item is not None:
-            yield item
+def _union(tracker: Tracker, state: _Store, streams: Streams) -> str | None:
+    """The JQL a Jira project's full read searches by (`mappings.searches.union_jql`); None
+    when it cannot be said exactly, or in one GET: then the project is read whole.
 
-
-def _planned_selections(
-    tracker: Tracker, state: _Store, streams: Streams, listing: ChangeListing
-) -> list[Selection] | None:
-    """The selections to read the source by, when the plan says they cost fewer requests than
-    the rest of the whole listing; None: read it whole. Only a tracker that announced the whole
-    listing's pages can be planned for."""
-    if listing.pages is None or not streams.selectors:
+    Whatever the sizes, one search by the union costs no more pages than the whole project it
+    is a part of, so no size is asked for (Cloud's `search/jql` reports none anyway)."""
+    selectors = [
+        Selector(source=streams.source_id, fix_version=c.milestone, label=c.label, epic=c.epic)
+        for c in streams.selectors
+    ]
+    try:
+        return union_jql(
+            selectors,
+            streams.targets,
+            project=streams.project or "",
+            cloud=bool(tracker.cloud()),
+            versions=state.milestones(streams.source_id).keys(),
+        )
+    except Inexpressible as exc:
+        _planned(streams.source_id, Read.WHOLE, reason=str(exc))
         return None
-    sized = _sized_selections(state, streams)
-    sizes = [size for _, size in sized]
-    plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
-    if plan.read is Read.PROBE:
-        for index in plan.probe:
-            sizes[index] = tracker.selection_size(sized[index][0])
-        plan = plan_full_read(listing.pages, sizes, len(streams.targets), PER_PAGE)
+
+
+def _read_union(
+    tracker: Tracker, state: _Store, streams: Streams, unreadable: dict[str, str]
+) -> set[str] | None:
+    """The keys one search by the union of a Jira project's selectors read into the mirror;
+    None when there is no such union (`_union`) or Jira refused it (a report target or epic
+    that does not exist makes the whole query a 400): then the project is read whole, and the
+    log says why."""
+    union = _union(tracker, state, streams)
+    if union is None:
+        return None
+    items = tracker.fetch_items(None, jql=union)
+    try:
+        first = next(items, None)  # Jira refuses a query on its first page, before any item
+    except TrackerError as exc:
+        if exc.status != 400:
+            raise
+        _planned(streams.source_id, Read.WHOLE, reason=f"Jira refused the union: {exc}")
+        return None
+    _planned(streams.source_id, Read.SELECTORS, reason=None)
+    found = chain([] if first is None else [first], items)
+    seen = _fetch_into_mirror(streams.source_id, found, state, unreadable)
+    return seen | _recheck(tracker, state, streams, seen, unreadable)
+
+
+def _recheck(
+    tracker: Tracker, state: _Store, streams: Streams, seen: set[str], unreadable: dict[str, str]
+) -> set[str]:
+    """The keys of mirrored items the union did not return although, as last mirrored, they
+    are in it, and which the source still holds (searched for by key, then stored).
+
+    Such an item was deleted or moved, changed since (the next incremental read brings it), or
+    was skipped: Data Center pages by offset, so an issue that leaves the union mid-read moves
+    the next one back onto a page already read. A few are asked for; more than `RECHECK` (a
+    renamed fix version, say) are left to the deletion as before, and the log says so."""
+    items = state.items(streams.source_id)
+    missing = sorted(k for k in items.keys() - seen if _in_union(items[k], streams))
+    if not missing:
+        return set()
+    if len(missing) > RECHECK:
+        log.warning("read.recheck_skipped", source=streams.source_id, missing=len(missing))
+        return set()
+    return _fetch_into_mirror(streams.source_id, _by_key(tracker, missing), state, unreadable)
+
+
+def _by_key(tracker: Tracker, keys: list[str]) -> Iterator[WorkItem]:
+    """The issues of `keys` the source still holds: one search (inside the project and the
+    source's filter, which a GET of the issue would not apply); when Jira refuses it because
+    a key no longer exists, one search per key, a refused one being gone."""
+    try:
+        yield from list(tracker.fetch_items(None, jql=f"key in ({', '.join(keys)})"))
+        return
+    except TrackerError as exc:
+        if exc.status != 400:
+            raise
+    for key in keys:
+        try:
+            yield from list(tracker.fetch_items(None, jql=f"key = {key}"))
+        except TrackerError as exc:
+            if exc.status != 400:
+                raise
+
+
+def _in_union(item: WorkItem, streams: Streams) -> bool:
+    """Whether an item, as mirrored, is in what `mappings.searches.union_jql` searches for."""
+    if item.key in streams.targets or any(c.epic == item.key for c in streams.selectors):
+        return True
+    if item.state is TrackerState.INDETERMINATE and item.assignees:
+        return True
+    return any(
+        (c.milestone is None or c.milestone in item.milestones)
+        and (c.label is None or c.label in item.labels)  # Jira labels compare exactly
+        and (c.epic is None or item.parent == c.epic)
+        for c in streams.selectors
+    )
+
+
+def _planned(
+    source_id: str,
+    read: Read,
+    reason: str | None,
+    plan: ReadPlan | None = None,
+    *,
+    floor: bool = False,
+    opened: int = 0,
+) -> None:
+    """`read.planned`, as GitHub's and Jira's reads both say it: a Jira union is never sized
+    (`pages` None), and `reason` says why a Jira project is read whole. On GitHub, `floor`:
+    the whole listing was not read, and its pages are the milestones' floor
+    (`whole_pages_at_least`); `opened`: selectors opened to learn their size."""
+    whole = plan.whole_pages if plan else None
     log.info(
         "read.planned",
-        source=streams.source_id,
-        read=plan.read.value,
-        pages=plan.pages,
-        whole_pages=plan.whole_pages,
-        selector_pages=plan.selector_pages,
+        source=source_id,
+        read=read.value,
+        pages=plan.pages if plan else None,
+        whole_pages=None if floor else whole,
+        whole_pages_at_least=whole if floor else None,
+        selector_pages=plan.selector_pages if plan else None,
+        opened=opened,
+        reason=reason,
     )
-    return [selection for selection, _ in sized] if plan.read is Read.SELECTORS else None
+
+
+def _whole_pages_at_least(state: Mirror, streams: Streams) -> int:
+    """The fewest pages the whole listing can have: an issue or pull request belongs to one
+    milestone at most, so the source lists at least all the milestones' issues together."""
+    milestones = state.milestones(streams.source_id).values()
+    return listing_pages(sum(m.size or 0 for m in milestones), PER_PAGE)
+
+
+@dataclass
+class _SelectorReading:
+    """Reading a source by its selectors: each selector's size (pages) as known before this
+    read, the listings opened to learn the unknown ones, and the plan against the whole
+    listing (`worker.read_plan`)."""
+
+    tracker: Tracker
+    streams: Streams
+    sized: list[tuple[Selection, int | None]]
+    opened: dict[int, ChangeListing] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tracker: Tracker, state: _Store, streams: Streams) -> _SelectorReading | None:
+        """None when the source has no selector to read by one listing each (a Jira project
+        is read by one search, `_read_union`). Sizes come from the mirror as the previous cycle
+        left it: call this before storing anything of this read."""
+        if not streams.selectors or streams.project is not None:
+            return None
+        return cls(tracker, streams, _sized_selections(state, streams))
+
+    def pages(self) -> list[int | None]:
+        """Each selector's pages: as its opened listing announced, else from its size."""
+        known = [None if n is None else listing_pages(n, PER_PAGE) for _, n in self.sized]
+        return [self.opened[i].pages if i in self.opened else n for i, n in enumerate(known)]
+
+    def choose(self, whole_pages: int, first_page: set[str] | None) -> bool:
+        """Whether to read by selectors rather than a whole listing of `whole_pages` (read:
+        its first page's keys in `first_page`; None: a lower bound, nothing of it read), after
+        opening the selectors of unknown size when that can still pay."""
+        targets = len(_missing_targets(self.streams, first_page or set()))
+        plan = plan_full_read(whole_pages, self.pages(), targets)
+        if plan.read is Read.PROBE:
+            for index in plan.probe:
+                self.opened[index] = self.tracker.open_selection(self.sized[index][0])
+            plan = plan_full_read(whole_pages, self.pages(), targets)
+        if first_page is not None or plan.read is Read.SELECTORS:
+            floor = first_page is None
+            _planned(
+                self.streams.source_id, plan.read, None, plan, floor=floor, opened=len(self.opened)
+            )
+        return plan.read is Read.SELECTORS
+
+    def read(self, state: _Store, unreadable: dict[str, str], seen: set[str]) -> set[str]:
+        """Each selector's listing, then each report target no page read held."""
+        source_id = self.streams.source_id
+        listings = [
+            self.opened[i] if i in self.opened else self.tracker.open_selection(selection)
+            for i, (selection, _) in enumerate(self.sized)
+        ]
+        read = seen | _fetch_into_mirror(source_id, _each_once(listings), state, unreadable)
+        missing = _missing_targets(self.streams, read)
+        return read | _fetch_into_mirror(
+            source_id, _targets(self.tracker, missing), state, unreadable
+        )
+
+
+def _each_once(listings: Iterable[ChangeListing]) -> Iterator[WorkItem]:
+    """The items of the listings, each once however many list it."""
+    keys: set[str] = set()
+    for listing in listings:
+        for item in listing.items():
+            if item.key not in keys:
+                keys.add(item.key)
+                yield item
+
+
+def _missing_targets(streams: Streams, seen: set[str]) -> list[str]:
+    """The source's report targets (as the tracker names them) among no item read so far."""
+    read = {ItemRef(streams.source_id, key).issue for key in seen}
+    return [issue for issue in streams.targets if issue not in read]
+
+
+def _targets(tracker: Tracker, issues: Iterable[str]) -> Iterator[WorkItem]:
+    """The report targets as work items. A pull request is left out, as every listing leaves
+    it out: otherwise a target that is one would count in a deliverable when the source is read
+    by its selectors, and not when it is read whole."""
+    for issue in issues:
+        item = tracker.fetch_item(issue, pull_requests=False)
+        if item is not None:
+            yield item
 
 
 def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, int | None]]:
@@ -297,10 +511,10 @@ def _sized_selections(state: _Store, streams: Streams) -> list[tuple[Selection, 
     deliverable is held back anyway."""
     milestones = state.milestones(streams.source_id)
     counts = None
-    if any(title is None for title, _ in streams.selectors):
+    if any(title is None for title, _, _ in streams.selectors):
         counts = _label_counts(state, streams.source_id)
     sized: list[tuple[Selection, int | None]] = []
-    for title, label in streams.selectors:
+    for title, label, _ in streams.selectors:
         if title is not None:
             milestone = milestones.get(title)
             if milestone is not None and milestone.number is not None:
@@ -329,10 +543,12 @@ def _sync_selectors(
     streams: Streams,
     when: tuple[datetime, bool],
     read: tuple[set[str], dict[str, str]],
-) -> dict[str, Cursor]:
-    """Each JQL selector's matches, kept as a membership set; its new cursors."""
+) -> tuple[dict[str, Cursor], set[str]]:
+    """Each JQL selector's matches, kept as a membership set; their new cursors, and every
+    member's key."""
     (now, full), (seen, unreadable) = when, read
     cursors = {}
+    members: set[str] = set()
     for jql in streams.jqls:
         member_stream = jql_stream(streams.source_id, jql)
         member_cursor = state.cursor(member_stream)
@@ -345,8 +561,9 @@ def _sync_selectors(
             # Changed items that no longer match left the selector; unchanged ones stay.
             matching |= state.membership(member_stream) - seen
         state.replace_membership(member_stream, matching)
+        members |= matching
         cursors[member_stream] = Cursor(now, now if member_full else member_cursor.full_at)
-    return cursors
+    return cursors, members
 
 
 def _remember_unreadable(
@@ -427,26 +644,38 @@ class _MirrorWithTouches(Mirror, Touches, Cursors, Protocol):
 
 def _needed(mapping: MappingFile, source_id: str, state: _MirrorWithTouches) -> dict[str, WorkItem]:
     """The source's mirror. When its last full read went by selectors, only what the mapping
-    names (the selectors' items and the report targets): the items changed since that a
-    repository-wide incremental read brought in are left out too, so figures over all
-    mirrored items (the workload's "WIP everywhere") do not drift between full reads."""
+    names: the selectors' items (a JQL selector's: its members), the report targets, the
+    epics and, on Jira, the assigned work in progress. The items changed since that a
+    source-wide incremental read brought in are left out too, so figures over all mirrored
+    items (GitHub's "WIP everywhere") do not drift between full reads; except the blockers
+    of the items kept: a blocker whose status changed since is here to say so (Jira does not
+    touch the issue it blocks)."""
     items = state.items(source_id)
     cursor = state.cursor(streams_of(mapping, source_id).items)
     if cursor is None or not (cursor.plan or "").startswith(Read.SELECTORS.value):
         return items
     source = mapping.source(source_id)
     selectors = [s for d in mapping.deliverables for s in d.include if s.source == source_id]
-    targets = {
+    members = {s.jql: state.membership(jql_stream(source_id, s.jql)) for s in selectors if s.jql}
+    named = {s.epic for s in selectors if s.epic} | {
         target_ref(t, source).key
         for d in mapping.deliverables
         for t in report_targets(d)
         if t.source == source_id
     }
-    return {
+    # A Jira full read by selectors also reads the assigned work in progress anywhere in the
+    # project (`mappings.searches.WORK_IN_PROGRESS`): the workload counts it, and an item that
+    # starts or stops being in progress changes, so the incremental read keeps it current.
+    jira = isinstance(source, JiraSource)
+    kept = {
         key: item
         for key, item in items.items()
-        if key in targets or any(matches(item, s, source) for s in selectors)
+        if key in named
+        or (jira and item.assignees and category(item, source) is Category.IN_PROGRESS)
+        or any(matches(item, s, source, members.get(s.jql or "")) for s in selectors)
     }
+    blockers = {key for item in kept.values() for key in item.blocked_by if key in items}
+    return kept | {key: items[key] for key in blockers}
 
 
 def load_mirror(mapping: MappingFile, state: _MirrorWithTouches) -> dict[str, dict[str, WorkItem]]:

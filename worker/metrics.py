@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
-from prometheus_client import CollectorRegistry, pushadd_to_gateway, write_to_textfile
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.parser import text_string_to_metric_families
 
 from mappings.forecast import Health
 from worker.publisher import Outcome
 
+# prometheus_client is imported where metrics are built, written or served: a run that sends
+# them nowhere (no textfile, no Pushgateway, no port) starts without it.
 if TYPE_CHECKING:
     from wsgiref.simple_server import WSGIServer
+
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
     from worker.cycle import Cycle, CycleResult
     from worker.settings import Settings
@@ -115,6 +117,8 @@ def _statuses(result: CycleResult, cycle: Cycle) -> dict[str, int]:
 
 def families(run: RunOutcome, last_success: float | None) -> list[Metric]:
     """The metric families of one run. `last_success` (Unix seconds) is left out when None."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
     out: list[Metric] = []
     if last_success is not None:
         help_text = "When the last run that exited 0 ended, in Unix seconds (0: none known)"
@@ -157,6 +161,8 @@ def _labelled(family: CounterMetricFamily | GaugeMetricFamily, values: Mapping[s
 
 
 def _requests(requests: Sequence[TrackerRequests]) -> Metric:
+    from prometheus_client.core import CounterMetricFamily
+
     family = CounterMetricFamily(
         "delivery_sync_requests",
         "Requests sent to the trackers in the last run (every attempt, retries included)",
@@ -170,6 +176,8 @@ def _requests(requests: Sequence[TrackerRequests]) -> Metric:
 
 
 def _rate_limits(requests: Sequence[TrackerRequests]) -> Metric:
+    from prometheus_client.core import GaugeMetricFamily
+
     family = GaugeMetricFamily(
         "delivery_sync_rate_limit_remaining",
         "Requests the tracker said were left in its rate-limit window, at the source's last answer",
@@ -193,6 +201,8 @@ class _Families:
 
 
 def _registry(collector: _Families) -> CollectorRegistry:
+    from prometheus_client import CollectorRegistry
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
     return registry
@@ -200,6 +210,8 @@ def _registry(collector: _Families) -> CollectorRegistry:
 
 def previous_success(path: str) -> float | None:
     """The last success a textfile written earlier holds; None when there is none to read."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
         text = Path(path).read_text(encoding="utf-8")
         found = [
@@ -249,10 +261,17 @@ class RunMetrics:
             ) from None
         log.info("metrics.serving", address=address, port=port)
 
+    @property
+    def wanted(self) -> bool:
+        """Whether the metrics go anywhere: a textfile, a Pushgateway or /metrics."""
+        return bool(self.file or self.gateway or self._server)
+
     def record(self, run: RunOutcome) -> None:
         """Publish one run's metrics to every output the settings name."""
         if run.exit_code == 0:
             self.last_success = run.finished.timestamp()
+        if not self.wanted:
+            return
         known = self.last_success if self.last_success is not None else 0.0
         # The textfile and /metrics are read as they are: 0 ("no success known") makes the
         # staleness alert fire for a job that never succeeded, instead of a missing series.
@@ -265,6 +284,8 @@ class RunMetrics:
             self._push(families(run, self.last_success))
 
     def _write(self, metrics: Sequence[Metric]) -> None:
+        from prometheus_client import write_to_textfile
+
         try:
             # Written to a temporary file beside it, then renamed: node-exporter never reads
             # half a file.
@@ -273,6 +294,8 @@ class RunMetrics:
             log.warning("metrics.write_failed", path=self.file, error=str(exc))
 
     def _push(self, metrics: Sequence[Metric]) -> None:
+        from prometheus_client import pushadd_to_gateway
+
         try:
             pushadd_to_gateway(
                 self.gateway,

@@ -224,6 +224,7 @@ class Publisher:
     today: date | None = None  # the day a report is retired on
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
     _relisted: set[Target] = field(default_factory=set)
+    _taken_over: bool = False  # `forget_listings` was called: others wrote during this cycle
 
     def publish(self, target: Target, marker: Marker, document: Document) -> Published:
         """Create or edit the one comment this marker names on the target."""
@@ -257,6 +258,7 @@ class Publisher:
         of a shared cycle taken over from a replica that died mid-write, worker.shared)."""
         self._listed.clear()
         self._relisted.clear()
+        self._taken_over = True
 
     def verify(self, target: Target) -> bool:
         """Check our comments on a target against what we last wrote (one listing); False when
@@ -383,10 +385,26 @@ class Publisher:
         return self._create(tracker, slot, body)
 
     def _listing(self, tracker: Tracker, target: Target) -> list[Comment]:
-        """Our comments on the target, listed once per cycle."""
+        """Our comments on the target, listed once per cycle; none, unasked, on a target the
+        tracker counted no comment on (`_counted_empty`)."""
         if target not in self._listed:
-            self._listed[target] = tracker.own_comments(target.issue)
+            if self._counted_empty(tracker, target):
+                log.debug("comments.none_counted", target=str(target))
+                self._listed[target] = []
+            else:
+                self._listed[target] = tracker.own_comments(target.issue)
         return self._listed[target]
+
+    def _counted_empty(self, tracker: Tracker, target: Target) -> bool:
+        """Whether the tracker's comment count read this cycle proves the target has none of
+        our comments: it counted none, and no writer of ours can have commented since. Every
+        create is recorded (pending) before it is sent, in the store all replicas share, so
+        no record for the target means no create by any run; a unit taken over from a
+        replica (`forget_listings`) trusts no count read before."""
+        if self._taken_over or not tracker.counted_no_comments(target.issue):
+            return False
+        name = str(target)
+        return not any(record.target == name for record in self.state.comment_records())
 
     def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
         listed = self._listing(tracker, slot.target)

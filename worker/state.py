@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -306,6 +306,33 @@ _MIGRATIONS = [
 SNAPSHOTS_KEPT_DAYS = 120
 
 
+def is_news(
+    batch: Sequence[tuple[WorkItem, str]],
+    stored: Mapping[str, tuple[str, str]],
+    touches: Callable[[], Mapping[str, tuple[datetime, datetime]]],
+) -> bool:
+    """Whether any item of the batch (each with its JSON) is news against the stored versions
+    (key → stored update time, JSON): new, or changed by someone but us. An item whose only
+    change is the update time our own comment gave it (within `TOUCH_SLACK` of the touch
+    `touches()` recorded) is not news: it changes no report. Both stores share this rule."""
+    changed = []
+    for item, data in batch:
+        old = stored.get(item.key)
+        if old is None:
+            return True
+        if old[1] != data:
+            changed.append((item, old))
+    if not changed:
+        return False
+    touched = touches()
+    return any(
+        item.key not in touched
+        or item.updated > touched[item.key][1] + TOUCH_SLACK
+        or replace(item, updated=datetime.fromisoformat(old[0])).to_json() != old[1]
+        for item, old in changed
+    )
+
+
 class SQLiteState:
     """SQLite implementation of StateStore. One connection, used by one thread (the lock's
     heartbeat opens its own)."""
@@ -439,7 +466,7 @@ class SQLiteState:
         return len(batch)
 
     def _news(self, source: str, batch: list[tuple[WorkItem, str]]) -> bool:
-        """Whether any item of the batch is news: new, or changed by someone but us."""
+        """Whether any item of the batch is news (`is_news`)."""
         stored: dict[str, tuple[str, str]] = {}
         for start in range(0, len(batch), 500):
             keys = [i.key for i, _ in batch[start : start + 500]]
@@ -449,22 +476,7 @@ class SQLiteState:
                 (source, *keys),
             )
             stored.update((key, (updated, data)) for key, updated, data in rows)
-        changed = []
-        for item, data in batch:
-            old = stored.get(item.key)
-            if old is None:
-                return True
-            if old[1] != data:
-                changed.append((item, old))
-        if not changed:
-            return False
-        touches = self.touches(source)
-        return any(
-            item.key not in touches
-            or item.updated > touches[item.key][1] + TOUCH_SLACK
-            or replace(item, updated=datetime.fromisoformat(old[0])).to_json() != old[1]
-            for item, old in changed
-        )
+        return is_news(batch, stored, lambda: self.touches(source))
 
     def item_keys(self, source: str) -> set[str]:
         rows = self._db.execute("SELECT key FROM items WHERE source = ?", (source,))

@@ -51,6 +51,7 @@ from worker.state import (
     _record,
     _snapshot,
     _snapshot_data,
+    is_news,
 )
 
 if TYPE_CHECKING:
@@ -259,18 +260,19 @@ class PostgresState:
 
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int:
         """Store items; the source's revision moves when one is new or differs from its stored
-        version. (SQLite's store also forgives the update time our own comment gave an item;
-        here such an item costs one recomputed report whose text, and so comment, is unchanged.)"""
-        rows = [(source, i.key, i.updated.isoformat(), i.to_json()) for i in items]
+        version in more than the update time our own comment gave it (`is_news`)."""
+        batch = [(item, item.to_json()) for item in items]
+        rows = [(source, i.key, i.updated.isoformat(), data) for i, data in batch]
         with self._db.transaction():
-            stored = dict(
-                self._db.execute(
-                    "SELECT key, data FROM items WHERE source = %s AND key = ANY(%s)",
+            stored = {
+                key: (updated, data)
+                for key, updated, data in self._db.execute(
+                    "SELECT key, updated, data FROM items WHERE source = %s AND key = ANY(%s)",
                     (source, [key for _, key, _, _ in rows]),
                 )
-            )
+            }
             self._db.executemany(_upsert("items", ["source", "key"], ["updated", "data"]), rows)
-            if any(stored.get(key) != data for _, key, _, data in rows):
+            if is_news(batch, stored, lambda: self.touches(source)):
                 self._bump(source)
         return len(rows)
 

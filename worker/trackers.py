@@ -9,23 +9,23 @@ import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from connectors.github import (
-    APP_VARIABLES,
-    GitHubAccount,
-    GitHubCredentials,
-    GitHubTracker,
-    app_private_key,
-)
-from connectors.jira import BasicAuth, BearerAuth, JiraAuth, JiraOptions, JiraTracker, SiteInfo
 from connectors.tracker import Tracker
 from connectors.transport import RateBudget
 from mappings.config import GitHubSource, JiraSource, MappingFile
 from worker.ratelimits import credentials_key
 from worker.settings import Settings, check_api_url
 from worker.state import StateStore
+
+# Each adapter is imported when a source of its kind is set up: a Jira-only mapping never
+# loads the GitHub adapter, nor a GitHub-only one the Jira adapter (and the tracker libraries
+# are imported by the adapters themselves, when an account or a client is made).
+if TYPE_CHECKING:
+    from connectors.github import GitHubAccount, GitHubCredentials
+    from connectors.jira import JiraAuth
 
 # The quota a credential shares with other processes, by the credential's key (a hash).
 Budgets = Callable[[str], RateBudget]
@@ -42,6 +42,8 @@ class MissingCredentials(SourceSetupError):
 def github_credentials(source: GitHubSource, settings: Settings) -> GitHubCredentials:
     """A source's token (`token_env`), else GITHUB_TOKEN, else the GitHub App variables, whose
     private key is checked now rather than at the first request."""
+    from connectors.github import APP_VARIABLES, GitHubCredentials, app_private_key
+
     if source.token_env:
         token = settings.secret_from(source.token_env)
         if token is None:
@@ -69,6 +71,8 @@ def github_credentials(source: GitHubSource, settings: Settings) -> GitHubCreden
 
 def jira_auth(source: JiraSource, settings: Settings) -> JiraAuth:
     """Cloud: e-mail and API token (basic). Data Center: a personal access token (bearer)."""
+    from connectors.jira import BasicAuth, BearerAuth
+
     if source.token_env:
         token = settings.secret_from(source.token_env)
         if token is None:
@@ -94,6 +98,8 @@ def github_account(
 ) -> GitHubAccount:
     """The shared account for a source's API base and credentials (and, with `budgets`, the
     quota it shares with other processes)."""
+    from connectors.github import GitHubAccount
+
     url_variable = f"base_url of source {source.id!r}" if source.base_url else "GITHUB_API_URL"
     try:
         base_url = check_api_url(source.base_url or settings.github_api_url, url_variable, "github")
@@ -122,8 +128,12 @@ def build_tracker(
     budgets: Budgets | None = None,
 ) -> Tracker:
     if isinstance(source, GitHubSource):
+        from connectors.github import GitHubTracker
+
         account = github_account(source, settings, {} if accounts is None else accounts, budgets)
         return GitHubTracker(source.id, source.repo, account=account, sleep=sleep)
+    from connectors.jira import JiraOptions, JiraTracker, SiteInfo
+
     url = source.url or settings.jira_url
     if not url:
         raise MissingCredentials(f"source {source.id!r}: set JIRA_URL (or `url` in the source)")
