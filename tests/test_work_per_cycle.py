@@ -6,6 +6,7 @@ sandbox; outcomes, not timings.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,7 @@ import pytest
 
 import mappings.forecast
 import mappings.views
+import worker.cycle
 from mappings.config import parse_mapping
 from mappings.scope import Portfolio
 from tests.e2e import GITHUB_MAPPING, sandbox_settings
@@ -117,3 +119,22 @@ def test_a_new_day_forecasts_every_deliverable_once_again(sandbox, state, calls)
     forecasts = forecasts_in(tomorrow)
     assert forecasts >= 2
     assert calls == {"forecast": forecasts, "simulation": forecasts, "workload": 1}
+
+
+def test_computing_the_reports_leaves_the_garbage_collector_as_it_found_it(
+    sandbox, state, monkeypatch
+):
+    # The collector is held off while the mirror is read and the reports computed (CPU), and
+    # must be running again afterwards, even when computing failed.
+    run_cycle(sandbox, state)
+    assert gc.isenabled()
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()  # held off while computing
+        raise RuntimeError("computing failed")
+
+    monkeypatch.setattr(worker.cycle, "compute_reports", broken)
+    sandbox.github.update_issue("acme/web", only_in_mobile_onboarding(sandbox), title="Renamed")
+    with pytest.raises(RuntimeError, match="computing failed"):
+        run_cycle(sandbox, state)
+    assert gc.isenabled()

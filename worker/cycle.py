@@ -7,7 +7,9 @@ benchmark alike; `CycleOptions` says how it writes, `Runtime` what it takes from
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+import gc
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -153,8 +155,9 @@ class Cycle:
         if quiet is not None:
             log.info("reports.unchanged", unchanged=len(quiet.unchanged), computed=0, mirror=False)
             return Computed(today, [], quiet.skipped, failed, {}, tuple(quiet.unchanged), revision)
-        items = load_mirror(self.mapping, self.state)
-        found = compute_reports(self.mapping, self.state, today, failed, items, reuse)
+        with _collector_paused():
+            items = load_mirror(self.mapping, self.state)
+            found = compute_reports(self.mapping, self.state, today, failed, items, reuse)
         if reuse is not None:
             log.info(
                 "reports.unchanged",
@@ -367,6 +370,24 @@ class Cycle:
             why_skipped=dict(sorted(result.skipped.items())),
             why_failed=dict(sorted(result.failed_sources.items())),
         )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while the mirror is read and the reports
+    computed. Both allocate many small objects that live on (the mirror, its classification)
+    and create no reference cycles worth collecting, yet every allocation threshold passed
+    started a collection that walked them. That walk is 1-2 % of the step's instructions at
+    50,000 items but touches all of the mirror's memory; timed under load, the step took
+    1.6 s instead of 1.9 s without it. What little cyclic garbage is left is collected as usual
+    afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def unsettled_targets(published: Iterable[Published]) -> set[str]:
