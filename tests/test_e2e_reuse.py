@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e import bot_comments, marker_of, run_cli, writes
+from tests.e2e import bot_comments, marker_of, only_in_mobile_onboarding, run_cli, writes
 
 pytestmark = pytest.mark.e2e
 
@@ -30,18 +30,6 @@ def reuse_of(err: str) -> dict:
 def as_of(day_offset: int = 0) -> list[str]:
     noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
     return ["--as-of", (noon + timedelta(days=day_offset)).isoformat()]
-
-
-def only_in_mobile_onboarding(sandbox) -> int:
-    """An issue of milestone v2.1 without the `checkout` label: counted by one deliverable."""
-    return next(
-        issue["number"]
-        for issue in sandbox.github.issues("acme/web")
-        if "pull_request" not in issue
-        and (issue.get("milestone") or {}).get("title") == "v2.1"
-        and not any(label["name"] == "checkout" for label in issue["labels"])
-        and issue["state"] == "open"
-    )
 
 
 def test_an_idle_cycle_reads_no_mirror_builds_no_view_and_writes_nothing(sandbox, state):

@@ -17,7 +17,7 @@ import mappings.views
 import worker.cycle
 from mappings.config import parse_mapping
 from mappings.scope import Portfolio
-from tests.e2e import GITHUB_MAPPING, sandbox_settings
+from tests.e2e import GITHUB_MAPPING, only_in_mobile_onboarding, sandbox_settings
 from worker.cycle import Cycle, CycleOptions
 from worker.state import SQLiteState
 
@@ -60,18 +60,6 @@ def run_cycle(sandbox, state, day: int = 0):
 def forecasts_in(result) -> int:
     """The deliverables whose delivery-lead view carries a forecast."""
     return sum(lead.forecast is not None for lead, _ in result.views.values())
-
-
-def only_in_mobile_onboarding(sandbox) -> int:
-    """An open issue of milestone v2.1 without the `checkout` label: one deliverable counts it."""
-    return next(
-        issue["number"]
-        for issue in sandbox.github.issues("acme/web")
-        if "pull_request" not in issue
-        and (issue.get("milestone") or {}).get("title") == "v2.1"
-        and not any(label["name"] == "checkout" for label in issue["labels"])
-        and issue["state"] == "open"
-    )
 
 
 def test_each_deliverable_is_forecast_once_and_the_workload_built_once_per_cycle(
