@@ -742,9 +742,12 @@ def test_comment_edit_and_delete(sb: Sandbox, api, clock: FakeClock) -> None:
         api.put(rest(sb) + f"/issue/PLAT-2/comment/{comment['id']}", json={"body": "x"}).status_code
         == 404
     )
+    assert api.get(url).json()["body"] == "v2"  # one comment, as the `jira` library reads it
+    assert api.get(rest(sb) + f"/issue/PLAT-2/comment/{comment['id']}").status_code == 404
     assert api.delete(url).status_code == 204
     assert comment["id"] not in [c["id"] for c in api.get(listing).json()["comments"]]
     assert api.delete(url).status_code == 404
+    assert api.get(url).status_code == 404
 
 
 def test_comment_body_limits(sb: Sandbox, api) -> None:

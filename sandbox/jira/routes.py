@@ -6,7 +6,7 @@ and the handlers (search paging, comments and their properties, projects and ver
     GET         /search (Data Center)           jql startAt maxResults fields
     GET         /issue/{idOrKey}                fields
     GET POST    /issue/{idOrKey}/comment        startAt maxResults orderBy expand=properties
-    PUT DELETE  /issue/{idOrKey}/comment/{id}   PUT: notifyUsers (Cloud)
+    GET PUT DELETE /issue/{idOrKey}/comment/{id} PUT: notifyUsers (Cloud); GET: expand=properties
     GET PUT     /comment/{id}/properties/{key}
     GET         /project/{key}, /project/{key}/versions
 
@@ -61,6 +61,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/issue/(?P<ref>[^/]+)", "get_issue"),
         ("GET", r"/issue/(?P<ref>[^/]+)/comment", "list_comments"),
         ("POST", r"/issue/(?P<ref>[^/]+)/comment", "create_comment"),
+        ("GET", r"/issue/(?P<ref>[^/]+)/comment/(?P<cid>\d+)", "get_comment"),
         ("PUT", r"/issue/(?P<ref>[^/]+)/comment/(?P<cid>\d+)", "edit_comment"),
         ("DELETE", r"/issue/(?P<ref>[^/]+)/comment/(?P<cid>\d+)", "delete_comment"),
         ("GET", r"/comment/(?P<cid>\d+)/properties/(?P<pkey>[^/]+)", "get_property"),
@@ -241,6 +242,12 @@ class JiraRoutes:
         issue.updated = comment.created  # a new comment bumps the issue
         self.store.notify(issue, "comment_created", comment)
         return 201, self.payloads.comment(comment, request.base_url)
+
+    def get_comment(self, request: Request, ref: str, cid: str) -> Any:
+        """One comment of the issue (the `jira` library reads it back before an update)."""
+        comment = self._comment_for(self._issue_or_404(ref), cid)
+        with_properties = "properties" in _expand(request.param("expand"))
+        return self.payloads.comment(comment, request.base_url, properties=with_properties)
 
     def edit_comment(self, request: Request, ref: str, cid: str) -> Any:
         issue = self._issue_or_404(ref)
