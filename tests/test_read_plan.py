@@ -14,6 +14,7 @@ import worker.fetch
 from sandbox.server import Sandbox
 from tests.e2e import requests_to, run_cli, writes
 from worker.read_plan import Read, ReadPlan, listing_pages, plan_full_read
+from worker.state import SQLiteState
 
 # ---- the pure plan -------------------------------------------------------------------------------
 
@@ -313,5 +314,29 @@ def test_work_outside_the_selectors_moves_no_figure_between_full_reads(big, tmp_
     fetched = next(
         json.loads(line) for line in later.err.splitlines() if '"source.fetched"' in line
     )
-    assert not fetched["full"] and fetched["fetched"] >= 1  # the change was read in ...
-    assert writes(sb) == []  # ... and no figure of the comments moved
+    assert not fetched["full"] and not fetched["unchanged"]  # the change was read ...
+    mirrored = SQLiteState(state).item_keys("big")
+    assert f"acme/big#{outside}" not in mirrored  # ... and not kept: no figure counts it
+    assert '"mirror": false' in later.err  # so the mirror is not even read
+    assert writes(sb) == []  # and no figure of the comments moved
+
+
+def test_an_issue_that_enters_a_selector_later_is_kept_and_counted(big, tmp_path):
+    sb, config = big
+    state = tmp_path / "state.db"
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0  # our comments' bump
+    outside = next(
+        i["number"]
+        for i in sb.github.issues("acme/big")
+        if i["number"] > 1 and not i["labels"] and not i["milestone"]
+    )
+    sb.github.update_issue("acme/big", outside, labels=["Focus"])  # GitHub ignores the case
+
+    later = run_cli(["run", "--once"], sb, state, config=config)
+
+    assert later.code == 0, later.err
+    lead = next(
+        c["body"] for c in sb.github.comments("acme/big", 1) if "Delivery status" in c["body"]
+    )
+    assert "Progress: 20 of 70 items done" in lead  # 69, and the one labelled since

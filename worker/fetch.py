@@ -196,7 +196,8 @@ def sync_source(
         unchanged = False
     else:
         listing = tracker.changes(cursor.since - LOOKBACK, cursor.validator)
-        seen = _fetch_into_mirror(source_id, listing.items(), state, unreadable)
+        changed = _worth_mirroring(state, streams, cursor, listing.items())
+        seen = _fetch_into_mirror(source_id, changed, state, unreadable)
         unchanged, validator, plan = listing.unchanged, listing.validator, cursor.plan
     cursors, members = _sync_selectors(tracker, state, streams, (now, full), (seen, unreadable))
     removed = 0
@@ -224,6 +225,40 @@ def sync_source(
         "removed": removed,
         "unreadable": len(unreadable),
     }
+
+
+def _worth_mirroring(
+    state: Mirror, streams: Streams, cursor: Cursor, items: Iterable[WorkItem]
+) -> Iterator[WorkItem]:
+    """The items of an incremental read worth storing. A GitHub repository last read in full by
+    its selectors keeps only what the mapping names (`_needed`): an issue changed outside every
+    selector, and not mirrored already, would be left out of every figure, and storing it would
+    only make the next cycle read the whole mirror for nothing. An issue that enters a selector
+    (labelled, given the milestone) is stored; one already mirrored is kept current, so it is
+    seen leaving. Jira's union also reads work in progress and blockers: all of it is kept."""
+    plan = cursor.plan or ""
+    if streams.project is not None or not plan.startswith(Read.SELECTORS.value):
+        yield from items
+        return
+    known: set[str] | None = None
+    for item in items:
+        if known is None:
+            known = state.item_keys(streams.source_id)
+        if item.key in known or _named(streams, item):
+            yield item
+
+
+def _named(streams: Streams, item: WorkItem) -> bool:
+    """Whether a GitHub issue is a report target or in one of the selectors (labels compare
+    case-insensitively, as GitHub's do)."""
+    if ItemRef(streams.source_id, item.key).issue in streams.targets:
+        return True
+    labels = {label.casefold() for label in item.labels}
+    return any(
+        (milestone is None or milestone in item.milestones)
+        and (label is None or label.casefold() in labels)
+        for milestone, label, _ in streams.selectors
+    )
 
 
 def _cursor(
@@ -272,15 +307,18 @@ def _read_everything(
     if selectors is not None and selectors.choose(_whole_pages_at_least(state, streams), None):
         return selectors.read(state, unreadable, set()), None, streams.by_selectors
     listing = tracker.changes(None, None)
-    seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
     first_page = {item.key for item in listing.first}
     if (
         selectors is not None
         and listing.pages is not None
         and selectors.choose(listing.pages, first_page)
     ):
+        # Of the first page, what the mapping names: the rest would count nowhere.
+        named = [item for item in listing.first if _named(streams, item)]
+        seen = _fetch_into_mirror(source_id, named, state, unreadable)
         seen |= selectors.read(state, unreadable, seen)
         return seen, listing.validator, streams.by_selectors
+    seen = _fetch_into_mirror(source_id, listing.first, state, unreadable)
     seen |= _fetch_into_mirror(source_id, listing.rest, state, unreadable)
     if listing.validator is None:
         return seen, None, Read.WHOLE.value
