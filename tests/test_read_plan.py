@@ -295,16 +295,22 @@ def test_a_selector_added_to_the_mapping_reads_the_repository_in_full_again(big,
     assert len(extra) == 3
 
 
-def test_work_outside_the_selectors_moves_no_figure_between_full_reads(big, tmp_path):
-    sb, config = big
-    state = tmp_path / "state.db"
+def settled_with_an_issue_outside(sb: Sandbox, config, state) -> int:
+    """Two runs (cold, then the one that reads our comments' bump); an issue outside every
+    selector (no label, no milestone)."""
     assert run_cli(["run", "--once"], sb, state, config=config).code == 0
-    assert run_cli(["run", "--once"], sb, state, config=config).code == 0  # our comments' bump
-    outside = next(
+    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
+    return next(
         i["number"]
         for i in sb.github.issues("acme/big")
         if i["number"] > 1 and not i["labels"] and not i["milestone"]
     )
+
+
+def test_work_outside_the_selectors_moves_no_figure_between_full_reads(big, tmp_path):
+    sb, config = big
+    state = tmp_path / "state.db"
+    outside = settled_with_an_issue_outside(sb, config, state)
     sb.github.update_issue("acme/big", outside, labels=["in progress"], assignees=["dana-lee"])
     sb.clear_requests()
 
@@ -324,13 +330,7 @@ def test_work_outside_the_selectors_moves_no_figure_between_full_reads(big, tmp_
 def test_an_issue_that_enters_a_selector_later_is_kept_and_counted(big, tmp_path):
     sb, config = big
     state = tmp_path / "state.db"
-    assert run_cli(["run", "--once"], sb, state, config=config).code == 0
-    assert run_cli(["run", "--once"], sb, state, config=config).code == 0  # our comments' bump
-    outside = next(
-        i["number"]
-        for i in sb.github.issues("acme/big")
-        if i["number"] > 1 and not i["labels"] and not i["milestone"]
-    )
+    outside = settled_with_an_issue_outside(sb, config, state)
     sb.github.update_issue("acme/big", outside, labels=["Focus"])  # GitHub ignores the case
 
     later = run_cli(["run", "--once"], sb, state, config=config)
