@@ -169,13 +169,18 @@ def test_yaml_from_the_grammar_parses_or_fails_cleanly(tree, edits):
     check(parse_mapping, mutate(render(tree) + "\n", edits))
 
 
+# A valid file, a line (as a fraction of its length) whose value is swapped for a hostile one,
+# and byte-level edits on top (`mutated`).
+MUTATION = {
+    "base": st.sampled_from(BASES),
+    "edits": EDITS,
+    "line": st.floats(min_value=0, max_value=1),
+    "value": SCALAR,
+}
+
+
 @FUZZ
-@given(
-    base=st.sampled_from(BASES),
-    edits=EDITS,
-    line=st.floats(min_value=0, max_value=1),
-    value=SCALAR,
-)
+@given(**MUTATION)
 def test_mutated_valid_files_parse_or_fail_cleanly(base, edits, line, value):
     check(parse_mapping, mutated(base, edits, line, value))
 

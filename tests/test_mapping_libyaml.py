@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mappings import config
 from mappings.config import MAX_NODES, MappingError, MappingFile, parse_mapping
 from tests.test_config import VALID
-from tests.test_mapping_fuzz import BASES, EDITS, FUZZ, SCALAR, TREE, mutate, mutated, render
+from tests.test_mapping_fuzz import BASES, EDITS, FUZZ, MUTATION, TREE, mutate, mutated, render
 from tests.test_mapping_limits import billion_laughs
 
 
@@ -156,12 +156,7 @@ def test_yaml_from_the_grammar_reads_the_same_with_libyaml(tree, edits):
 
 
 @FUZZ
-@given(
-    base=st.sampled_from(BASES),
-    edits=EDITS,
-    line=st.floats(min_value=0, max_value=1),
-    value=SCALAR,
-)
+@given(**MUTATION)
 def test_mutated_valid_files_read_the_same_with_libyaml(base, edits, line, value):
     text = mutated(base, edits, line, value)
     assert loaded(text) == pure(text)
