@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 from connectors.jira import normalise_issue
 from connectors.model import Person
-from mappings.config import Selector, parse_mapping
+from mappings.config import JiraSource, Selector, parse_mapping
 from mappings.scope import jql_stream
 from mappings.searches import UNION_LIMIT, WORK_IN_PROGRESS, Inexpressible, union_jql
 from tests.items import jira_item
@@ -95,6 +95,7 @@ STREAMS = Streams(
     (Criteria("2.1", None), Criteria(None, None, "PLAT-1")),
     ("PLAT-29",),
     "PLAT",
+    JiraSource(id="plat", kind="jira", project="PLAT"),
 )
 MEMBER_JQL = 'project = "PLAT" AND (component = API) ORDER BY updated ASC'
 

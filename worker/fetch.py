@@ -17,7 +17,7 @@ from connectors.model import ItemRef, TrackerState, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
 from mappings.classify import Category, category
-from mappings.config import JiraSource, MappingFile, Selector
+from mappings.config import JiraSource, MappingFile, Selector, Source
 from mappings.scope import jql_stream, matches, report_targets, target_ref
 from mappings.searches import Inexpressible, union_jql
 from worker.publisher import Outcome, Published
@@ -66,6 +66,14 @@ class Streams:
     selectors: tuple[Criteria, ...] = ()
     targets: tuple[str, ...] = ()
     project: str | None = None  # the Jira project key; None: a GitHub repository
+    source: Source | None = field(default=None, compare=False)  # the mapping's
+    # `selectors` as the mapping's selectors of `source`, for `mappings.scope.matches`
+    matchers: tuple[Selector, ...] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        source = self.source
+        found = () if source is None else tuple(_matcher(source, c) for c in self.selectors)
+        object.__setattr__(self, "matchers", found)
 
     @property
     def items(self) -> str:
@@ -77,6 +85,25 @@ class Streams:
         read so holds nothing for a selector or target added since, which a full read fetches."""
         digest = hashlib.sha1(repr((self.selectors, self.targets)).encode()).hexdigest()[:12]
         return f"{Read.SELECTORS.value} {digest}"
+
+    def names(self, item: WorkItem) -> bool:
+        """Whether a full read by selectors reads the item for its own sake: a report target,
+        an epic a selector names, or an item one of `selectors` selects (`matches`: labels
+        compare as the tracker compares them)."""
+        if ItemRef(self.source_id, item.key).issue in self.targets:
+            return True
+        if any(c.epic == item.key for c in self.selectors):
+            return True
+        return self.source is not None and any(
+            matches(item, selector, self.source) for selector in self.matchers
+        )
+
+
+def _matcher(source: Source, criteria: Criteria) -> Selector:
+    """`criteria` as the mapping would say it of `source`: a milestone on GitHub, a fix version
+    on Jira."""
+    title = {"fix_version" if isinstance(source, JiraSource) else "milestone": criteria.milestone}
+    return Selector(source=source.id, label=criteria.label, epic=criteria.epic, **title)
 
 
 def streams_of(mapping: MappingFile, source_id: str) -> Streams:
@@ -109,6 +136,7 @@ def streams_of(mapping: MappingFile, source_id: str) -> Streams:
             )
         ),
         source.project if isinstance(source, JiraSource) else None,
+        source,
     )
 
 
@@ -244,21 +272,8 @@ def _worth_mirroring(
     for item in items:
         if known is None:
             known = state.item_keys(streams.source_id)
-        if item.key in known or _named(streams, item):
+        if item.key in known or streams.names(item):
             yield item
-
-
-def _named(streams: Streams, item: WorkItem) -> bool:
-    """Whether a GitHub issue is a report target or in one of the selectors (labels compare
-    case-insensitively, as GitHub's do)."""
-    if ItemRef(streams.source_id, item.key).issue in streams.targets:
-        return True
-    labels = {label.casefold() for label in item.labels}
-    return any(
-        (milestone is None or milestone in item.milestones)
-        and (label is None or label.casefold() in labels)
-        for milestone, label, _ in streams.selectors
-    )
 
 
 def _cursor(
@@ -314,7 +329,7 @@ def _read_everything(
         and selectors.choose(listing.pages, first_page)
     ):
         # Of the first page, what the mapping names: the rest would count nowhere.
-        named = [item for item in listing.first if _named(streams, item)]
+        named = [item for item in listing.first if streams.names(item)]
         seen = _fetch_into_mirror(source_id, named, state, unreadable)
         seen |= selectors.read(state, unreadable, seen)
         return seen, listing.validator, streams.by_selectors
@@ -333,13 +348,9 @@ def _union(tracker: Tracker, state: _Store, streams: Streams) -> str | None:
 
     Whatever the sizes, one search by the union costs no more pages than the whole project it
     is a part of, so no size is asked for (Cloud's `search/jql` reports none anyway)."""
-    selectors = [
-        Selector(source=streams.source_id, fix_version=c.milestone, label=c.label, epic=c.epic)
-        for c in streams.selectors
-    ]
     try:
         return union_jql(
-            selectors,
+            list(streams.matchers),
             streams.targets,
             project=streams.project or "",
             cloud=bool(tracker.cloud()),
@@ -414,16 +425,7 @@ def _by_key(tracker: Tracker, keys: list[str]) -> Iterator[WorkItem]:
 
 def _in_union(item: WorkItem, streams: Streams) -> bool:
     """Whether an item, as mirrored, is in what `mappings.searches.union_jql` searches for."""
-    if item.key in streams.targets or any(c.epic == item.key for c in streams.selectors):
-        return True
-    if item.state is TrackerState.INDETERMINATE and item.assignees:
-        return True
-    return any(
-        (c.milestone is None or c.milestone in item.milestones)
-        and (c.label is None or c.label in item.labels)  # Jira labels compare exactly
-        and (c.epic is None or item.parent == c.epic)
-        for c in streams.selectors
-    )
+    return streams.names(item) or bool(item.state is TrackerState.INDETERMINATE and item.assignees)
 
 
 def _planned(
