@@ -218,3 +218,16 @@ def test_a_unit_taken_over_from_another_replica_trusts_no_count(tmp_path):
     taken.publish(Target("web", "1"), LEAD, doc("Status A"))
 
     assert tracker.listings == 1
+
+
+def test_the_records_are_read_once_however_many_fresh_targets_there_are(tmp_path, monkeypatch):
+    tracker, state = FakeTracker(counted_empty={"1", "2", "3"}), SQLiteState(tmp_path / "s.db")
+    reads = []
+    original = state.comment_records
+    monkeypatch.setattr(state, "comment_records", lambda: reads.append(1) or original())
+    once = publisher(tracker, state)
+
+    for issue in ("1", "2", "3"):
+        once.publish(Target("web", issue), LEAD, doc("Status A"))
+
+    assert (len(reads), tracker.listings, tracker.creates) == (1, 0, 3)

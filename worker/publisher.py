@@ -225,6 +225,7 @@ class Publisher:
     _listed: dict[Target, list[Comment]] = field(default_factory=dict)
     _relisted: set[Target] = field(default_factory=set)
     _taken_over: bool = False  # `forget_listings` was called: others wrote during this cycle
+    _recorded: set[str] | None = None  # targets the store held a record for, when first asked
 
     def publish(self, target: Target, marker: Marker, document: Document) -> Published:
         """Create or edit the one comment this marker names on the target."""
@@ -400,11 +401,14 @@ class Publisher:
         our comments: it counted none, and no writer of ours can have commented since. Every
         create is recorded (pending) before it is sent, in the store all replicas share, so
         no record for the target means no create by any run; a unit taken over from a
-        replica (`forget_listings`) trusts no count read before."""
+        replica (`forget_listings`) trusts no count read before. The records are read once: a
+        record saved later is this cycle's own create, after which the tracker's count is no
+        longer believed anyway (`Tracker.counted_no_comments`)."""
         if self._taken_over or not tracker.counted_no_comments(target.issue):
             return False
-        name = str(target)
-        return not any(record.target == name for record in self.state.comment_records())
+        if self._recorded is None:
+            self._recorded = {record.target for record in self.state.comment_records()}
+        return str(target) not in self._recorded
 
     def _find(self, tracker: Tracker, slot: _Slot) -> Comment | None:
         listed = self._listing(tracker, slot.target)
