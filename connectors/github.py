@@ -1,22 +1,25 @@
 """GitHub adapter on PyGithub: fetch issues, milestones and labels, find and write our comments.
 
-Every request goes through PyGithub's requester as raw JSON (100 per page, `Link`-header paging),
-because reading attributes of PyGithub's objects can silently GET each item, and because
-PyGithub's `requestJsonAndCheck` returns whatever it could parse. Here every answer must be the
+Every request is raw JSON (100 per page, `Link`-header paging), sent by `_Sender` on one
+`requests` session per identity: reading attributes of PyGithub's objects can silently GET each
+item, PyGithub's `requestJsonAndCheck` returns whatever it could parse, and importing the
+`github` package costs a quarter of an idle cycle's CPU budget. PyGithub signs a GitHub App's
+tokens, and is imported only for an App. Here every answer must be the
 JSON shape its endpoint promises (a list for a listing, an object with the expected keys for one
 thing): an HTML sign-in page, truncated JSON or a dict where a list belongs is a failed, retriable
 read, never an empty page. Paging stops with an error on a `next` link to a page already read and
 beyond a ceiling derived from the `last` link. Pull requests are dropped from the raw page; a
 malformed issue is skipped with a warning and remembered in `unreadable`.
 
-Requests are sent by `connectors.transport` (`_GitHubWire` is GitHub's dialect of it). PyGithub's
-own retry is off: `connectors.retry` decides, and a comment create is never re-sent blindly. What
-cannot succeed (401, 403 that is not a rate limit, 404, a host that does not resolve) is not
-retried, and error texts name the URL and the variable to check but never repeat an answer's
-body: only GitHub's own `message`, cleaned of anything credential-like.
+Requests are sent by `connectors.transport` (`_GitHubWire` is GitHub's dialect of it); the
+sender never retries by itself: `connectors.retry` decides, and a comment create is never
+re-sent blindly. What cannot succeed (401, 403 that is not a rate limit, 404, a host that does
+not resolve) is not retried, and error texts name the URL and the variable to check but never
+repeat an answer's body: only GitHub's own `message`, cleaned of anything credential-like.
 
-The adapter owns its authentication: `GitHubCredentials` (a token, or a GitHub App) become
-PyGithub's auth objects in `GitHubAccount`, which is where PyGithub is imported.
+The adapter owns its authentication: `GitHubCredentials` become an `Authorization` header in
+`GitHubAccount` (a token as it is; a GitHub App through PyGithub's auth objects, which sign the
+app's JWT and fetch and renew its installation token).
 
 Our comments end with an HTML-comment marker line; the marker and the author together identify
 them.
@@ -60,8 +63,8 @@ from rendering import markdown
 from rendering.document import Document, fit
 
 if TYPE_CHECKING:
+    import requests
     from github import Auth, GithubException
-    from github.Requester import Requester
 
 log = structlog.get_logger("delivery_sync.github")
 
@@ -402,10 +405,9 @@ def app_private_key(text: str) -> str:
 
 class GitHubAccount:
     """One GitHub identity (API base and credentials) shared by all its repositories: one
-    client, so GitHub's pause between writes (`write_pause` seconds) holds across them, and one
+    sender, so GitHub's pause between writes (`write_pause` seconds) holds across them, and one
     lookup of our login. `url_variable` names where the API base came from (`GITHUB_API_URL`,
-    a source's `base_url`), for error texts. PyGithub is imported here, when an adapter is
-    built, not when a command that sends nothing starts."""
+    a source's `base_url`), for error texts. PyGithub is imported only for a GitHub App."""
 
     def __init__(
         self,
@@ -416,8 +418,6 @@ class GitHubAccount:
         timeout: int = 30,
         url_variable: str = "GITHUB_API_URL",
     ):
-        from github import Auth
-
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials
         self.url_variable = url_variable
@@ -428,41 +428,37 @@ class GitHubAccount:
         # Values an answer must never carry into an error text.
         self.secrets = [credentials.token.get_secret_value()] if credentials.token else []
         self._timeout = timeout
-        auth: Auth.Auth
+        self._app: Auth.AppAuth | None = None
         if credentials.token is not None:
-            auth, self._app = Auth.Token(credentials.token.get_secret_value()), None
+            sign: Callable[[dict[str, str]], None] = _TokenHeader(credentials.token)
         else:
-            key = credentials.private_key.get_secret_value()  # type: ignore[union-attr]
-            self._app = Auth.AppAuth(credentials.app_id, key)  # type: ignore[arg-type]
-            auth = Auth.AppInstallationAuth(self._app, credentials.installation_id)  # type: ignore[arg-type]
-        self.requester = self._requester(auth, write_pause)
+            sign = self._installation(credentials)
+        self.sender = _Sender(self.base_url, sign, timeout=timeout, write_pause=write_pause)
         self.login: str | None = None
         # The quota these credentials share with other processes (set by the worker), if any.
         self.budget: RateBudget | None = None
+
+    def _installation(self, credentials: GitHubCredentials) -> Callable[[dict[str, str]], None]:
+        """A GitHub App's installation token, fetched and renewed by PyGithub (which signs the
+        token request with a JWT made from the app's key) on its own requester."""
+        from github import Auth, Github
+
+        key = credentials.private_key.get_secret_value()  # type: ignore[union-attr]
+        self._app = Auth.AppAuth(credentials.app_id, key)  # type: ignore[arg-type]
+        installation = Auth.AppInstallationAuth(self._app, credentials.installation_id)  # type: ignore[arg-type]
+        # Only wires `installation` to a requester; GitHub is asked for a token when one is needed.
+        Github(base_url=self.base_url, auth=installation, retry=None, timeout=self._timeout)
+        return installation.authentication
 
     @property
     def is_app(self) -> bool:
         """Signed in with an installation token: the app, whose slug names our bot."""
         return self._app is not None
 
-    def app_requester(self) -> Requester:
-        """A requester signed as the GitHub App itself (a JWT), for what only the app may read."""
-        return self._requester(self._app, 0)
-
-    def _requester(self, auth: Auth.Auth | None, write_pause: float) -> Requester:
-        from github import Github
-
-        client = Github(
-            base_url=self.base_url,
-            auth=auth,
-            per_page=PAGE_SIZE,
-            retry=None,
-            lazy=True,
-            timeout=self._timeout,
-            seconds_between_requests=None,
-            seconds_between_writes=write_pause or None,
-        )
-        return client.requester
+    def app_sender(self) -> _Sender:
+        """A sender signed as the GitHub App itself (a JWT), for what only the app may read."""
+        assert self._app is not None, "only a GitHub App signs as the app"
+        return _Sender(self.base_url, self._app.authentication, timeout=self._timeout)
 
     def absolute(self, url: str) -> str:
         """`url` (a path under the API base, or a URL) as an absolute URL without its query."""
@@ -499,27 +495,153 @@ def _port_suffix(parts: Any) -> str:
     return f":{port}" if port else ""
 
 
+class _TokenHeader:
+    """Signs a request with a token (kept secret in its repr)."""
+
+    def __init__(self, token: SecretStr):
+        self._token = token
+
+    def __call__(self, headers: dict[str, str]) -> None:
+        headers["Authorization"] = f"token {self._token.get_secret_value()}"
+
+
+class _Redirected(Exception):
+    """GitHub's answer moved the request to another host or scheme, or in a loop."""
+
+
+class _Sender:
+    """Sends one request to the API base and gives back (status, headers, text), as PyGithub's
+    requester did for this adapter before, without importing the `github` package (~0.12 s of
+    CPU at every start, a quarter of an idle cycle's budget):
+
+    - one `requests` session (kept-alive connections; proxies and CA bundle from the
+      environment; never credentials from a `.netrc`), no retry of its own, a timeout;
+    - a relative URL goes under the API base's path; an absolute one (a `next` link) is sent
+      as its path and query to the API base's host, so a link can never carry our
+      credentials elsewhere;
+    - the body as JSON; `sign` adds the `Authorization` header to each request;
+    - at least `write_pause` seconds between the end of one write and the start of the next
+      (GitHub's advice against its secondary rate limit), across all repositories of the
+      account;
+    - a permanent redirect (301) on the same host is followed (GitHub answers a renamed
+      repository so); one to another host or scheme, or back to the same URL, is an error;
+      any other redirect is given back for the dialect to call a proxy or sign-in page.
+    """
+
+    USER_AGENT = "delivery-sync"
+    MAX_REDIRECTS = 5
+
+    def __init__(
+        self,
+        base_url: str,
+        sign: Callable[[dict[str, str]], None],
+        *,
+        timeout: float = 30,
+        write_pause: float = 0,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ):
+        import requests
+
+        parts = urlsplit(base_url)
+        self._scheme, self._netloc = parts.scheme, parts.netloc.lower()
+        self._prefix = parts.path.rstrip("/")
+        self._sign = sign
+        self._timeout = timeout
+        self._write_pause = write_pause
+        self._clock, self._sleep = clock or time.monotonic, sleep or time.sleep
+        self._last_write: float | None = None
+        self._session: requests.Session = requests.Session()
+        self._session.auth = _no_netrc  # any `auth` set keeps requests from reading ~/.netrc
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: dict[str, str],
+        body: Any = None,
+    ) -> tuple[int, Mapping[str, str], str]:
+        self._sign(headers)
+        headers["User-Agent"] = self.USER_AGENT
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body)
+        target = self._target(url)
+        for _ in range(self.MAX_REDIRECTS + 1):
+            answer = self._once(method, target, params, headers, data)
+            location = answer.headers.get("location")
+            if answer.status_code != 301 or not location:
+                return answer.status_code, answer.headers, answer.text
+            target = self._moved(target, location)
+            params = None  # the new location carries the query
+        raise _Redirected(f"redirected more than {self.MAX_REDIRECTS} times")
+
+    def _target(self, url: str) -> str:
+        parts = urlsplit(url)
+        if not parts.scheme and url.startswith("/"):
+            path, query = self._prefix + parts.path, parts.query
+        else:
+            path, query = parts.path, parts.query
+        return f"{self._scheme}://{self._netloc}{path}" + (f"?{query}" if query else "")
+
+    def _moved(self, target: str, location: str) -> str:
+        from urllib.parse import urljoin
+
+        moved = urlsplit(urljoin(target, location))
+        if (moved.scheme, moved.netloc.lower()) != (self._scheme, self._netloc):
+            raise _Redirected(f"redirected to {moved.scheme}://{moved.hostname}")
+        if moved.geturl() == target:
+            raise _Redirected("redirected to the same URL")
+        return moved.geturl()
+
+    def _once(self, method, url, params, headers, data) -> requests.Response:  # type: ignore[no-untyped-def]
+        write = method != "GET"
+        if write and self._write_pause and self._last_write is not None:
+            wait = self._last_write + self._write_pause - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+        try:
+            return self._session.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=data,
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        finally:
+            if write:
+                self._last_write = self._clock()
+
+
+def _no_netrc(request: Any) -> Any:
+    return request
+
+
 # ---- the wire ----------------------------------------------------------------------------------
 
 
 class _GitHubWire(Dialect):
-    """GitHub's side of `connectors.transport`: raw JSON through PyGithub's requester (its own
-    retry off), GitHub's `message` as the only text quoted from an error, a rate limit also
-    answered as 403, and the API base and credentials named where they are the likely fault."""
+    """GitHub's side of `connectors.transport`: raw JSON through `_Sender`, GitHub's `message`
+    as the only text quoted from an error, a rate limit also answered as 403, and the API base
+    and credentials named where they are the likely fault."""
 
     rate_limit_403 = True
 
-    def __init__(self, account: GitHubAccount, requester: Requester):
+    def __init__(self, account: GitHubAccount, sender: _Sender):
         self.account = account
-        self.requester = requester
+        self.sender = sender
         self.host = account.host
         self.url_variable = account.url_variable
 
     def send(self, request: Request) -> Answer:
         params = dict(request.params) if request.params is not None else None
-        # A new dict each time: PyGithub adds the authorization and user agent to it.
+        # A new dict each time: the sender adds the authorization and user agent to it.
         sent = {**GITHUB_HEADERS, **(request.headers or {})}
-        status, headers, text = self.requester.requestJson(
+        status, headers, text = self.sender.send(
             request.method, request.url, params, sent, request.body
         )
         return Answer(status, {str(k).lower(): str(v) for k, v in headers.items()}, text)
@@ -583,6 +705,12 @@ class _GitHubWire(Dialect):
         return wait or 60.0
 
     def failure(self, exc: Exception, request: Request) -> TrackerError | None:
+        if isinstance(exc, _Redirected):
+            return TrackerError(
+                f"{request.what}: {self.host} {exc}; check {self.url_variable} ({ENTERPRISE_HINT})"
+            )
+        if not self.account.is_app:
+            return None
         import jwt
         from github import GithubException
 
@@ -590,7 +718,7 @@ class _GitHubWire(Dialect):
             return _key_error(request.what)
         if isinstance(exc, GithubException):  # a GitHub App's installation token was refused
             return self._token_refused(exc, request)
-        if isinstance(exc, RuntimeError) and "redirected" in str(exc):
+        if isinstance(exc, RuntimeError) and "redirected" in str(exc):  # PyGithub's, for a token
             return TrackerError(
                 f"{request.what}: {self.host} redirects to another host or scheme; check "
                 f"{self.url_variable} ({ENTERPRISE_HINT})"
@@ -639,7 +767,7 @@ class GitHubTracker:
         self._uncommented: set[int] = set()
         self._account = account
         self._sleep = sleep
-        wire = _GitHubWire(account, account.requester)
+        wire = _GitHubWire(account, account.sender)
         self._transport = Transport(wire, self.stats, sleep, account.budget)
 
     # ---- requests --------------------------------------------------------------------------
@@ -923,7 +1051,7 @@ class GitHubTracker:
     def _app_slug(self) -> str:
         """The app's slug, read as the app itself (`GET /app`, signed with a JWT)."""
         what = "read the GitHub App"
-        wire = _GitHubWire(self._account, self._account.app_requester())
+        wire = _GitHubWire(self._account, self._account.app_sender())
         _, raw = Transport(wire, self.stats, self._sleep).request(Request("GET", "/app", what))
         try:
             return _text(raw.get("slug"), "slug")

@@ -599,6 +599,73 @@ def test_a_next_link_to_another_host_is_not_followed(tracker):
     assert len(responses.calls) == 1
 
 
+# ---- the sender: what PyGithub's requester did for the adapter before -----------------------
+
+
+@responses.activate
+def test_a_renamed_repository_answering_301_is_followed_on_the_same_host(tracker):
+    moved = f"{API}/repositories/42/issues?state=all&per_page=100"
+    responses.get(url("/repos/acme/web/issues"), status=301, headers={"Location": moved})
+    responses.get(url("/repositories/42/issues"), json=[issue(1)])
+    assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#1"]
+    _, second = responses.calls
+    assert second.request.url == moved  # the new location's query, not ours added twice
+    assert second.request.headers["Authorization"] == "token ghp_secret_token_value"
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://evil.example/repos/acme/web/issues",
+        "http://ghe.example/api/v3/repos/acme/web/issues",
+    ],
+)
+@responses.activate
+def test_a_redirect_to_another_host_or_scheme_is_an_error_and_is_not_followed(tracker, location):
+    responses.get(url("/repos/acme/web/issues"), status=301, headers={"Location": location})
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "ghe.example redirected to " in str(caught.value)
+    assert "check GITHUB_API_URL" in str(caught.value)
+    assert len(responses.calls) == 1  # responses would have refused a request to evil.example
+
+
+@responses.activate
+def test_a_redirect_back_to_the_same_url_is_an_error_not_a_loop(tracker):
+    responses.get(
+        url("/repos/acme/web/issues"),
+        status=301,
+        headers={"Location": f"{API}/repos/acme/web/issues?state=all&per_page=100"},
+    )
+    with pytest.raises(TrackerError, match="redirected to the same URL"):
+        list(tracker.fetch_items(None))
+
+
+@responses.activate
+def test_a_302_to_a_sign_in_page_is_a_failed_read_not_followed(tracker, sleeps):
+    responses.get(
+        url("/repos/acme/web/issues"),
+        status=302,
+        headers={"Location": "https://sso.example/login?next=/api/v3"},
+    )
+    with pytest.raises(TrackerError) as caught:
+        list(tracker.fetch_items(None))
+    assert "answered a redirect (HTTP 302) to sso.example" in str(caught.value)
+    assert all("sso.example" not in c.request.url for c in responses.calls)
+
+
+@responses.activate
+def test_a_netrc_file_never_replaces_the_token(tracker, tmp_path, monkeypatch):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine ghe.example login someone password netrc-password\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    responses.get(url("/repos/acme/web/issues"), json=[])
+    list(tracker.fetch_items(None))
+    [call] = responses.calls
+    assert call.request.headers["Authorization"] == "token ghp_secret_token_value"
+    assert call.request.headers["User-Agent"] == "delivery-sync"
+
+
 @responses.activate
 def test_link_urls_with_commas_in_the_query_are_followed(tracker):
     second = f"{API}/repos/acme/web/issues?labels=a,b&page=2"
@@ -932,7 +999,7 @@ def test_the_write_pause_defaults_to_one_second_and_is_bounded(monkeypatch):
 @responses.activate
 def test_comment_creates_are_spaced_by_the_write_pause_setting(monkeypatch, pause):
     pauses: list[float] = []
-    monkeypatch.setattr("github.Requester.time.sleep", pauses.append)
+    monkeypatch.setattr("connectors.github.time.sleep", pauses.append)
     settings = Settings(
         _env_file=None,
         github_token="ghp_pause_token_value",
