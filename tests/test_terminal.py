@@ -12,9 +12,9 @@ from rich.console import Console
 from mappings.config import load_mapping
 from tests.e2e import GITHUB_MAPPING, run_cli, sandbox_settings, writes
 from worker.cycle import Cycle
+from worker.progress import CycleProgress
 from worker.runtime import Runtime
 from worker.stores import open_state
-from worker.terminal import CycleProgress
 
 pytestmark = pytest.mark.e2e
 

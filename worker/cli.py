@@ -409,7 +409,7 @@ def _progress(cycle: Cycle) -> contextlib.AbstractContextManager:
         return contextlib.nullcontext()
     from rich.console import Console
 
-    from worker.terminal import CycleProgress
+    from worker.progress import CycleProgress
 
     return CycleProgress(cycle.trackers, Console(file=sys.stderr))
 
