@@ -3,9 +3,8 @@
 Each case runs the real command in a new interpreter (a test process has imported everything
 already) and reads `sys.modules` when it has finished: a Jira-only run never loads PyGithub or
 the GitHub adapter, a GitHub-only run with a token never loads the `jira` library, the Jira
-adapter, PyGithub or rich, a run
-whose metrics go nowhere never loads prometheus_client, and `schema` and `--help` load neither
-tracker library, nor the logs or the state store.
+adapter, PyGithub or rich, a run whose metrics go nowhere never loads prometheus_client, and
+`schema` and `--help` load neither tracker library, nor the logs or the state store.
 """
 
 from __future__ import annotations
