@@ -447,7 +447,14 @@ class GitHubAccount:
         self._app = Auth.AppAuth(credentials.app_id, key)  # type: ignore[arg-type]
         installation = Auth.AppInstallationAuth(self._app, credentials.installation_id)  # type: ignore[arg-type]
         # Only wires `installation` to a requester; GitHub is asked for a token when one is needed.
-        Github(base_url=self.base_url, auth=installation, retry=None, timeout=self._timeout)
+        Github(
+            base_url=self.base_url,
+            auth=installation,
+            retry=None,
+            timeout=self._timeout,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
         return installation.authentication
 
     @property
@@ -505,6 +512,11 @@ class _TokenHeader:
         headers["Authorization"] = f"token {self._token.get_secret_value()}"
 
 
+# Redirects GitHub documents as "repeat the request at this URL" (301 permanent; 307 and 308
+# verbatim, method and body kept). A 302 is what a proxy's sign-in page answers: not followed.
+FOLLOWED = (301, 307, 308)
+
+
 class _Redirected(Exception):
     """GitHub's answer moved the request to another host or scheme, or in a loop."""
 
@@ -523,9 +535,10 @@ class _Sender:
     - at least `write_pause` seconds between the end of one write and the start of the next
       (GitHub's advice against its secondary rate limit), across all repositories of the
       account;
-    - a permanent redirect (301) on the same host is followed (GitHub answers a renamed
-      repository so); one to another host or scheme, or back to the same URL, is an error;
-      any other redirect is given back for the dialect to call a proxy or sign-in page.
+    - a redirect GitHub asks to be repeated (301, 307, 308) is followed on the same host and
+      scheme (GitHub answers a renamed repository so); one to another host or scheme, or back
+      to the same URL, is an error; a 302 is given back for the dialect to call a proxy or
+      sign-in page.
     """
 
     USER_AGENT = "delivery-sync"
@@ -572,7 +585,7 @@ class _Sender:
         for _ in range(self.MAX_REDIRECTS + 1):
             answer = self._once(method, target, params, headers, data)
             location = answer.headers.get("location")
-            if answer.status_code != 301 or not location:
+            if answer.status_code not in FOLLOWED or not location:
                 return answer.status_code, answer.headers, answer.text
             target = self._moved(target, location)
             params = None  # the new location carries the query

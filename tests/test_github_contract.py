@@ -602,15 +602,29 @@ def test_a_next_link_to_another_host_is_not_followed(tracker):
 # ---- the sender: what PyGithub's requester did for the adapter before -----------------------
 
 
+@pytest.mark.parametrize("status", [301, 307, 308])
 @responses.activate
-def test_a_renamed_repository_answering_301_is_followed_on_the_same_host(tracker):
+def test_a_renamed_repository_answering_301_is_followed_on_the_same_host(tracker, status):
     moved = f"{API}/repositories/42/issues?state=all&per_page=100"
-    responses.get(url("/repos/acme/web/issues"), status=301, headers={"Location": moved})
+    responses.get(url("/repos/acme/web/issues"), status=status, headers={"Location": moved})
     responses.get(url("/repositories/42/issues"), json=[issue(1)])
     assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#1"]
     _, second = responses.calls
     assert second.request.url == moved  # the new location's query, not ours added twice
     assert second.request.headers["Authorization"] == "token ghp_secret_token_value"
+
+
+@responses.activate
+def test_a_comment_create_answered_307_is_repeated_verbatim_at_the_new_location(tracker):
+    moved = f"{API}/repositories/42/issues/1/comments"
+    responses.post(
+        url("/repos/acme/web/issues/1/comments"), status=307, headers={"Location": moved}
+    )
+    responses.post(url("/repositories/42/issues/1/comments"), status=201, json=comment(9, "x"))
+    tracker.create_comment("1", "x", Marker("delivery-lead", deliverable="a"))
+    first, second = (c.request for c in responses.calls)
+    assert (second.method, second.url) == ("POST", moved)
+    assert second.body == first.body and json.loads(second.body)["body"].startswith("x")
 
 
 @pytest.mark.parametrize(
