@@ -1,6 +1,6 @@
 """How often a cycle forecasts and builds the workload table (issue 12): the forecast once per
 deliverable per day unless its items changed, the workload table once per cycle for every
-deliverable. Counted with spies on the functions the cycle calls, in-process against the
+deliverable, and what the standing comments say read in one query. Counted with spies on the functions the cycle calls, in-process against the
 sandbox; outcomes, not timings.
 """
 
@@ -126,3 +126,26 @@ def test_computing_the_reports_leaves_the_garbage_collector_as_it_found_it(
     with pytest.raises(RuntimeError, match="computing failed"):
         run_cycle(sandbox, state)
     assert gc.isenabled()
+
+
+def test_an_idle_cycle_reads_what_the_comments_say_in_one_query_not_one_per_comment(
+    sandbox, state, monkeypatch
+):
+    first = run_cycle(sandbox, state)
+    written = {(p.target, p.marker): p.body for p in first.published}
+    reads: Counter[str] = Counter()
+    for name in ("comment_record", "comment_records"):
+        method = getattr(SQLiteState, name)
+
+        def spy(self, *args, _name=name, _method=method, **kwargs):
+            reads[_name] += 1
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(SQLiteState, name, spy)
+
+    idle = run_cycle(sandbox, state)
+
+    assert len(idle.unchanged) == DELIVERABLES and len(idle.published) == len(written) >= 6
+    # Every standing comment is listed with what it says, as the first cycle wrote it.
+    assert {(p.target, p.marker): p.body for p in idle.published} == written
+    assert reads["comment_record"] == 0 and reads["comment_records"] <= 2

@@ -17,7 +17,7 @@ import structlog
 
 from connectors.model import Marker, Role, Target, WorkItem
 from connectors.tracker import Tracker
-from mappings.config import MappingFile
+from mappings.config import Deliverable, MappingFile
 from mappings.scope import report_targets, selector_key, unlisted_people
 from mappings.views import DeliveryLeadView, ProjectManagerView, snapshot_of
 from worker.fetch import fetch_sources, load_mirror, remember_touches
@@ -264,22 +264,32 @@ class Cycle:
             if not dry_run:
                 settled = all(p.outcome in _SETTLED for p in mine + notices)
                 self._remember(report, computed.today, computed.revision if settled else None)
+        if computed.unchanged:
+            # What each standing comment says, read in one query rather than one per comment.
+            bodies = {(r.target, r.marker): r.body or "" for r in self.state.comment_records()}
+            deliverables = {d.id: d for d in self.mapping.deliverables}
         for deliverable_id in computed.unchanged:
-            result.published += self._unchanged(deliverable_id, computed.revision, dry_run)
+            deliverable = deliverables[deliverable_id]
+            result.published += self._unchanged(deliverable, computed.revision, dry_run, bodies)
             result.unchanged.append(deliverable_id)
 
-    def _unchanged(self, deliverable_id: str, revision: str, dry_run: bool) -> list[Published]:
-        """A report not recomputed: its comments stand as last written."""
-        deliverable = next(d for d in self.mapping.deliverables if d.id == deliverable_id)
-        publication = self.state.publication(deliverable_id)
+    def _unchanged(
+        self,
+        deliverable: Deliverable,
+        revision: str,
+        dry_run: bool,
+        bodies: Mapping[tuple[str, str], str],
+    ) -> list[Published]:
+        """A report not recomputed: its comments stand as last written (`bodies`, by target
+        and marker)."""
+        publication = self.state.publication(deliverable.id)
         if not dry_run and publication is not None and publication.revision != revision:
             self.state.save_publication(replace(publication, revision=revision))
         standing = []
         for target in report_targets(deliverable):
             for role in Role:
-                marker = Marker(role, deliverable=deliverable_id)
-                record = self.state.comment_record(str(target), marker.key)
-                body = record.body if record is not None and record.body is not None else ""
+                marker = Marker(role, deliverable=deliverable.id)
+                body = bodies.get((str(target), marker.key), "")
                 standing.append(Published(target, marker, Outcome.UNCHANGED, body))
         return standing
 
