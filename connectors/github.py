@@ -558,6 +558,7 @@ class _Sender:
 
         parts = urlsplit(base_url)
         self._scheme, self._netloc = parts.scheme, parts.netloc.lower()
+        self._origin = (parts.scheme, (parts.hostname or "").lower(), _port(parts))
         self._prefix = parts.path.rstrip("/")
         self._sign = sign
         self._timeout = timeout
@@ -587,7 +588,7 @@ class _Sender:
             location = answer.headers.get("location")
             if answer.status_code not in FOLLOWED or not location:
                 return answer.status_code, answer.headers, answer.text
-            target = self._moved(target, location)
+            target = self._moved(answer.url, location)  # the URL asked, its query included
             params = None  # the new location carries the query
         raise _Redirected(f"redirected more than {self.MAX_REDIRECTS} times")
 
@@ -603,7 +604,7 @@ class _Sender:
         from urllib.parse import urljoin
 
         moved = urlsplit(urljoin(target, location))
-        if (moved.scheme, moved.netloc.lower()) != (self._scheme, self._netloc):
+        if (moved.scheme, (moved.hostname or "").lower(), _port(moved)) != self._origin:
             raise _Redirected(f"redirected to {moved.scheme}://{moved.hostname}")
         if moved.geturl() == target:
             raise _Redirected("redirected to the same URL")

@@ -646,13 +646,22 @@ def test_a_redirect_to_another_host_or_scheme_is_an_error_and_is_not_followed(tr
 
 @responses.activate
 def test_a_redirect_back_to_the_same_url_is_an_error_not_a_loop(tracker):
-    responses.get(
+    responses.add_callback(
+        responses.GET,
         url("/repos/acme/web/issues"),
-        status=301,
-        headers={"Location": f"{API}/repos/acme/web/issues?state=all&per_page=100"},
+        callback=lambda request: (301, {"Location": request.url}, ""),
     )
     with pytest.raises(TrackerError, match="redirected to the same URL"):
         list(tracker.fetch_items(None))
+    assert len(responses.calls) == 1  # not asked a second time to find out
+
+
+@responses.activate
+def test_a_redirect_is_judged_by_host_and_port_not_by_spelling(tracker):
+    moved = "https://GHE.example:443/api/v3/repositories/42/issues"  # the API's own host
+    responses.get(url("/repos/acme/web/issues"), status=301, headers={"Location": moved})
+    responses.get(url("/repositories/42/issues"), json=[issue(1)])
+    assert [i.key for i in tracker.fetch_items(None)] == ["acme/web#1"]
 
 
 @responses.activate
