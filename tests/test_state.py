@@ -439,6 +439,21 @@ def test_comment_records_list_in_order_and_delete(location):
     ]
 
 
+def test_comment_records_of_some_targets_only(location):
+    store = open_state(location)
+    for target, marker in (("web:2", "b"), ("web:1", "b"), ("web:1", "a"), ("web:3", "a")):
+        store.save_comment_record(CommentRecord(target, marker, "1", f"{target} {marker}", "h"))
+    some = store.comment_records(["web:3", "web:1", "web:9"])
+    assert [(r.target, r.marker, r.body) for r in some] == [
+        ("web:1", "a", "web:1 a"),
+        ("web:1", "b", "web:1 b"),
+        ("web:3", "a", "web:3 a"),
+    ]
+    assert store.comment_records([]) == []
+    many = [f"web:{n}" for n in range(1, 1200)]  # past SQLite's limit on parameters
+    assert len(store.comment_records(many)) == 4
+
+
 # ---- PostgreSQL's own machinery ------------------------------------------------------------
 
 

@@ -266,8 +266,10 @@ class Cycle:
                 self._remember(report, computed.today, computed.revision if settled else None)
         if computed.unchanged:
             # What each standing comment says, read in one query rather than one per comment.
-            bodies = {(r.target, r.marker): r.body or "" for r in self.state.comment_records()}
             deliverables = {d.id: d for d in self.mapping.deliverables}
+            targets = {str(t) for d in computed.unchanged for t in report_targets(deliverables[d])}
+            records = self.state.comment_records(targets)
+            bodies = {(r.target, r.marker): r.body or "" for r in records}
         for deliverable_id in computed.unchanged:
             deliverable = deliverables[deliverable_id]
             result.published += self._unchanged(deliverable, computed.revision, dry_run, bodies)

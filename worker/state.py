@@ -15,7 +15,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -197,7 +197,10 @@ class CommentLog(Protocol):
     def comment_record(self, target: str, marker: str) -> CommentRecord | None: ...
     def save_comment_record(self, record: CommentRecord) -> None: ...
     def delete_comment_record(self, target: str, marker: str) -> None: ...
-    def comment_records(self) -> list[CommentRecord]: ...
+    def comment_records(self, targets: Collection[str] | None = None) -> list[CommentRecord]:
+        """Every record, or (`targets`) the records of those targets only."""
+        ...
+
     def verified(self, target: str) -> datetime | None: ...
     def save_verified(self, target: str, at: datetime) -> None: ...
 
@@ -611,12 +614,19 @@ class SQLiteState:
     def delete_comment_record(self, target: str, marker: str) -> None:
         self._db.execute("DELETE FROM comments WHERE target = ? AND marker = ?", (target, marker))
 
-    def comment_records(self) -> list[CommentRecord]:
-        rows = self._db.execute(
-            "SELECT target, marker, comment_id, body, body_hash, retired FROM comments "
-            "ORDER BY target, marker"
-        )
-        return [_record(row) for row in rows]
+    def comment_records(self, targets: Collection[str] | None = None) -> list[CommentRecord]:
+        columns = "SELECT target, marker, comment_id, body, body_hash, retired FROM comments"
+        if targets is None:
+            return [_record(row) for row in self._db.execute(f"{columns} ORDER BY target, marker")]
+        records: list[CommentRecord] = []
+        wanted = sorted(set(targets))
+        for start in range(0, len(wanted), 500):  # within SQLite's limit on parameters
+            chunk = wanted[start : start + 500]
+            rows = self._db.execute(
+                f"{columns} WHERE target IN ({', '.join('?' * len(chunk))})", chunk
+            )
+            records += [_record(row) for row in rows]
+        return sorted(records, key=lambda r: (r.target, r.marker))
 
     # ---- publications, announcements, unreadable items, verifications -------------------------
 

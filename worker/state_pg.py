@@ -17,7 +17,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -445,11 +445,14 @@ class PostgresState:
     def delete_comment_record(self, target: str, marker: str) -> None:
         self._db.execute("DELETE FROM comments WHERE target = %s AND marker = %s", (target, marker))
 
-    def comment_records(self) -> list[CommentRecord]:
-        rows = self._db.execute(
-            "SELECT target, marker, comment_id, body, body_hash, retired FROM comments "
-            "ORDER BY target, marker"
-        )
+    def comment_records(self, targets: Collection[str] | None = None) -> list[CommentRecord]:
+        columns = "SELECT target, marker, comment_id, body, body_hash, retired FROM comments"
+        if targets is None:
+            rows = self._db.execute(f"{columns} ORDER BY target, marker")
+        else:
+            rows = self._db.execute(
+                f"{columns} WHERE target = ANY(%s) ORDER BY target, marker", (sorted(set(targets)),)
+            )
         return [_record(row) for row in rows]
 
     def verified(self, target: str) -> datetime | None:
