@@ -102,3 +102,60 @@ def test_a_mapping_naming_another_selector_forces_a_full_read(jira_sandbox, stat
     assert 'labels = "ops"' in full and "updated >=" not in full
     planned = [json.loads(line) for line in result.err.splitlines() if "read.planned" in line]
     assert [(p["read"], p["reason"]) for p in planned] == [("selectors", None)]
+
+
+def events(result, name: str) -> list[dict]:
+    return [json.loads(line) for line in result.err.splitlines() if f'"{name}"' in line]
+
+
+def in_selector(sb: Sandbox) -> str:
+    """An open issue of the mapping's fix version 2.1."""
+    return next(
+        i["key"]
+        for i in sb.jira.issues("PLAT")
+        if [v["name"] for v in i["fields"]["fixVersions"]] == ["2.1"]
+        and i["fields"]["status"]["statusCategory"]["key"] != "done"
+    )
+
+
+def settled(sb: Sandbox, state: Path) -> None:
+    """A cold run, then the one that sees our own comments' bump of the report targets."""
+    for _ in range(2):
+        assert run_cli(["run", "--once"], sb, state, config=JIRA_MAPPING).code == 0
+
+
+def test_a_change_outside_every_selector_is_not_stored_and_leaves_the_run_idle(jira_sandbox, state):
+    [quiet] = [i["key"] for i in jira_sandbox.jira.add_issues(1, "Unplanned item {n}")]
+    settled(jira_sandbox, state)
+    jira_sandbox.jira.update_issue(quiet, summary="Renamed, still outside every selector")
+
+    result = run_cli(["run", "--once"], jira_sandbox, state, config=JIRA_MAPPING)
+
+    assert result.code == 0, result.err
+    [unchanged] = events(result, "reports.unchanged")
+    assert unchanged["mirror"] is False  # nothing news: the mirror was not even read
+    store = SQLiteState(state)
+    assert quiet not in store.items("plat")
+    store.close()
+
+
+def test_outside_work_in_progress_and_a_blocker_of_a_selected_issue_are_still_stored(
+    jira_sandbox, state
+):
+    wip, blocker = (i["key"] for i in jira_sandbox.jira.add_issues(2, "Unplanned item {n}"))
+    jira_sandbox.jira.add_link(blocker, in_selector(jira_sandbox))
+    settled(jira_sandbox, state)
+    store = SQLiteState(state)
+    # Both new, so both in the incremental search: the blocker is kept (its status says whether
+    # the selected issue is still blocked), the other is outside everything the mapping needs.
+    assert blocker in store.items("plat") and wip not in store.items("plat")
+    store.close()
+    jira_sandbox.jira.update_issue(wip, assignee="sam.park")
+    jira_sandbox.jira.transition(wip, "In Progress")  # now counted in "WIP everywhere"
+
+    result = run_cli(["run", "--once"], jira_sandbox, state, config=JIRA_MAPPING)
+
+    assert result.code == 0, result.err
+    store = SQLiteState(state)
+    assert wip in store.items("plat")
+    store.close()

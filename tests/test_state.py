@@ -439,6 +439,21 @@ def test_comment_records_list_in_order_and_delete(location):
     ]
 
 
+def test_blocker_keys_are_the_keys_mirrored_items_name_as_blocking_them(location):
+    store = open_state(location)
+    store.upsert_items(
+        "web",
+        [
+            replace(item("1", NOW), blocked_by=("7", "8")),
+            replace(item("2", NOW), blocked_by=("8",)),
+            item("3", NOW),
+        ],
+    )
+    store.upsert_items("other", [replace(item("4", NOW), source="other", blocked_by=("9",))])
+    assert store.blocker_keys("web") == {"7", "8"}
+    assert store.blocker_keys("nowhere") == set()
+
+
 def test_comment_records_of_some_targets_only(location):
     store = open_state(location)
     for target, marker in (("web:2", "b"), ("web:1", "b"), ("web:1", "a"), ("web:3", "a")):

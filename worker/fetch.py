@@ -257,23 +257,39 @@ def sync_source(
 
 def _worth_mirroring(
     state: Mirror, streams: Streams, cursor: Cursor, items: Iterable[WorkItem]
-) -> Iterator[WorkItem]:
-    """The items of an incremental read worth storing. A GitHub repository last read in full by
-    its selectors keeps only what the mapping names (`_needed`): an issue changed outside every
-    selector, and not mirrored already, would be left out of every figure, and storing it would
-    only make the next cycle read the whole mirror for nothing. An issue that enters a selector
-    (labelled, given the milestone) is stored; one already mirrored is kept current, so it is
-    seen leaving. Jira's union also reads work in progress and blockers: all of it is kept."""
+) -> list[WorkItem]:
+    """The items of an incremental read worth storing. A source last read in full by its
+    selectors keeps only what `_needed` would load: an issue changed outside every selector,
+    and not mirrored already, would be left out of every figure, and storing it would only make
+    the next cycle read the whole mirror for nothing (its revision moves on a new item). An
+    issue that enters a selector (labelled, given the milestone or fix version) is stored; one
+    already mirrored is kept current, so it is seen leaving. On Jira, so is assigned work in
+    progress anywhere in the project (the workload counts it) and an issue some mirrored or
+    changed issue names as its blocker (its status says whether that one is still blocked)."""
     plan = cursor.plan or ""
-    if streams.project is not None or not plan.startswith(Read.SELECTORS.value):
-        yield from items
-        return
-    known: set[str] | None = None
-    for item in items:
-        if known is None:
-            known = state.item_keys(streams.source_id)
-        if item.key in known or streams.names(item):
-            yield item
+    batch = list(items)
+    if not batch or not plan.startswith(Read.SELECTORS.value) or streams.source is None:
+        return batch
+    known = state.item_keys(streams.source_id)
+    if streams.project is None:
+        return [item for item in batch if item.key in known or streams.names(item)]
+    blockers = state.blocker_keys(streams.source_id) | {
+        key for item in batch for key in item.blocked_by
+    }
+    return [
+        item
+        for item in batch
+        if item.key in known
+        or item.key in blockers
+        or streams.names(item)
+        or assigned_in_progress(item, streams.source)
+    ]
+
+
+def assigned_in_progress(item: WorkItem, source: Source) -> bool:
+    """Assigned and in progress: what a Jira read by selectors also reads anywhere in the
+    project (`mappings.searches.WORK_IN_PROGRESS`), for the workload's "WIP everywhere"."""
+    return bool(item.assignees) and category(item, source) is Category.IN_PROGRESS
 
 
 def _cursor(
@@ -711,7 +727,7 @@ def _needed(mapping: MappingFile, source_id: str, state: _MirrorWithTouches) -> 
         key: item
         for key, item in items.items()
         if key in named
-        or (jira and item.assignees and category(item, source) is Category.IN_PROGRESS)
+        or (jira and assigned_in_progress(item, source))
         or any(matches(item, s, source, members.get(s.jql or "")) for s in selectors)
     }
     blockers = {key for item in kept.values() for key in item.blocked_by if key in items}

@@ -163,6 +163,10 @@ class Mirror(Protocol):
     def items(self, source: str) -> dict[str, WorkItem]: ...
     def upsert_items(self, source: str, items: Iterable[WorkItem]) -> int: ...
     def item_keys(self, source: str) -> set[str]: ...
+    def blocker_keys(self, source: str) -> set[str]:
+        """The keys some mirrored item of `source` names as blocking it."""
+        ...
+
     def delete_items(self, source: str, keys: Iterable[str]) -> None: ...
     def milestones(self, source: str) -> dict[str, Milestone]: ...
     def replace_milestones(self, source: str, milestones: Iterable[Milestone]) -> None: ...
@@ -484,6 +488,14 @@ class SQLiteState:
     def item_keys(self, source: str) -> set[str]:
         rows = self._db.execute("SELECT key FROM items WHERE source = ?", (source,))
         return {key for (key,) in rows}
+
+    def blocker_keys(self, source: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT blocker.value FROM items, json_each(items.data, '$.blocked_by') "
+            "AS blocker WHERE items.source = ?",
+            (source,),
+        )
+        return {str(key) for (key,) in rows}
 
     def delete_items(self, source: str, keys: Iterable[str]) -> None:
         with self._transaction():

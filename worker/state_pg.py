@@ -295,6 +295,14 @@ class PostgresState:
         rows = self._db.execute("SELECT key FROM items WHERE source = %s", (source,))
         return {key for (key,) in rows}
 
+    def blocker_keys(self, source: str) -> set[str]:
+        rows = self._db.execute(
+            "SELECT DISTINCT jsonb_array_elements_text(data::jsonb -> 'blocked_by') FROM items "
+            "WHERE source = %s",
+            (source,),
+        )
+        return {str(key) for (key,) in rows}
+
     def delete_items(self, source: str, keys: Iterable[str]) -> None:
         with self._db.transaction():
             deleted = self._db.execute(
