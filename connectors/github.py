@@ -551,8 +551,6 @@ class _Sender:
         *,
         timeout: float = 30,
         write_pause: float = 0,
-        clock: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] | None = None,
     ):
         import requests
 
@@ -563,7 +561,6 @@ class _Sender:
         self._sign = sign
         self._timeout = timeout
         self._write_pause = write_pause
-        self._clock, self._sleep = clock or time.monotonic, sleep or time.sleep
         self._last_write: float | None = None
         self._session: requests.Session = requests.Session()
         self._session.auth = _no_netrc  # any `auth` set keeps requests from reading ~/.netrc
@@ -613,9 +610,9 @@ class _Sender:
     def _once(self, method, url, params, headers, data) -> requests.Response:  # type: ignore[no-untyped-def]
         write = method != "GET"
         if write and self._write_pause and self._last_write is not None:
-            wait = self._last_write + self._write_pause - self._clock()
+            wait = self._last_write + self._write_pause - time.monotonic()
             if wait > 0:
-                self._sleep(wait)
+                time.sleep(wait)
         try:
             return self._session.request(
                 method,
@@ -628,7 +625,7 @@ class _Sender:
             )
         finally:
             if write:
-                self._last_write = self._clock()
+                self._last_write = time.monotonic()
 
 
 def _no_netrc(request: Any) -> Any:

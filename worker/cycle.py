@@ -264,16 +264,16 @@ class Cycle:
             if not dry_run:
                 settled = all(p.outcome in _SETTLED for p in mine + notices)
                 self._remember(report, computed.today, computed.revision if settled else None)
-        if computed.unchanged:
-            # What each standing comment says, read in one query rather than one per comment.
-            deliverables = {d.id: d for d in self.mapping.deliverables}
-            targets = {str(t) for d in computed.unchanged for t in report_targets(deliverables[d])}
-            records = self.state.comment_records(targets)
-            bodies = {(r.target, r.marker): r.body or "" for r in records}
-        for deliverable_id in computed.unchanged:
-            deliverable = deliverables[deliverable_id]
+        if not computed.unchanged:
+            return
+        # What each standing comment says, read in one query rather than one per comment.
+        deliverables = {d.id: d for d in self.mapping.deliverables}
+        unchanged = [deliverables[d] for d in computed.unchanged]
+        records = self.state.comment_records({str(t) for d in unchanged for t in report_targets(d)})
+        bodies = {(r.target, r.marker): r.body or "" for r in records}
+        for deliverable in unchanged:
             result.published += self._unchanged(deliverable, computed.revision, dry_run, bodies)
-            result.unchanged.append(deliverable_id)
+            result.unchanged.append(deliverable.id)
 
     def _unchanged(
         self,

@@ -16,7 +16,6 @@ import structlog
 from connectors.model import ItemRef, TrackerState, WorkItem
 from connectors.retry import TrackerError
 from connectors.tracker import ChangeListing, Selection, Tracker, Validator
-from mappings.classify import Category, category
 from mappings.config import JiraSource, MappingFile, Selector, Source
 from mappings.scope import jql_stream, matches, report_targets, target_ref
 from mappings.searches import Inexpressible, union_jql
@@ -279,17 +278,8 @@ def _worth_mirroring(
     return [
         item
         for item in batch
-        if item.key in known
-        or item.key in blockers
-        or streams.names(item)
-        or assigned_in_progress(item, streams.source)
+        if item.key in known or item.key in blockers or _in_union(item, streams)
     ]
-
-
-def assigned_in_progress(item: WorkItem, source: Source) -> bool:
-    """Assigned and in progress: what a Jira read by selectors also reads anywhere in the
-    project (`mappings.searches.WORK_IN_PROGRESS`), for the workload's "WIP everywhere"."""
-    return bool(item.assignees) and category(item, source) is Category.IN_PROGRESS
 
 
 def _cursor(
@@ -441,7 +431,13 @@ def _by_key(tracker: Tracker, keys: list[str]) -> Iterator[WorkItem]:
 
 def _in_union(item: WorkItem, streams: Streams) -> bool:
     """Whether an item, as mirrored, is in what `mappings.searches.union_jql` searches for."""
-    return streams.names(item) or bool(item.state is TrackerState.INDETERMINATE and item.assignees)
+    return streams.names(item) or _assigned_in_progress(item)
+
+
+def _assigned_in_progress(item: WorkItem) -> bool:
+    """The union's `mappings.searches.WORK_IN_PROGRESS`, said of a Jira item: in a status of
+    the In Progress category, and assigned (the workload's "WIP everywhere" counts it)."""
+    return item.state is TrackerState.INDETERMINATE and bool(item.assignees)
 
 
 def _planned(
@@ -727,7 +723,7 @@ def _needed(mapping: MappingFile, source_id: str, state: _MirrorWithTouches) -> 
         key: item
         for key, item in items.items()
         if key in named
-        or (jira and assigned_in_progress(item, source))
+        or (jira and _assigned_in_progress(item))
         or any(matches(item, s, source, members.get(s.jql or "")) for s in selectors)
     }
     blockers = {key for item in kept.values() for key in item.blocked_by if key in items}
