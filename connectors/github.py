@@ -1,11 +1,11 @@
-"""GitHub adapter on PyGithub: fetch issues, milestones and labels, find and write our comments.
+"""GitHub adapter: fetch issues, milestones and labels, find and write our comments.
 
 Every request is raw JSON (100 per page, `Link`-header paging), sent by `_Sender` on one
-`requests` session per identity: reading attributes of PyGithub's objects can silently GET each
-item, PyGithub's `requestJsonAndCheck` returns whatever it could parse, and importing the
-`github` package costs a quarter of an idle cycle's CPU budget. PyGithub signs a GitHub App's
-tokens, and is imported only for an App. Here every answer must be the
-JSON shape its endpoint promises (a list for a listing, an object with the expected keys for one
+`requests` session per identity, not through PyGithub's objects: reading their attributes can
+silently GET each item, PyGithub's `requestJsonAndCheck` returns whatever it could parse, and
+importing the `github` package costs a quarter of an idle cycle's CPU budget. PyGithub signs a
+GitHub App's tokens, and is imported only for an App. Here every answer must be the JSON shape
+its endpoint promises (a list for a listing, an object with the expected keys for one
 thing): an HTML sign-in page, truncated JSON or a dict where a list belongs is a failed, retriable
 read, never an empty page. Paging stops with an error on a `next` link to a page already read and
 beyond a ceiling derived from the `last` link. Pull requests are dropped from the raw page; a

@@ -799,7 +799,7 @@ if yaml.__with_libyaml__:
         """The same loader with libyaml's C scanner and parser underneath: the events come from
         C, the nodes are composed here, under the same limits, and constructed by the same
         safe constructors. About eight times faster on a 200-deliverable file. Used only to
-        read a file that turns out valid (see `_read_yaml`)."""
+        read a file that turns out valid (see `parse_mapping`)."""
 
         def __init__(self, text: str):
             CParser.__init__(self, text)
