@@ -78,3 +78,29 @@ def test_a_run_with_a_metrics_file_loads_prometheus_and_writes_it(sandbox, state
     found = loaded_by(["run", "--once"], ("prometheus_client",), env)
     assert found == {"code": 0, "loaded": ["prometheus_client"]}
     assert "delivery_sync_requests_total" in metrics.read_text()
+
+
+# The console script's own entry (`worker.start`), as `delivery-sync` calls it.
+SCRIPT_PROBE = """
+import contextlib, gc, json, sys
+sys.argv = ["delivery-sync", "schema"]
+from worker.start import main
+with contextlib.redirect_stdout(sys.stderr):
+    code = main()
+imported = [name for name in ("pydantic", "mappings.config", "worker.cli") if name in sys.modules]
+print(json.dumps({"code": code, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "imported": imported}))
+"""
+
+
+def test_the_console_script_imports_the_command_line_with_the_collector_held_then_frozen():
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT_PROBE], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["code"] == 0 and json.loads(done.stderr)["title"]  # the schema was printed
+    assert found["imported"] == ["pydantic", "mappings.config", "worker.cli"]
+    # What the import built is out of the collector's reach, and the collector is back on.
+    assert found["enabled"] is True
+    assert found["frozen"] > 20_000  # 0 without the held import; ~43,000 objects here
