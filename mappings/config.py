@@ -689,17 +689,20 @@ class _Refused(Exception):
 class _Bounds:
     """The limits and the lenient constructors both loaders share, checked as nodes are composed.
 
-    Values are counted as they are composed, an alias counting as everything it stands for (each
-    node's expanded size and height are memoised), so a "billion laughs" file is refused after
-    composing a few dozen nodes, and a huge flat one as soon as it passes the limit; nesting is
-    refused at its `MAX_DEPTH + 1`th level, before the composer's recursion goes deeper.
+    Values are counted as they are composed, an alias counting as everything it stands for, so a
+    "billion laughs" file is refused after composing a few dozen nodes, and a huge flat one as
+    soon as it passes the limit; nesting is refused at its `MAX_DEPTH + 1`th level, before the
+    composer's recursion goes deeper, and an alias is refused where it would reach deeper than
+    that through what it stands for. Only an anchored node can be stood for: its expanded size
+    and height are the only ones kept, so a file without anchors pays two counters per node.
     """
 
     def _start_bounds(self) -> None:
-        self.depth = 0
+        self.depth = 0  # lists and mappings open around the node being composed
+        self.deepest = 0  # deepest level reached, aliases expanded, since the innermost anchor
         self.values = 0  # in the document so far, aliases expanded
         self.aliases = False
-        self.measure: dict[int, tuple[int, int]] = {}  # id(node) → (values, height), expanded
+        self.measure: dict[int, tuple[int, int]] = {}  # id(anchored node) → (values, height)
         self.paths: dict[int, str] = {}  # id(node) → where it first appears, for problems
         self.problems: list[Problem] = []
 
@@ -713,24 +716,35 @@ class _Bounds:
                     raise _Refused(
                         "an alias refers to a list or mapping that contains it", event.start_mark
                     )
-                self._count(self.measure[id(target)][0], event.start_mark)
+                values, height = self.measure[id(target)]
+                self._count(values, event.start_mark)
+                if self.depth + height > MAX_DEPTH:
+                    raise _Refused(
+                        f"nesting deeper than {MAX_DEPTH} levels through aliases",
+                        event.start_mark,
+                    )
+                self.deepest = max(self.deepest, self.depth + height)
             return super().compose_node(parent, index)  # type: ignore[misc]
+        anchored = event.anchor is not None
+        if anchored:
+            values_before, deepest_before, start = self.values, self.deepest, self.depth
+            self.deepest = start
         self._count(1, event.start_mark)
-        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
-        self.depth += collection
-        if self.depth > MAX_DEPTH:
-            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
-        try:
+        if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark)
+            if self.depth > self.deepest:
+                self.deepest = self.depth
+            try:
+                node = super().compose_node(parent, index)  # type: ignore[misc]
+            finally:
+                self.depth -= 1
+        else:
             node = super().compose_node(parent, index)  # type: ignore[misc]
-        finally:
-            self.depth -= collection
-        children = [self.measure[id(child)] for child in _children(node)]
-        height = collection + max((h for _, h in children), default=0)
-        if height > MAX_DEPTH:
-            raise _Refused(
-                f"nesting deeper than {MAX_DEPTH} levels through aliases", node.start_mark
-            )
-        self.measure[id(node)] = (1 + sum(v for v, _ in children), height)
+        if anchored:
+            self.measure[id(node)] = (self.values - values_before, self.deepest - start)
+            self.deepest = max(self.deepest, deepest_before)
         return node
 
     def _count(self, values: int, mark: yaml.Mark) -> None:
@@ -865,14 +879,6 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> Problem:
         problem = f"{context}{where}, {problem}"
     mark = getattr(exc, "problem_mark", None)
     return Problem("", f"YAML syntax error: {problem}", mark.line + 1 if mark else None)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
 
 
 _MERGE = "tag:yaml.org,2002:merge"

@@ -249,6 +249,18 @@ def test_nesting_through_aliases_counts_too():
     ]
 
 
+@pytest.mark.parametrize(("around", "refused"), [(9, False), (10, True)])
+def test_nesting_through_aliases_inside_anchors_counts_all_the_way_down(around, refused):
+    # `b` is 20 levels around an alias to `a`, itself 20 levels: `b` stands for 40 levels, and
+    # 10 more around an alias to it, inside the top-level mapping, make 51.
+    a = "[" * 20 + "1" + "]" * 20
+    b = "[" * 20 + "*a" + "]" * 20
+    text = f"version: 1\na: &a {a}\nb: &b {b}\nc: {'[' * around}*b{']' * around}\n"
+    nesting = [p for p in problems_of(text) if "nesting" in p]
+    expected = "(top level) (line 4): nesting deeper than 50 levels through aliases"
+    assert nesting == ([expected] if refused else [])
+
+
 def test_nesting_up_to_the_limit_is_read():
     nested = "version: 1\nx: " + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "\n"
     problems = problems_of(nested)
