@@ -3,7 +3,8 @@
 Each case runs the real command in a new interpreter (a test process has imported everything
 already) and reads `sys.modules` when it has finished: a Jira-only run never loads PyGithub or
 the GitHub adapter, a GitHub-only run with a token never loads the `jira` library, the Jira
-adapter, PyGithub or rich, a run whose metrics go nowhere never loads prometheus_client, and
+adapter, PyGithub or rich, a run whose metrics go nowhere never loads prometheus_client, an idle
+run (nothing to compute) loads neither the views nor the forecast nor the report texts, and
 `schema` and `--help` load neither tracker library, nor the logs or the state store.
 """
 
@@ -68,6 +69,16 @@ def test_a_github_only_run_loads_neither_the_jira_library_nor_prometheus(sandbox
     # A token needs no PyGithub (it signs a GitHub App's tokens), and logs not on a terminal
     # need no rich (structlog would import it for tracebacks we render as plain text).
     assert found == {"code": 0, "loaded": ["connectors.github"]}
+
+
+REPORTS = ("mappings.views", "mappings.forecast", "mappings.report", "worker.notices")
+
+
+def test_an_idle_run_defines_no_view_forecast_or_report_text(sandbox, state: Path):
+    env = cli_environment(sandbox, state, GITHUB_MAPPING)
+    # The first cycle computes and writes every report; the second finds nothing changed.
+    assert loaded_by(["run", "--once"], REPORTS, env) == {"code": 0, "loaded": sorted(REPORTS)}
+    assert loaded_by(["run", "--once"], REPORTS, env) == {"code": 0, "loaded": []}
 
 
 def test_a_run_with_a_metrics_file_loads_prometheus_and_writes_it(sandbox, state: Path):

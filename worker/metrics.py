@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from mappings.forecast import Health
 from worker.publisher import Outcome
 
 # prometheus_client is imported where metrics are built, written or served: a run that sends
@@ -112,6 +111,8 @@ def _statuses(result: CycleResult, cycle: Cycle) -> dict[str, int]:
         publication = cycle.state.publication(deliverable_id)
         if publication is not None and publication.status:
             words.append(str(publication.status))
+    from mappings.forecast import Health  # not at start-up: an idle cycle computes no forecast
+
     return {h.value: words.count(h.value) for h in Health}
 
 

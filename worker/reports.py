@@ -15,25 +15,21 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
 from connectors.model import ItemRef, Marker, WorkItem
 from mappings.config import Deliverable, MappingFile
-from mappings.report import role_documents
 from mappings.scope import Portfolio, Scope, due_by_item, mapping_digest, report_targets
-from mappings.views import (
-    AcrossDeliverables,
-    DeliveryLeadView,
-    ProjectManagerView,
-    Snapshot,
-    delivery_lead_view,
-    project_manager_view,
-)
 from rendering.document import Document
 from worker.fetch import memberships
 from worker.state import Cursors, History, Mirror, Publication
+
+# The views and the report texts are imported where a report is computed (`_report`): an idle
+# cycle, which `settled` finds has nothing to compute, never defines their classes.
+if TYPE_CHECKING:
+    from mappings.views import DeliveryLeadView, ProjectManagerView, Snapshot
 
 log = structlog.get_logger("delivery_sync.reports")
 
@@ -215,6 +211,9 @@ def _report(
     context: _Context,
 ) -> DeliverableReport:
     """Build both views of one deliverable and render its documents."""
+    from mappings.report import role_documents
+    from mappings.views import AcrossDeliverables, delivery_lead_view, project_manager_view
+
     mapping, today, rules = context.mapping, context.today, context.mapping.rules
     deliverable_id = scope.deliverable.id
     digest = mapping_digest(scope.deliverable, mapping)

@@ -10,7 +10,6 @@ from datetime import date
 
 from connectors.model import Marker, Role, Target
 from mappings.config import MappingFile
-from mappings.report import retired_report
 from mappings.scope import report_targets
 from rendering.document import Document
 from worker.publisher import Outcome, Published, Publisher
@@ -93,5 +92,7 @@ def _retired_document(
         for d in mapping.deliverables
         if d.name == name and d.id != marker.deliverable
     )
+    from mappings.report import retired_report  # the report texts: only to write a note
+
     role = marker.role.words if isinstance(marker.role, Role) else marker.role
     return retired_report(name, role, today, why, successor)
