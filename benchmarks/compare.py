@@ -181,7 +181,7 @@ def route(method: str, path: str) -> str:
 
 def command(tool: str, tmp: Path) -> list[str]:
     if tool == PRODUCT:
-        return [sys.executable, "-m", "worker.cli", "run", "--once"]
+        return [sys.executable, "-m", "worker.start", "run", "--once"]  # as `delivery-sync`
     script = "baseline_pygithub_defaults.py" if tool == DEFAULTS else "baseline_careful.py"
     return [sys.executable, str(ROOT / "benchmarks" / script), "--job", str(tmp / "job.json")]
 

@@ -69,7 +69,7 @@ def run_cli(sandbox: Sandbox, config: Path, state: Path) -> tuple[int, float, fl
         "DELIVERY_SYNC_LOG_LEVEL": "warning",
         "DELIVERY_SYNC_GITHUB_WRITE_PAUSE": "0",  # the sandbox has no secondary rate limit
     }
-    command = [sys.executable, "-m", "worker.cli", "run", "--once"]
+    command = [sys.executable, "-m", "worker.start", "run", "--once"]  # as `delivery-sync`
     started = time.perf_counter()
     # Through a launcher, so the peak RSS is the cycle's, not this process's (benchmarks/child.py).
     run = measure_child(command, env, str(ROOT))

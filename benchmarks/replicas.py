@@ -86,7 +86,7 @@ def replicas(sandbox: Sandbox, config: Path, url: str, cycle: str, count: int) -
         "DELIVERY_SYNC_LOG_LEVEL": "warning",
         "DELIVERY_SYNC_GITHUB_WRITE_PAUSE": "0",  # the sandbox has no secondary rate limit
     }
-    command = [sys.executable, "-m", "worker.cli", "run", "--once"]
+    command = [sys.executable, "-m", "worker.start", "run", "--once"]  # as `delivery-sync`
     started = [
         subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         for _ in range(count)
