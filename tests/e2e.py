@@ -25,7 +25,7 @@ MIXED_MAPPING = example_path("mixed.yaml")
 
 def cli_command() -> list[str]:
     script = Path(sys.executable).with_name("delivery-sync")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "worker.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "worker.start"]
 
 
 @dataclass
