@@ -111,7 +111,7 @@ def _statuses(result: CycleResult, cycle: Cycle) -> dict[str, int]:
         publication = cycle.state.publication(deliverable_id)
         if publication is not None and publication.status:
             words.append(str(publication.status))
-    from mappings.forecast import Health  # not at start-up: an idle cycle computes no forecast
+    from mappings.forecast import Health  # when metrics are recorded, not at every start-up
 
     return {h.value: words.count(h.value) for h in Health}
 
