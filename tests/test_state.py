@@ -314,10 +314,13 @@ def test_two_runs_starting_together_on_an_old_sqlite_file_migrate_it_once(tmp_pa
     db.close()
     barrier = threading.Barrier(2)
     begin = state_module._Transaction.__enter__
+    # Per thread: a set shared by both threads and updated without a lock could lose one
+    # thread's entry, which then waited at the barrier again, alone, and failed 30 s later.
+    this_thread = threading.local()
 
     def meet_first(self):  # both reach their first write transaction before either starts it
-        if not getattr(meet_first, "met", set()) >= {threading.get_ident()}:
-            meet_first.met = getattr(meet_first, "met", set()) | {threading.get_ident()}
+        if not getattr(this_thread, "met", False):
+            this_thread.met = True
             barrier.wait(timeout=30)  # generous: a loaded CI machine
         begin(self)
 
