@@ -59,12 +59,14 @@ from connectors.transport import (
     Transport,
     refusal,
 )
-from rendering import markdown
-from rendering.document import Document, fit
 
+# The renderer is imported when a comment body is made (`body`): a cycle that writes nothing
+# never defines the document classes.
 if TYPE_CHECKING:
     import requests
     from github import Auth, GithubException
+
+    from rendering.document import Document
 
 log = structlog.get_logger("delivery_sync.github")
 
@@ -759,7 +761,6 @@ class GitHubTracker:
     """One GitHub repository of the mapping file."""
 
     kind = "github"
-    max_body = markdown.MAX_BODY
 
     def __init__(
         self,
@@ -1096,8 +1097,11 @@ class GitHubTracker:
     # ---- writes ----------------------------------------------------------------------------
 
     def body(self, document: Document, marker: Marker) -> str:
+        from rendering import markdown
+        from rendering.document import fit
+
         line = marker_line(marker)
-        text = fit(document, markdown.render, self.max_body - len(line) - 1, markdown.measure)
+        text = fit(document, markdown.render, markdown.MAX_BODY - len(line) - 1, markdown.measure)
         return f"{text}{line}"
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:

@@ -66,7 +66,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import structlog
@@ -93,8 +93,11 @@ from connectors.transport import (
     Transport,
     unknown_outcome,
 )
-from rendering import wiki
-from rendering.document import Document, fit
+
+# The renderer is imported when a comment body is made or measured (`body`, `_check_size`): a
+# cycle that writes nothing never defines the document classes.
+if TYPE_CHECKING:
+    from rendering.document import Document
 
 log = structlog.get_logger("delivery_sync.jira")
 
@@ -934,7 +937,6 @@ class JiraTracker:
     imported here, when an adapter is built, not when a command that sends nothing starts."""
 
     kind = "jira"
-    max_body = wiki.MAX_BODY
     max_pages = MAX_PAGES
 
     def __init__(
@@ -1246,15 +1248,20 @@ class JiraTracker:
 
     def body(self, document: Document, marker: Marker) -> str:
         """The wiki-markup body. The marker is a comment property, so it is not in the text."""
+        from rendering import wiki
+        from rendering.document import fit
+
         cloud = self._site().cloud
         return fit(
-            document, lambda d: wiki.render(d, cloud=cloud), self.max_body, measure=wiki.measure
+            document, lambda d: wiki.render(d, cloud=cloud), wiki.MAX_BODY, measure=wiki.measure
         )
 
     def _check_size(self, body: str, what: str) -> None:
         """Jira's limit is a Java string length: UTF-16 code units (an emoji counts 2)."""
-        if (size := wiki.measure(body)) > self.max_body:
-            raise TrackerError(f"{what}: {size} UTF-16 code units, Jira takes {self.max_body}")
+        from rendering import wiki
+
+        if (size := wiki.measure(body)) > wiki.MAX_BODY:
+            raise TrackerError(f"{what}: {size} UTF-16 code units, Jira takes {wiki.MAX_BODY}")
 
     def create_comment(self, issue: str, body: str, marker: Marker) -> Comment:
         """Post the comment with its marker property in the same request.

@@ -6,12 +6,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import structlog
 
 from connectors.model import Comment, Marker, Milestone, WorkItem
-from rendering.document import Document
+
+if TYPE_CHECKING:
+    from rendering.document import Document
 
 T = TypeVar("T")
 log = structlog.get_logger("delivery_sync.tracker")

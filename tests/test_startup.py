@@ -4,8 +4,9 @@ Each case runs the real command in a new interpreter (a test process has importe
 already) and reads `sys.modules` when it has finished: a Jira-only run never loads PyGithub or
 the GitHub adapter, a GitHub-only run with a token never loads the `jira` library, the Jira
 adapter, PyGithub or rich, a run whose metrics go nowhere never loads prometheus_client, an idle
-run (nothing to compute) loads neither the views nor the forecast nor the report texts, and
-`schema` and `--help` load neither tracker library, nor the logs or the state store.
+run (nothing to compute, nothing to write) loads neither the views nor the forecast nor the
+report texts nor the renderers, and `schema` and `--help` load neither tracker library, nor
+the logs or the state store.
 """
 
 from __future__ import annotations
@@ -71,10 +72,16 @@ def test_a_github_only_run_loads_neither_the_jira_library_nor_prometheus(sandbox
     assert found == {"code": 0, "loaded": ["connectors.github"]}
 
 
-REPORTS = ("mappings.views", "mappings.forecast", "mappings.report", "worker.notices")
+REPORTS = (
+    "mappings.views",
+    "mappings.forecast",
+    "mappings.report",
+    "worker.notices",
+    "rendering.document",  # the renderers: a cycle that writes nothing renders nothing
+)
 
 
-def test_an_idle_run_defines_no_view_forecast_or_report_text(sandbox, state: Path):
+def test_an_idle_run_defines_no_view_forecast_report_text_or_renderer(sandbox, state: Path):
     env = cli_environment(sandbox, state, GITHUB_MAPPING)
     # The first cycle computes and writes every report; the second finds nothing changed.
     assert loaded_by(["run", "--once"], REPORTS, env) == {"code": 0, "loaded": sorted(REPORTS)}

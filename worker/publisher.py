@@ -22,15 +22,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 import structlog
 
 from connectors.model import Comment, Marker, Target
 from connectors.retry import AmbiguousWrite, NotFound, TrackerError
 from connectors.tracker import Tracker
-from rendering.document import Document
 from worker.state import CommentLog, CommentRecord
+
+if TYPE_CHECKING:
+    from rendering.document import Document
 
 log = structlog.get_logger("delivery_sync.publisher")
 

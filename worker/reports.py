@@ -22,7 +22,6 @@ import structlog
 from connectors.model import ItemRef, Marker, WorkItem
 from mappings.config import Deliverable, MappingFile
 from mappings.scope import Portfolio, Scope, due_by_item, mapping_digest, report_targets
-from rendering.document import Document
 from worker.fetch import memberships
 from worker.state import Cursors, History, Mirror, Publication
 
@@ -30,6 +29,7 @@ from worker.state import Cursors, History, Mirror, Publication
 # cycle, which `settled` finds has nothing to compute, never defines their classes.
 if TYPE_CHECKING:
     from mappings.views import DeliveryLeadView, ProjectManagerView, Snapshot
+    from rendering.document import Document
 
 log = structlog.get_logger("delivery_sync.reports")
 

@@ -7,13 +7,16 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from connectors.model import Marker, Role, Target
 from mappings.config import MappingFile
 from mappings.scope import report_targets
-from rendering.document import Document
 from worker.publisher import Outcome, Published, Publisher
 from worker.state import CommentRecord, StateStore, keep_lock
+
+if TYPE_CHECKING:
+    from rendering.document import Document
 
 
 @dataclass(frozen=True)
