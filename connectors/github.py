@@ -347,6 +347,11 @@ def _port(parts: Any) -> int | None:
         return None
 
 
+def _origin(parts: Any) -> tuple[str, int | None]:
+    """Host (any case) and port (the scheme's default when none is written) of a split URL."""
+    return (parts.hostname or "").lower(), _port(parts)
+
+
 def _key_error(what: str) -> TrackerError:
     return TrackerError(
         f"{what}: GITHUB_APP_PRIVATE_KEY cannot sign a GitHub App token: it must be the app's "
@@ -425,7 +430,7 @@ class GitHubAccount:
         self.url_variable = url_variable
         parts = urlsplit(self.base_url)
         self.host = f"{parts.hostname or ''}{_port_suffix(parts)}"
-        self._origin = ((parts.hostname or "").lower(), _port(parts))
+        self._origin = _origin(parts)
         self._path = parts.path.rstrip("/")
         # Values an answer must never carry into an error text.
         self.secrets = [credentials.token.get_secret_value()] if credentials.token else []
@@ -478,7 +483,7 @@ class GitHubAccount:
 
     def same_origin(self, url: str) -> bool:
         parts = urlsplit(url)
-        return not parts.scheme or ((parts.hostname or "").lower(), _port(parts)) == self._origin
+        return not parts.scheme or _origin(parts) == self._origin
 
     def page_key(self, url: str, parameters: Mapping[str, Any] | None) -> tuple:
         """Which page a request reads, however its URL is spelled (relative, absolute, query
@@ -558,7 +563,7 @@ class _Sender:
 
         parts = urlsplit(base_url)
         self._scheme, self._netloc = parts.scheme, parts.netloc.lower()
-        self._origin = (parts.scheme, (parts.hostname or "").lower(), _port(parts))
+        self._origin = (parts.scheme, *_origin(parts))
         self._prefix = parts.path.rstrip("/")
         self._sign = sign
         self._timeout = timeout
@@ -593,17 +598,14 @@ class _Sender:
 
     def _target(self, url: str) -> str:
         parts = urlsplit(url)
-        if not parts.scheme and url.startswith("/"):
-            path, query = self._prefix + parts.path, parts.query
-        else:
-            path, query = parts.path, parts.query
-        return f"{self._scheme}://{self._netloc}{path}" + (f"?{query}" if query else "")
+        path = self._prefix + parts.path if not parts.scheme and url.startswith("/") else parts.path
+        return f"{self._scheme}://{self._netloc}{path}" + (f"?{parts.query}" if parts.query else "")
 
     def _moved(self, target: str, location: str) -> str:
         from urllib.parse import urljoin
 
         moved = urlsplit(urljoin(target, location))
-        if (moved.scheme, (moved.hostname or "").lower(), _port(moved)) != self._origin:
+        if (moved.scheme, *_origin(moved)) != self._origin:
             raise _Redirected(f"redirected to {moved.scheme}://{moved.hostname}")
         if moved.geturl() == target:
             raise _Redirected("redirected to the same URL")
@@ -731,7 +733,8 @@ class _GitHubWire(Dialect):
             return _key_error(request.what)
         if isinstance(exc, GithubException):  # a GitHub App's installation token was refused
             return self._token_refused(exc, request)
-        if isinstance(exc, RuntimeError) and "redirected" in str(exc):  # PyGithub's, for a token
+        # PyGithub's requester, fetching an App's installation token, refuses such a redirect.
+        if isinstance(exc, RuntimeError) and "redirected" in str(exc):
             return TrackerError(
                 f"{request.what}: {self.host} redirects to another host or scheme; check "
                 f"{self.url_variable} ({ENTERPRISE_HINT})"

@@ -24,7 +24,7 @@ from urllib.parse import quote
 # ~0.07 s of CPU at every start, more than an idle cycle's own work. Our processors turn an
 # exception into plain text (`format_exc_info`) before any renderer sees it, so that would never
 # be used. structlog is imported with rich hidden; rich stays importable for the progress display
-# on a terminal (`worker.terminal`). A no-op when either was imported already (tests).
+# on a terminal (`worker.progress`). A no-op when either was imported already (tests).
 _HIDE_RICH = "structlog" not in sys.modules and "rich" not in sys.modules
 if _HIDE_RICH:
     sys.modules["rich"] = None  # type: ignore[assignment]
